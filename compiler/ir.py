@@ -1,0 +1,434 @@
+"""The typed IR: one frozen attrs class per declaration section, each carrying its spans.
+
+Field metadata is the schema: the declaration key, the kind of value, the default
+(a value, or a function of the agent name), the allowed values, what it means and
+where the spec defines it. Lowering, `dump`, `docs/language.md` and the Nix
+modules all read it from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Callable, Optional, Union
+
+import attrs
+
+from compiler.span import Span
+
+NAME_PATTERN = r"[a-z0-9][a-z0-9_-]{0,63}"
+LABEL_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,254}"
+CONTAINER_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,254}"
+ENV_NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_]*"
+
+HOME = "$HOME"
+
+
+def decl(
+    key: str,
+    kind: str,
+    default: Any,
+    doc: str,
+    spec: str,
+    *,
+    choices: tuple[str, ...] = (),
+    nullable: bool = False,
+    minimum: int | None = None,
+) -> Any:
+    """An IR field described by the declaration schema."""
+    meta = {
+        "key": key,
+        "kind": kind,
+        "default": default,
+        "doc": doc,
+        "spec": spec,
+        "choices": choices,
+        "nullable": nullable,
+        "minimum": minimum,
+    }
+    return attrs.field(metadata=meta)
+
+
+def spans_field() -> Any:
+    """Where each field's value was written (absent for defaulted fields)."""
+    return attrs.field(factory=dict, repr=False, eq=False)
+
+
+class Node:
+    """Behaviour shared by IR nodes."""
+
+    __slots__ = ()
+
+    span: Span
+    spans: Mapping[str, Span]
+
+    def at(self, key: str) -> Span:
+        """The span of a field's value, or of the node when the field was defaulted."""
+        return self.spans.get(key, self.span)
+
+    def given(self, key: str) -> bool:
+        """Whether the declaration wrote this field (rather than taking its default)."""
+        return key in self.spans
+
+
+def home(rel: str) -> Callable[[str], str]:
+    """A default path under `$HOME` that depends on the agent name."""
+    return lambda name: f"{HOME}/{rel.format(agent=name)}"
+
+
+@attrs.frozen(slots=True)
+class Owner(Node):
+    """Who owns the agent (spec section 3)."""
+
+    project: str = decl("project", "string", "SourceOS", "Owning project.", "3")
+    component: str = decl("component", "string", "local-runtime", "Owning component.", "3")
+    contact: str = decl("contact", "string", "platform", "Who to contact about it.", "3")
+    span: Span = attrs.field(default=None, eq=False, repr=False)
+    spans: Mapping[str, Span] = spans_field()
+
+
+@attrs.frozen(slots=True)
+class Auth(Node):
+    """How the runtime authenticates to registries (spec sections 3 and 6)."""
+
+    mode: str = decl(
+        "mode",
+        "enum",
+        "empty-authfile",
+        "Runtime auth model. `empty-authfile`: an authfile holding `{\"auths\":{}}` (spec 6.1);"
+        " `service-account`: a service-grade credential in `authfile` (spec 6.2); `none`: no"
+        " registry auth at all; `forbidden-ambient`: like `none`, and activation fails if any"
+        " host credential could reach the runtime.",
+        "3, 6",
+        choices=("empty-authfile", "service-account", "none", "forbidden-ambient"),
+    )
+    authfile: Optional[str] = decl(
+        "authfile",
+        "path",
+        f"{HOME}/.config/containers/sourceos-empty-auth.json",
+        "The only credentials file the runtime may read (`--authfile`, `REGISTRY_AUTH_FILE`).",
+        "3, 6.1",
+        nullable=True,
+    )
+    allow_ambient_docker_config: bool = decl(
+        "allowAmbientDockerConfig",
+        "bool",
+        False,
+        "Let the host's `~/.docker/config.json` and `containers/auth.json` reach the runtime.",
+        "3, 6",
+    )
+    allow_interactive_credential_helper: bool = decl(
+        "allowInteractiveCredentialHelper",
+        "bool",
+        False,
+        "Let a credential helper that may prompt (e.g. `gcloud`) be consulted.",
+        "3, 6",
+    )
+    span: Span = attrs.field(default=None, eq=False, repr=False)
+    spans: Mapping[str, Span] = spans_field()
+
+
+@attrs.frozen(slots=True)
+class Podman(Node):
+    """How the Podman runtime is reached (spec section 3)."""
+
+    connection: Optional[str] = decl(
+        "connection",
+        "string",
+        "podman-machine-default",
+        "`podman --connection` name; `null` uses the local Podman (Linux).",
+        "3",
+        nullable=True,
+    )
+    pull: str = decl(
+        "pull",
+        "enum",
+        "never",
+        "Image pull policy at run time; the wrapper always runs with `--pull=never` unless"
+        " `always`.",
+        "3, 6",
+        choices=("never", "explicit", "always"),
+    )
+    require_machine: bool = decl(
+        "requireMachine", "bool", True, "Preflight requires the Podman machine.", "3, 5"
+    )
+    require_local_image: bool = decl(
+        "requireLocalImage", "bool", True, "Preflight requires the image locally.", "3, 5"
+    )
+    rootless: bool = decl("rootless", "bool", True, "Run rootless Podman.", "3")
+    span: Span = attrs.field(default=None, eq=False, repr=False)
+    spans: Mapping[str, Span] = spans_field()
+
+
+@attrs.frozen(slots=True)
+class KeepAlive(Node):
+    """launchd's dictionary form of KeepAlive."""
+
+    successful_exit: Optional[bool] = decl(
+        "successfulExit",
+        "bool",
+        None,
+        "Restart only when the last exit was (true) or was not (false) successful.",
+        "4.1",
+        nullable=True,
+    )
+    crashed: Optional[bool] = decl(
+        "crashed", "bool", None, "Restart only when the job crashed (true) or not.", "4.1",
+        nullable=True,
+    )
+    span: Span = attrs.field(default=None, eq=False, repr=False)
+    spans: Mapping[str, Span] = spans_field()
+
+
+@attrs.frozen(slots=True)
+class Lifecycle(Node):
+    """Start, restart and stop behaviour (spec sections 3 and 4)."""
+
+    run_at_load: bool = decl("runAtLoad", "bool", True, "Start when loaded / at login.", "3")
+    keep_alive: Union[bool, KeepAlive] = decl(
+        "keepAlive",
+        "keepalive",
+        False,
+        "`false`, `true`, or `{ successfulExit = bool; crashed = bool; }` (launchd's forms).",
+        "3, 4.1",
+    )
+    restart: str = decl(
+        "restart",
+        "enum",
+        "manual",
+        "`manual`: never restarted automatically; `bounded`: restarted on failure at most"
+        " `maxRestartsPerHour` times; `supervised`: restarted on failure by the service"
+        " manager under the same start limit.",
+        "3, 4.2",
+        choices=("manual", "bounded", "supervised"),
+    )
+    max_restarts_per_hour: Optional[int] = decl(
+        "maxRestartsPerHour",
+        "int",
+        3,
+        "Start limit burst within one hour; `null` means unlimited.",
+        "3, 4.2",
+        nullable=True,
+        minimum=1,
+    )
+    startup_timeout_seconds: int = decl(
+        "startupTimeoutSeconds", "int", 20, "Time to become healthy.", "3", minimum=1
+    )
+    shutdown_timeout_seconds: int = decl(
+        "shutdownTimeoutSeconds", "int", 10, "Time to stop before being killed.", "3", minimum=1
+    )
+    restart_delay_seconds: int = decl(
+        "restartDelaySeconds",
+        "int",
+        10,
+        "Delay between restarts (systemd `RestartSec`, launchd `ThrottleInterval`).",
+        "DESIGN 2",
+        minimum=1,
+    )
+    span: Span = attrs.field(default=None, eq=False, repr=False)
+    spans: Mapping[str, Span] = spans_field()
+
+
+@attrs.frozen(slots=True)
+class Logs(Node):
+    """Where the agent's logs go (spec sections 3 and 4)."""
+
+    app: str = decl(
+        "app", "path", home("Library/Logs/SourceOS/{agent}.log"), "Application log.", "3"
+    )
+    stdout: str = decl(
+        "stdout",
+        "path",
+        home("Library/Logs/SourceOS/{agent}.launchd.out.log"),
+        "Service standard output.",
+        "3",
+    )
+    stderr: str = decl(
+        "stderr",
+        "path",
+        home("Library/Logs/SourceOS/{agent}.launchd.err.log"),
+        "Service standard error.",
+        "3",
+    )
+    span: Span = attrs.field(default=None, eq=False, repr=False)
+    spans: Mapping[str, Span] = spans_field()
+
+
+@attrs.frozen(slots=True)
+class Health(Node):
+    """How activation decides the agent is really up (spec sections 3 and 5)."""
+
+    type: str = decl(
+        "type",
+        "enum",
+        "podman-container",
+        "`podman-container`: the container's state is `expected`; `process`: the service"
+        " manager reports the job running. Default `process` for runtimes other than podman.",
+        "3",
+        choices=("podman-container", "process"),
+    )
+    expected: str = decl(
+        "expected", "enum", "running", "State that counts as healthy.", "3", choices=("running",)
+    )
+    command: Optional[str] = decl(
+        "command",
+        "string",
+        None,
+        "Operator-visible health command (shown by status); derived from `podman.connection`"
+        " and `containerName` when omitted for the podman runtime.",
+        "3",
+        nullable=True,
+    )
+    span: Span = attrs.field(default=None, eq=False, repr=False)
+    spans: Mapping[str, Span] = spans_field()
+
+
+@attrs.frozen(slots=True)
+class Quarantine(Node):
+    """What `quarantine` captures (spec section 9)."""
+
+    capture_service_definition: bool = decl(
+        "captureServiceDefinition", "bool", True, "Move the plist/unit aside.", "3, 9"
+    )
+    capture_logs: bool = decl("captureLogs", "bool", True, "Copy the logs.", "3, 9")
+    capture_runtime_state: bool = decl(
+        "captureRuntimeState", "bool", True, "Capture service manager and Podman state.", "3, 9"
+    )
+    capture_image_metadata: bool = decl(
+        "captureImageMetadata", "bool", True, "Capture image inspect output.", "3, 9"
+    )
+    capture_redacted_auth_config: bool = decl(
+        "captureRedactedAuthConfig", "bool", True, "Capture auth config, secrets redacted.", "3, 9"
+    )
+    span: Span = attrs.field(default=None, eq=False, repr=False)
+    spans: Mapping[str, Span] = spans_field()
+
+
+@attrs.frozen(slots=True)
+class Install(Node):
+    """Overrides of the install directories (DESIGN.md section 4)."""
+
+    launchd_dir: Optional[str] = decl(
+        "launchdDir",
+        "path",
+        None,
+        "Directory for the plist; default `~/Library/LaunchAgents` (user) or"
+        " `/Library/LaunchDaemons` (system).",
+        "4.1",
+        nullable=True,
+    )
+    systemd_dir: Optional[str] = decl(
+        "systemdDir",
+        "path",
+        None,
+        "Directory for the unit; default `~/.config/systemd/user` (user) or"
+        " `/etc/systemd/system` (system).",
+        "4.2",
+        nullable=True,
+    )
+    span: Span = attrs.field(default=None, eq=False, repr=False)
+    spans: Mapping[str, Span] = spans_field()
+
+
+@attrs.frozen(slots=True)
+class Agent(Node):
+    """One `sourceos.localAgents.<name>` declaration."""
+
+    name: str = attrs.field()
+    enable: bool = decl("enable", "bool", True, "Whether the agent is installed at all.", "3")
+    scope: str = decl(
+        "scope",
+        "enum",
+        "user",
+        "`user`: a per-user agent; `system`: a system daemon (needs a waiver of"
+        " `unjustified-system-scope` stating why).",
+        "3, 4",
+        choices=("user", "system"),
+    )
+    runtime: str = decl(
+        "runtime",
+        "enum",
+        "podman",
+        "What the wrapper runs: a Podman container, a native binary, a Nix app, or a command"
+        " under the service manager.",
+        "3",
+        choices=("podman", "native", "nix-app", "systemd"),
+    )
+    command: Optional[tuple[str, ...]] = decl(
+        "command",
+        "argv",
+        None,
+        "An argv list, never a shell string. Required for native, nix-app and systemd;"
+        " for podman, the arguments after the image.",
+        "3",
+        nullable=True,
+    )
+    image: Optional[str] = decl(
+        "image",
+        "string",
+        None,
+        "Runtime image, e.g. `localhost/sourceos/<agent>:<tag>`; required for podman.",
+        "3, 7",
+        nullable=True,
+    )
+    container_name: str = decl(
+        "containerName", "string", lambda name: name, "Container name; default the agent name.", "3"
+    )
+    label: str = decl(
+        "label",
+        "string",
+        lambda name: f"org.sourceos.agent.{name}",
+        "launchd label and identity.",
+        "DESIGN 2",
+    )
+    description: str = decl(
+        "description",
+        "string",
+        lambda name: f"SourceOS local agent {name}",
+        "One line shown by the service manager.",
+        "DESIGN 2",
+    )
+    source_image: Optional[str] = decl(
+        "sourceImage",
+        "string",
+        None,
+        "Where the runtime image came from (provenance only; never run).",
+        "7",
+        nullable=True,
+    )
+    environment: Mapping[str, str] = decl(
+        "environment",
+        "env",
+        {},
+        "Plain, non-secret environment variables (visible in the plist and unit).",
+        "DESIGN 2",
+    )
+    environment_file: Optional[str] = decl(
+        "environmentFile",
+        "path",
+        None,
+        "File of `NAME=value` lines with secrets; read at run time, never inlined.",
+        "DESIGN 2",
+        nullable=True,
+    )
+    waivers: Mapping[str, str] = decl(
+        "waivers",
+        "waivers",
+        {},
+        "Rule name → non-empty reason; turns that rule's finding into a note.",
+        "DESIGN 7",
+    )
+    install: Install = decl("install", "section", Install, "Install directory overrides.", "4")
+    owner: Owner = decl("owner", "section", Owner, "Ownership.", "3")
+    auth: Auth = decl("auth", "section", Auth, "Registry authentication.", "3, 6")
+    podman: Podman = decl("podman", "section", Podman, "Podman runtime.", "3")
+    lifecycle: Lifecycle = decl("lifecycle", "section", Lifecycle, "Lifecycle.", "3, 4")
+    logs: Logs = decl("logs", "section", Logs, "Logs.", "3")
+    health: Health = decl("health", "section", Health, "Health.", "3")
+    quarantine: Quarantine = decl("quarantine", "section", Quarantine, "Quarantine.", "3, 9")
+    span: Span = attrs.field(default=None, eq=False, repr=False)
+    spans: Mapping[str, Span] = spans_field()
+
+
+def schema(cls: type) -> tuple[attrs.Attribute, ...]:
+    """The declared fields of an IR class, in declaration order."""
+    return tuple(f for f in attrs.fields(cls) if "key" in f.metadata)

@@ -1,0 +1,337 @@
+"""Syntax values → IR: apply the schema in `compiler.ir`, collecting every violation."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any
+
+import attrs
+
+from compiler import checks, ir
+from compiler.diagnostics import Diagnostic
+from compiler.span import Span
+from compiler.syntax import TYPE_NAMES, Attrs, Bool, Int, Invalid, List, Null, Str, Value
+
+_NAME = re.compile(ir.NAME_PATTERN)
+_ENV_NAME = re.compile(ir.ENV_NAME_PATTERN)
+_MISSING = object()
+
+
+def did_you_mean(word: str, options: list[str] | tuple[str, ...]) -> str:
+    """A ` did you mean `x`?` suffix for a close match, or nothing."""
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    if not close:
+        lowered = {o.lower(): o for o in options}
+        if word.lower() in lowered:
+            close = [lowered[word.lower()]]
+    return f"did you mean `{close[0]}`?" if close else ""
+
+
+class Lowering:
+    """Lowers one file's syntax into agents; diagnostics accumulate in `self.diagnostics`."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.diagnostics: list[Diagnostic] = []
+
+    def document(self, doc: Attrs) -> list[ir.Agent]:
+        """All agents of a file: `sourceos.localAgents.<name> = { ... };`."""
+        agents_set = self._descend(doc, ["sourceos", "localAgents"])
+        if agents_set is None:
+            if not doc.entries and not self.diagnostics:
+                self.diagnostics.append(
+                    checks.EMPTY_FILE.at(
+                        Span.point(self.file),
+                        "this file declares no agent",
+                        "declare one: sourceos.localAgents.<name> = { ... };",
+                    )
+                )
+            return []
+        agents = []
+        for name, entry in agents_set.entries.items():
+            agent = self.agent(name, entry.key_span, entry.value)
+            if agent is not None:
+                agents.append(agent)
+        if not agents_set.entries:
+            self.diagnostics.append(
+                checks.EMPTY_FILE.at(
+                    agents_set.span, "`sourceos.localAgents` declares no agent", ""
+                )
+            )
+        return agents
+
+    def _descend(self, node: Attrs, path: list[str]) -> Attrs | None:
+        for i, expected in enumerate(path):
+            where = ".".join(path[:i]) or "the top level"
+            for key, entry in node.entries.items():
+                if key != expected:
+                    self._unknown(key, entry.key_span, [expected], where)
+            entry = node.entries.get(expected)
+            if entry is None:
+                return None
+            if not isinstance(entry.value, Attrs):
+                self._wrong_type(".".join(path[: i + 1]), entry.value, "an attribute set")
+                return None
+            node = entry.value
+        return node
+
+    def agent(self, name: str, key_span: Span, value: Value) -> ir.Agent | None:
+        """One agent, or None when its declaration cannot be lowered at all."""
+        ok = True
+        if not _NAME.fullmatch(name):
+            self.diagnostics.append(
+                checks.INVALID_NAME.at(key_span, f"agent name {name!r} is not allowed", _name_help(name))
+            )
+            ok = False
+        if not isinstance(value, Attrs):
+            if not isinstance(value, Invalid):
+                self._wrong_type(f"sourceos.localAgents.{name}", value, "an attribute set")
+            return None
+        fields = self.node(ir.Agent, value, name, name)
+        if not ok or fields is None:
+            return None
+        return fields
+
+    def node(self, cls: type, syn: Attrs, name: str, where: str) -> Any:
+        """Lower an attribute set into an IR node of `cls`, defaults filled in."""
+        schema = {f.metadata["key"]: f for f in ir.schema(cls)}
+        values: dict[str, Any] = {}
+        spans: dict[str, Span] = {}
+        ok = True
+        for key, entry in syn.entries.items():
+            field = schema.get(key)
+            if field is None:
+                self._unknown(key, entry.key_span, list(schema), where)
+                ok = False
+                continue
+            if isinstance(entry.value, Invalid):
+                ok = False
+                continue
+            value = self.value(field, entry.value, name, f"{where}.{key}")
+            if value is _MISSING:
+                ok = False
+                continue
+            values[field.name] = value
+            spans[key] = entry.value.span
+        for key, field in schema.items():
+            if field.name not in values:
+                values[field.name] = self.default(field, name, syn.span, f"{where}.{key}")
+        if not ok:
+            return None
+        if cls is ir.Agent:
+            values["name"] = name
+        return cls(**values, span=syn.span, spans=spans)
+
+    def default(self, field: attrs.Attribute, name: str, span: Span, where: str) -> Any:
+        """The default of a field for agent `name`."""
+        default = field.metadata["default"]
+        if field.metadata["kind"] == "section":
+            return self.node(default, Attrs({}, span), name, where)
+        if callable(default):
+            return default(name)
+        return default
+
+    def value(self, field: attrs.Attribute, syn: Value, name: str, where: str) -> Any:
+        """Check and convert one value against its field; `_MISSING` after a diagnostic."""
+        meta = field.metadata
+        kind = meta["kind"]
+        if isinstance(syn, Null) and meta["nullable"]:
+            return None
+        if kind in ("string", "path", "enum"):
+            if not isinstance(syn, Str):
+                return self._wrong_type(where, syn, "a string", meta["nullable"])
+            if kind == "enum" and syn.value not in meta["choices"]:
+                return self._bad_enum(where, syn, meta["choices"])
+            if kind == "path":
+                return self._path(where, syn)
+            return syn.value
+        if kind == "bool":
+            if not isinstance(syn, Bool):
+                return self._wrong_type(where, syn, "a boolean", meta["nullable"])
+            return syn.value
+        if kind == "int":
+            if not isinstance(syn, Int):
+                return self._wrong_type(where, syn, "an integer", meta["nullable"])
+            if meta["minimum"] is not None and syn.value < meta["minimum"]:
+                return self._emit(
+                    checks.OUT_OF_RANGE.at(
+                        syn.span,
+                        f"`{where}` must be at least {meta['minimum']}, not {syn.value}",
+                        "use null for unlimited" if meta["nullable"] else "",
+                    )
+                )
+            if syn.value > 2**31 - 1:
+                return self._emit(
+                    checks.OUT_OF_RANGE.at(syn.span, f"`{where}` is too large: {syn.value}", "")
+                )
+            return syn.value
+        if kind == "argv":
+            return self._argv(where, syn)
+        if kind in ("env", "waivers"):
+            return self._string_map(where, syn, kind)
+        if kind == "keepalive":
+            if isinstance(syn, Bool):
+                return syn.value
+            if isinstance(syn, Attrs):
+                node = self.node(ir.KeepAlive, syn, name, where)
+                return _MISSING if node is None else node
+            return self._wrong_type(where, syn, "a boolean or `{ successfulExit = ...; }`")
+        if kind == "section":
+            if not isinstance(syn, Attrs):
+                return self._wrong_type(where, syn, "an attribute set")
+            node = self.node(meta["default"], syn, name, where)
+            return _MISSING if node is None else node
+        raise AssertionError(kind)
+
+    def _path(self, where: str, syn: Str) -> Any:
+        path = syn.value
+        problem = ""
+        rest = path
+        if path.startswith(("$HOME/", "~/")):
+            rest = path.split("/", 1)[1]
+        elif path.startswith("~"):
+            problem = "`~user` paths are not expanded; use `~/` or `$HOME/`"
+        elif not path.startswith("/"):
+            problem = "relative paths are not allowed; start with `/`, `$HOME/` or `~/`"
+        if not problem and "$" in rest:
+            problem = "only a leading `$HOME/` is expanded; no other `$` may appear in a path"
+        if not problem and (not rest or rest.endswith("/")):
+            problem = "the path names a directory, not a file"
+        if not problem and any(part == ".." for part in path.split("/")):
+            problem = "`..` components are not allowed"
+        if problem:
+            return self._emit(checks.INVALID_PATH.at(syn.span, f"`{where}` = {path!r}: {problem}", ""))
+        if path.startswith("~/"):
+            return ir.HOME + path[1:]
+        return path
+
+    def _argv(self, where: str, syn: Value) -> Any:
+        if isinstance(syn, Str):
+            return self._emit(
+                checks.WRONG_TYPE.at(
+                    syn.span,
+                    f"`{where}` must be a list of strings (an argv), not a shell string",
+                    f"split it into words: {_argv_hint(syn.value)}",
+                )
+            )
+        if not isinstance(syn, List):
+            return self._wrong_type(where, syn, "a list of strings")
+        items = []
+        for item in syn.items:
+            if not isinstance(item, Str):
+                return self._wrong_type(f"{where} element", item, "a string")
+            items.append(item.value)
+        if not items or not items[0]:
+            return self._emit(
+                checks.OUT_OF_RANGE.at(
+                    syn.span, f"`{where}` must name a program as its first element", ""
+                )
+            )
+        return tuple(items)
+
+    def _string_map(self, where: str, syn: Value, kind: str) -> Any:
+        if not isinstance(syn, Attrs):
+            return self._wrong_type(where, syn, "an attribute set of strings")
+        out: dict[str, str] = {}
+        ok = True
+        for key, entry in syn.entries.items():
+            value = entry.value
+            if kind == "env" and not _ENV_NAME.fullmatch(key):
+                self.diagnostics.append(
+                    checks.INVALID_NAME.at(
+                        entry.key_span,
+                        f"{key!r} is not a valid environment variable name",
+                        "use letters, digits and `_`, not starting with a digit",
+                    )
+                )
+                ok = False
+            if not isinstance(value, Str):
+                self._wrong_type(f"{where}.{key}", value, "a string")
+                ok = False
+                continue
+            if kind == "waivers" and not value.value.strip():
+                self.diagnostics.append(
+                    checks.BAD_WAIVER.at(
+                        value.span,
+                        f"the waiver of `{key}` gives no reason",
+                        'say why the finding is acceptable: waivers.<rule> = "reason";',
+                    )
+                )
+                ok = False
+            out[key] = value.value
+        return out if ok else _MISSING
+
+    def _unknown(self, key: str, span: Span, known: list[str], where: str) -> None:
+        hint = did_you_mean(key, known)
+        if not hint:
+            hint = "known keys: " + ", ".join(f"`{k}`" for k in known)
+        self.diagnostics.append(
+            checks.UNKNOWN_KEY.at(span, f"unknown key `{key}` in {_where(where)}", hint)
+        )
+
+    def _wrong_type(self, where: str, syn: Value, expected: str, nullable: bool = False) -> Any:
+        if isinstance(syn, Invalid):
+            return _MISSING
+        also = " or null" if nullable else ""
+        return self._emit(
+            checks.WRONG_TYPE.at(
+                syn.span, f"`{where}` must be {expected}{also}, not {TYPE_NAMES[type(syn)]}", ""
+            )
+        )
+
+    def _bad_enum(self, where: str, syn: Str, choices: tuple[str, ...]) -> Any:
+        hint = did_you_mean(syn.value, choices)
+        allowed = ", ".join(f'"{c}"' for c in choices)
+        return self._emit(
+            checks.BAD_ENUM_VALUE.at(
+                syn.span,
+                f"`{where}` is {syn.value!r}; allowed: {allowed}",
+                hint,
+            )
+        )
+
+    def _emit(self, diagnostic: Diagnostic) -> Any:
+        self.diagnostics.append(diagnostic)
+        return _MISSING
+
+
+def _where(where: str) -> str:
+    return where if where.startswith("the ") else f"`{where}`"
+
+
+def _name_help(name: str) -> str:
+    if not name:
+        return "an agent needs a name"
+    problems = []
+    if "/" in name or ".." in name or "." in name:
+        problems.append("no `/` or `.`: the name becomes a file name")
+    if any(c.isspace() for c in name):
+        problems.append("no whitespace")
+    if name.startswith("-"):
+        problems.append("no leading `-`: it would read as an option")
+    if not name.isascii():
+        problems.append("ASCII only")
+    if any(c.isupper() for c in name):
+        problems.append("lower case only: macOS file systems fold case")
+    if len(name) > 64:
+        problems.append("at most 64 characters")
+    why = "; ".join(problems) or "allowed characters are a-z, 0-9, `_` and `-`"
+    return f"names match [a-z0-9][a-z0-9_-]{{0,63}} ({why})"
+
+
+def _argv_hint(command: str) -> str:
+    words = command.split()
+    return "[ " + " ".join(f'"{w}"' for w in words) + " ]" if words else '[ "program" ]'
+
+
+def derive(agent: ir.Agent) -> ir.Agent:
+    """Fill defaults that depend on other fields (health follows the runtime)."""
+    health = agent.health
+    if not health.given("type") and agent.runtime != "podman":
+        health = attrs.evolve(health, type="process")
+    if not health.given("command") and agent.runtime == "podman":
+        conn = agent.podman.connection
+        prefix = f"podman --connection {conn}" if conn else "podman"
+        health = attrs.evolve(health, command=f"{prefix} ps --filter name={agent.container_name}")
+    return agent if health is agent.health else attrs.evolve(agent, health=health)
