@@ -49,7 +49,7 @@ UNTERMINATED_STRING = Check(
     "P101",
     "unterminated-string",
     "A string is opened and never closed.",
-    "Every string starts and ends with `\"`. A `\"` inside a string is written `\\\"`.",
+    'Every string starts and ends with `"`. A `"` inside a string is written `\\"`.',
 )
 UNTERMINATED_COMMENT = Check(
     "P102",
@@ -162,7 +162,7 @@ BAD_WAIVER = Check(
     "V211",
     "bad-waiver",
     "A waiver that names no rule, a rule that cannot be waived, or has no reason.",
-    "Waive a finding with `waivers.<rule-name> = \"why this is acceptable\";`.",
+    'Waive a finding with `waivers.<rule-name> = "why this is acceptable";`.',
 )
 UNUSED_WAIVER = Check(
     "V212",

@@ -88,8 +88,9 @@ def cmd_check(args: argparse.Namespace, out: IO[str]) -> int:
     analysis = analyze(args.files)
     _report(analysis.diagnostics, analysis.sources, args.format, out)
     if args.format == "text" and not analysis.diagnostics:
-        names = ", ".join(a.name for a in analysis.agents)
-        sys.stderr.write(f"ok: {len(analysis.agents)} agent(s): {names}\n")
+        names = [a.name for a in analysis.agents]
+        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        sys.stderr.write(f"ok: {len(names)} agent(s): {shown}\n")
     return _status(analysis)
 
 

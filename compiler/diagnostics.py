@@ -1,4 +1,4 @@
-"""Diagnostics as values: every problem the compiler finds is one of these, collected, never raised."""
+"""Diagnostics as values: every problem found is one of these, collected, never raised."""
 
 from __future__ import annotations
 

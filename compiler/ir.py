@@ -9,7 +9,7 @@ modules all read it from here.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable
 
 import attrs
 
@@ -94,14 +94,14 @@ class Auth(Node):
         "mode",
         "enum",
         "empty-authfile",
-        "Runtime auth model. `empty-authfile`: an authfile holding `{\"auths\":{}}` (spec 6.1);"
+        'Runtime auth model. `empty-authfile`: an authfile holding `{"auths":{}}` (spec 6.1);'
         " `service-account`: a service-grade credential in `authfile` (spec 6.2); `none`: no"
         " registry auth at all; `forbidden-ambient`: like `none`, and activation fails if any"
         " host credential could reach the runtime.",
         "3, 6",
         choices=("empty-authfile", "service-account", "none", "forbidden-ambient"),
     )
-    authfile: Optional[str] = decl(
+    authfile: str | None = decl(
         "authfile",
         "path",
         f"{HOME}/.config/containers/sourceos-empty-auth.json",
@@ -131,7 +131,7 @@ class Auth(Node):
 class Podman(Node):
     """How the Podman runtime is reached (spec section 3)."""
 
-    connection: Optional[str] = decl(
+    connection: str | None = decl(
         "connection",
         "string",
         "podman-machine-default",
@@ -163,7 +163,7 @@ class Podman(Node):
 class KeepAlive(Node):
     """launchd's dictionary form of KeepAlive."""
 
-    successful_exit: Optional[bool] = decl(
+    successful_exit: bool | None = decl(
         "successfulExit",
         "bool",
         None,
@@ -171,8 +171,12 @@ class KeepAlive(Node):
         "4.1",
         nullable=True,
     )
-    crashed: Optional[bool] = decl(
-        "crashed", "bool", None, "Restart only when the job crashed (true) or not.", "4.1",
+    crashed: bool | None = decl(
+        "crashed",
+        "bool",
+        None,
+        "Restart only when the job crashed (true) or not.",
+        "4.1",
         nullable=True,
     )
     span: Span = attrs.field(default=None, eq=False, repr=False)
@@ -184,7 +188,7 @@ class Lifecycle(Node):
     """Start, restart and stop behaviour (spec sections 3 and 4)."""
 
     run_at_load: bool = decl("runAtLoad", "bool", True, "Start when loaded / at login.", "3")
-    keep_alive: Union[bool, KeepAlive] = decl(
+    keep_alive: bool | KeepAlive = decl(
         "keepAlive",
         "keepalive",
         False,
@@ -201,7 +205,7 @@ class Lifecycle(Node):
         "3, 4.2",
         choices=("manual", "bounded", "supervised"),
     )
-    max_restarts_per_hour: Optional[int] = decl(
+    max_restarts_per_hour: int | None = decl(
         "maxRestartsPerHour",
         "int",
         3,
@@ -269,7 +273,7 @@ class Health(Node):
     expected: str = decl(
         "expected", "enum", "running", "State that counts as healthy.", "3", choices=("running",)
     )
-    command: Optional[str] = decl(
+    command: str | None = decl(
         "command",
         "string",
         None,
@@ -307,7 +311,7 @@ class Quarantine(Node):
 class Install(Node):
     """Overrides of the install directories (DESIGN.md section 4)."""
 
-    launchd_dir: Optional[str] = decl(
+    launchd_dir: str | None = decl(
         "launchdDir",
         "path",
         None,
@@ -316,7 +320,7 @@ class Install(Node):
         "4.1",
         nullable=True,
     )
-    systemd_dir: Optional[str] = decl(
+    systemd_dir: str | None = decl(
         "systemdDir",
         "path",
         None,
@@ -353,7 +357,7 @@ class Agent(Node):
         "3",
         choices=("podman", "native", "nix-app", "systemd"),
     )
-    command: Optional[tuple[str, ...]] = decl(
+    command: tuple[str, ...] | None = decl(
         "command",
         "argv",
         None,
@@ -362,7 +366,7 @@ class Agent(Node):
         "3",
         nullable=True,
     )
-    image: Optional[str] = decl(
+    image: str | None = decl(
         "image",
         "string",
         None,
@@ -387,7 +391,7 @@ class Agent(Node):
         "One line shown by the service manager.",
         "DESIGN 2",
     )
-    source_image: Optional[str] = decl(
+    source_image: str | None = decl(
         "sourceImage",
         "string",
         None,
@@ -402,7 +406,7 @@ class Agent(Node):
         "Plain, non-secret environment variables (visible in the plist and unit).",
         "DESIGN 2",
     )
-    environment_file: Optional[str] = decl(
+    environment_file: str | None = decl(
         "environmentFile",
         "path",
         None,

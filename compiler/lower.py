@@ -81,7 +81,9 @@ class Lowering:
         ok = True
         if not _NAME.fullmatch(name):
             self.diagnostics.append(
-                checks.INVALID_NAME.at(key_span, f"agent name {name!r} is not allowed", _name_help(name))
+                checks.INVALID_NAME.at(
+                    key_span, f"agent name {name!r} is not allowed", _name_help(name)
+                )
             )
             ok = False
         if not isinstance(value, Attrs):
@@ -201,7 +203,9 @@ class Lowering:
         if not problem and any(part == ".." for part in path.split("/")):
             problem = "`..` components are not allowed"
         if problem:
-            return self._emit(checks.INVALID_PATH.at(syn.span, f"`{where}` = {path!r}: {problem}", ""))
+            return self._emit(
+                checks.INVALID_PATH.at(syn.span, f"`{where}` = {path!r}: {problem}", "")
+            )
         if path.startswith("~/"):
             return ir.HOME + path[1:]
         return path
@@ -281,13 +285,13 @@ class Lowering:
         )
 
     def _bad_enum(self, where: str, syn: Str, choices: tuple[str, ...]) -> Any:
+        allowed = "allowed: " + ", ".join(f'"{c}"' for c in choices)
         hint = did_you_mean(syn.value, choices)
-        allowed = ", ".join(f'"{c}"' for c in choices)
         return self._emit(
             checks.BAD_ENUM_VALUE.at(
                 syn.span,
-                f"`{where}` is {syn.value!r}; allowed: {allowed}",
-                hint,
+                f"`{where}` cannot be {syn.value!r}",
+                f"{hint} ({allowed})" if hint else allowed,
             )
         )
 

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from lark import Lark, Token, Transformer
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from compiler import checks
 from compiler.diagnostics import Diagnostic
@@ -130,7 +130,7 @@ class ToSyntax(Transformer):
         self.diagnostics.append(
             checks.VARIABLE_REFERENCE.at(
                 span,
-                f"`{tok.value}` is a variable reference, which the declaration subset does not have",
+                f"`{tok.value}` is a variable reference; the declaration subset has none",
                 f'quote it if it is a string: "{tok.value}"',
             )
         )
@@ -183,8 +183,7 @@ class ToSyntax(Transformer):
 
     def braced(self, children: list) -> Attrs:
         span = _span(self.file, children[0]).to(_span(self.file, children[-1]))
-        bindings = children[1:-1]
-        return self._too_deep(span, _depth(bindings)) or self._build(bindings, span)
+        return self._build(children[1:-1], span)
 
     def bare(self, children: list) -> Attrs:
         if children:
@@ -192,7 +191,7 @@ class ToSyntax(Transformer):
             span = first.to(children[-1][1].span)
         else:
             span = Span.point(self.file)
-        return self._too_deep(span, _depth(children)) or self._build(children, span)
+        return self._build(children, span)
 
     def _build(self, bindings: list, span: Span) -> Attrs:
         root = Attrs({}, span, _depth(bindings))
@@ -201,6 +200,7 @@ class ToSyntax(Transformer):
         return root
 
     def _insert(self, node: Attrs, path: list[tuple[str, Span]], value: Value) -> None:
+        """Add one binding; sets merge only where an attribute path implied one (`a.b = ...`)."""
         for i, (name, key_span) in enumerate(path):
             last = i == len(path) - 1
             existing = node.entries.get(name)
@@ -208,28 +208,33 @@ class ToSyntax(Transformer):
                 if last:
                     node.entries[name] = Entry(key_span, value)
                     return
-                child = Attrs({}, key_span)
+                child = Attrs({}, key_span, implicit=True)
                 node.entries[name] = Entry(key_span, child)
                 node = child
                 continue
             old = existing.value
-            if last and isinstance(old, Attrs) and isinstance(value, Attrs):
-                for k, entry in value.entries.items():
-                    self._insert(old, [(k, entry.key_span)], entry.value)
-                return
             if not last and isinstance(old, Attrs):
                 node = old
                 continue
-            dotted = ".".join(n for n, _ in path[: i + 1])
-            self.diagnostics.append(
-                checks.DUPLICATE_KEY.at(
-                    key_span,
-                    f"`{dotted}` is already defined",
-                    f"first defined at line {existing.key_span.line},"
-                    f" column {existing.key_span.column}",
-                )
-            )
+            if last and isinstance(old, Attrs) and isinstance(value, Attrs) and old.implicit:
+                merged = Attrs(old.entries, value.span, max(old.depth, value.depth))
+                node.entries[name] = Entry(key_span, merged)
+                for k, entry in value.entries.items():
+                    self._insert(merged, [(k, entry.key_span)], entry.value)
+                return
+            self.diagnostics.append(self._duplicate(path[: i + 1], key_span, existing))
             return
+
+    def _duplicate(self, path: list[tuple[str, Span]], span: Span, first: Entry) -> Diagnostic:
+        names = [n for n, _ in path]
+        where = f"first defined at line {first.key_span.line}, column {first.key_span.column}"
+        # The one place the parser knows the schema: a second `sourceos.localAgents.<name>`
+        # set is a duplicate agent, which users look for under that name.
+        if len(names) == 3 and names[:2] == ["sourceos", "localAgents"]:
+            return checks.DUPLICATE_AGENT.at(
+                span, f"agent `{names[2]}` is already declared in this file", where
+            )
+        return checks.DUPLICATE_KEY.at(span, f"`{'.'.join(names)}` is already defined", where)
 
 
 def _depth(bindings: list) -> int:

@@ -56,7 +56,9 @@ def decode(file: str, data: bytes) -> tuple[Source | None, list[Diagnostic]]:
     if data.startswith(BOM):
         return None, [
             checks.BYTE_ORDER_MARK.at(
-                Span.point(file), "the file starts with a UTF-8 byte order mark", "save it without BOM"
+                Span.point(file),
+                "the file starts with a UTF-8 byte order mark",
+                "save it without BOM",
             )
         ]
     nul = data.find(b"\0")

@@ -64,11 +64,12 @@ class Entry:
 
 @attrs.frozen(slots=True, eq=False)
 class Attrs:
-    """`{ k = v; }` with attribute paths already expanded into nested sets."""
+    """`{ k = v; }` with attribute paths expanded into nested sets (`implicit` ones)."""
 
     entries: dict[str, Entry]
     span: Span
     depth: int = 1
+    implicit: bool = False
 
 
 @attrs.frozen(slots=True)

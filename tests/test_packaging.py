@@ -1,0 +1,48 @@
+"""The wheel carries the grammar and templates, so an installed agentc works anywhere."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+
+def test_wheel_ships_grammar_and_templates_and_runs_from_elsewhere(tmp_path: Path) -> None:
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+         "-w", str(tmp_path / "dist"), str(ROOT)],
+        capture_output=True,
+        timeout=300,
+    )  # fmt: skip
+    assert build.returncode == 0, build.stderr.decode()
+    (wheel,) = (tmp_path / "dist").glob("agentc-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "compiler/grammar/agent.lark" in names
+    templates = sorted(p.name for p in (ROOT / "templates").glob("*.j2"))
+    for name in templates:
+        assert f"compiler/templates/{name}" in names
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target),
+         str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )  # fmt: skip
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    example = ROOT / "examples" / "node-commander.agent"
+    result = subprocess.run(
+        [sys.executable, "-c", "import compiler, sys; print(compiler.__file__);"
+         " from compiler.cli import main; sys.exit(main(sys.argv[1:]))", "check", str(example)],
+        capture_output=True,
+        cwd=elsewhere,
+        env={**os.environ, "PYTHONPATH": str(target)},
+        timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().startswith(str(target))

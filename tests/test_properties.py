@@ -1,0 +1,182 @@
+"""Property tests: `check` only ever answers with its own diagnostics, and values round-trip."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.lark import from_lark
+from lark import Lark
+
+from compiler import dump
+from compiler.catalog import catalog
+from compiler.parser import GRAMMAR
+from compiler.pipeline import analyze
+
+GRAMMAR_LARK = Lark(GRAMMAR.read_text(), parser="lalr", lexer="basic")
+KEYWORDS = {
+    name: st.just(name.lower().removesuffix("_kw"))
+    for name in (
+        "LET",
+        "IN",
+        "WITH",
+        "REC",
+        "IMPORT",
+        "INHERIT",
+        "IF",
+        "THEN",
+        "ELSE",
+        "ASSERT",
+        "OR_KW",
+    )
+}
+EXPLICIT = {
+    **KEYWORDS,
+    "INT": st.integers(min_value=0, max_value=2**70).map(str),
+    "FLOAT": st.just("1.5"),
+    "ID": st.sampled_from(
+        [
+            "sourceos",
+            "localAgents",
+            "demo",
+            "image",
+            "scope",
+            "lifecycle",
+            "keepAlive",
+            "true",
+            "false",
+            "null",
+            "x",
+            "environment",
+            "waivers",
+            "command",
+            "runtime",
+        ]
+    ),
+    "STRING": st.text(
+        alphabet=st.characters(codec="utf-8", exclude_characters='"\\'), max_size=12
+    ).map(lambda s: f'"{s}"'),
+    "PATH": st.just("./x"),
+    "URI": st.just("http://x"),
+    "WS": st.sampled_from([" ", "\n", "\t", "\r\n"]),
+    "LINE_COMMENT": st.just("# c\n"),
+    "BLOCK_COMMENT": st.just("/* c */"),
+}
+SETTINGS = settings(
+    max_examples=int(os.environ.get("AGENTC_HYPOTHESIS_EXAMPLES", "200")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+
+
+def _check_bytes(data: bytes) -> list:
+    with tempfile.NamedTemporaryFile(suffix=".agent", delete=False) as fh:
+        fh.write(data)
+    try:
+        analysis = analyze([fh.name])
+    finally:
+        os.unlink(fh.name)
+    known = catalog()
+    for d in analysis.diagnostics:
+        assert d.code in known, d
+        assert d.span.line >= 1 and d.span.column >= 1, d
+        assert (d.span.end_line, d.span.end_column) >= (d.span.line, d.span.column), d
+        assert d.message
+    return analysis.diagnostics
+
+
+@SETTINGS
+@given(from_lark(GRAMMAR_LARK, explicit=EXPLICIT).map(lambda s: s.encode()))
+def test_check_never_raises_on_grammar_generated_text(data: bytes) -> None:
+    _check_bytes(data)
+
+
+@SETTINGS
+@given(st.binary(max_size=400))
+def test_check_never_raises_on_random_bytes(data: bytes) -> None:
+    _check_bytes(data)
+
+
+@SETTINGS
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "sourceos.localAgents.a = {",
+                "};",
+                'image = "localhost/a:1";',
+                "[",
+                "]",
+                "{",
+                "}",
+                '"${x}"',
+                "let",
+                "= ",
+                ";",
+                "lifecycle.keepAlive = ",
+                "true",
+                "12",
+                "''",
+                "\\",
+                '"',
+                "/*",
+                "*/",
+                "#",
+                "\n",
+                "\xe9",
+                "\x00",
+            ]
+        ),
+        max_size=30,
+    ).map(lambda parts: "".join(parts).encode("utf-8", "surrogatepass"))
+)
+def test_check_never_raises_on_token_soup(data: bytes) -> None:
+    _check_bytes(data)
+
+
+# Any text a file can carry: no NUL (rejected in files) and no CR (CRLF is folded to LF).
+TEXT = st.characters(codec="utf-8", exclude_categories=["Cs"], exclude_characters="\x00\r")
+
+
+def _nix_string(value: str) -> str:
+    out = value.replace("\\", "\\\\").replace('"', '\\"').replace("${", "\\${")
+    return f'"{out}"'
+
+
+@SETTINGS
+@given(
+    description=st.text(alphabet=TEXT, max_size=40),
+    env=st.dictionaries(
+        st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,8}", fullmatch=True),
+        st.text(alphabet=TEXT, max_size=20),
+        max_size=4,
+    ),
+    restarts=st.one_of(st.none(), st.integers(min_value=1, max_value=2**31 - 1)),
+)
+def test_declared_values_round_trip_through_dump(
+    description: str, env: dict[str, str], restarts: int | None
+) -> None:
+    env_text = " ".join(f"{k} = {_nix_string(v)};" for k, v in env.items())
+    text = (
+        "sourceos.localAgents.p = {\n"
+        '  image = "localhost/p:1";\n'
+        f"  description = {_nix_string(description)};\n"
+        f"  environment = {{ {env_text} }};\n"
+        f"  lifecycle.maxRestartsPerHour = {'null' if restarts is None else restarts};\n"
+        "};\n"
+    )
+    with tempfile.NamedTemporaryFile("w", suffix=".agent", delete=False, encoding="utf-8") as fh:
+        fh.write(text)
+    try:
+        analysis = analyze([fh.name])
+    finally:
+        os.unlink(fh.name)
+    assert not analysis.diagnostics, analysis.diagnostics
+    doc = json.loads(json.dumps(dump.document(analysis.agents)))
+    agent = doc["sourceos"]["localAgents"]["p"]
+    assert agent["description"] == description
+    assert agent["environment"] == env
+    assert agent["lifecycle"]["maxRestartsPerHour"] == restarts
