@@ -1,0 +1,260 @@
+"""IR → artifacts: the wrapper, the systemd unit, the launchd plist and the manifest.
+
+Templates live in `templates/`, one per output and named after it. Every value is
+quoted by the escapers of `compiler.escape`, used as template filters that take
+the declaration field they quote, so a value the format cannot carry becomes a
+compile error naming that field.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import plistlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import attrs
+import jinja2
+
+from compiler import __version__, checks, escape, ir
+from compiler.diagnostics import Diagnostic
+
+TEMPLATES = Path(__file__).parent / "templates"
+if not TEMPLATES.exists():  # a source checkout: templates sit beside the package
+    TEMPLATES = Path(__file__).parent.parent / "templates"
+
+FAIL_CLOSED_EXIT = 78  # EX_CONFIG: the wrapper's "a dependency is missing" status
+EXECUTABLE, REGULAR = 0o755, 0o644
+
+
+@attrs.frozen
+class Artifact:
+    """One generated file: its path under OUT/<name>/, bytes and mode."""
+
+    path: str
+    data: bytes
+    mode: int
+
+    @property
+    def sha256(self) -> str:
+        """Hex digest of the content."""
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def wrapper_name(agent: ir.Agent) -> str:
+    """`sourceos-agent-<name>`."""
+    return f"sourceos-agent-{agent.name}"
+
+
+def unit_name(agent: ir.Agent) -> str:
+    """`sourceos-agent@<name>.service`."""
+    return f"sourceos-agent@{agent.name}.service"
+
+
+def _filter(fn: Callable[..., str]) -> Callable[..., str]:
+    """Wrap an escaper as a template filter that records, not raises, what it cannot carry."""
+
+    @jinja2.pass_context
+    def template_filter(ctx: Any, value: Any, field: str, *args: Any) -> str:
+        try:
+            return fn(value, *args)
+        except escape.CannotEscape as err:
+            ctx["problems"].append((field, str(err)))
+            return "<invalid>"
+
+    return template_filter
+
+
+@functools.lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    """The template environment, built once per process."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters.update(
+        sh=_filter(escape.sh),
+        sh_home=_filter(escape.sh_home),
+        sd_exec_word=_filter(escape.sd_exec_word),
+        sd_env=_filter(escape.sd_env),
+        sd_value=_filter(escape.sd_value),
+        sd_path=_filter(escape.sd_path),
+    )
+    return env
+
+
+class Emitter:
+    """Renders one agent's artifacts, collecting escaping failures as diagnostics."""
+
+    def __init__(self, agent: ir.Agent, source: str) -> None:
+        self.agent = agent
+        self.source = source
+        self.diagnostics: list[Diagnostic] = []
+
+    def render(self, template: str, **extra: Any) -> str:
+        """Render `template` for this agent; escaping problems become diagnostics."""
+        problems: list[tuple[str, str]] = []
+        text = (
+            environment()
+            .get_template(template)
+            .render(
+                agent=self.agent,
+                version=__version__,
+                source=self.source,
+                fail_closed=FAIL_CLOSED_EXIT,
+                state_placeholder=escape.STATE_PLACEHOLDER,
+                breaker=self.agent.lifecycle.restart != "manual"
+                and self.agent.lifecycle.max_restarts_per_hour is not None,
+                problems=problems,
+                **extra,
+            )
+        )
+        for field, reason in dict.fromkeys(problems):
+            self.problem(field, reason)
+        return text
+
+    def problem(self, field: str, reason: str) -> None:
+        """Record that `field` cannot be carried into an artifact."""
+        self.diagnostics.append(
+            checks.INVALID_VALUE.at(
+                _field_span(self.agent, field),
+                f"`{self.agent.name}.{field}` cannot be written faithfully: {reason}",
+                "change the value; agentc never alters a value to make it fit",
+            )
+        )
+
+    def plist(self) -> bytes:
+        """The launchd job definition, serialized by plistlib (XML, keys sorted)."""
+        a, lc = self.agent, self.agent.lifecycle
+
+        def s(value: str, field: str) -> str:
+            try:
+                return escape.plist_string(value)
+            except escape.CannotEscape as err:
+                self.problem(field, str(err))
+                return ""
+
+        def p(value: str, field: str) -> str:
+            try:
+                return escape.plist_path(value)
+            except escape.CannotEscape as err:
+                self.problem(field, str(err))
+                return ""
+
+        state = escape.STATE_PLACEHOLDER
+        env = {s(k, f"environment.{k}"): s(v, f"environment.{k}") for k, v in a.environment.items()}
+        env.update(SOURCEOS_AGENT_MANAGER="launchd", SOURCEOS_AGENT_STATE_DIR=state)
+        job: dict[str, Any] = {
+            "Label": s(a.label, "label"),
+            "ProgramArguments": [f"{state}/bin/{wrapper_name(a)}"],
+            "RunAtLoad": lc.run_at_load,
+            "KeepAlive": launchd_keepalive(lc),
+            "ThrottleInterval": lc.restart_delay_seconds,
+            "ExitTimeOut": lc.shutdown_timeout_seconds,
+            "ProcessType": "Background",
+            "StandardOutPath": p(a.logs.stdout, "logs.stdout"),
+            "StandardErrorPath": p(a.logs.stderr, "logs.stderr"),
+            "EnvironmentVariables": env,
+        }
+        if a.scope == "user":
+            job["LimitLoadToSessionType"] = "Aqua"
+        return plistlib.dumps(job, fmt=plistlib.FMT_XML, sort_keys=True)
+
+
+def launchd_keepalive(lc: ir.Lifecycle) -> bool | dict[str, bool]:
+    """launchd's KeepAlive: `false` or a dictionary, never a bare `true`."""
+    if isinstance(lc.keep_alive, ir.KeepAlive):
+        ka = lc.keep_alive
+        out = {"SuccessfulExit": ka.successful_exit, "Crashed": ka.crashed}
+        return {k: v for k, v in out.items() if v is not None} or False
+    if lc.keep_alive or lc.restart != "manual":
+        return {"SuccessfulExit": False}
+    return False
+
+
+def _field_span(agent: ir.Agent, field: str) -> Any:
+    node: Any = agent
+    parts = field.split(".")
+    for part in parts[:-1]:
+        child = next((f for f in ir.schema(type(node)) if f.metadata["key"] == part), None)
+        if child is None or not isinstance(getattr(node, child.name), ir.Node):
+            return node.at(part)
+        node = getattr(node, child.name)
+    return node.at(parts[-1])
+
+
+def manifest(agent: ir.Agent, source_name: str, artifacts: list[Artifact], lint: list) -> bytes:
+    """manifest.json: declaration, provenance, artifact hashes, lint results; no timestamps."""
+    from compiler.dump import node_json
+
+    declaration = node_json(agent)
+    canonical = json.dumps(declaration, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    doc = {
+        "agent": agent.name,
+        "label": agent.label,
+        "compiler": {"name": "agentc", "version": __version__},
+        "source": source_name,
+        "declaration": declaration,
+        "declarationSha256": hashlib.sha256(canonical.encode()).hexdigest(),
+        "provenance": provenance(agent),
+        "artifacts": {
+            a.path: {"sha256": a.sha256, "mode": f"{a.mode:04o}"}
+            for a in sorted(artifacts, key=lambda a: a.path)
+        },
+        "install": install_locations(agent),
+        "lint": lint,
+    }
+    return (json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def provenance(agent: ir.Agent) -> dict[str, Any] | None:
+    """Image provenance in the shape of spec section 7 (imageId/pulledAt come at activation)."""
+    if agent.runtime != "podman":
+        return None
+    pull_auth = "service-account" if agent.auth.mode == "service-account" else None
+    return {
+        "agent": agent.name,
+        "runtimeImage": agent.image,
+        "sourceImage": agent.source_image,
+        "runtimeAuth": agent.auth.mode,
+        "pullAuth": pull_auth or "interactive-or-service-account",
+    }
+
+
+def install_locations(agent: ir.Agent) -> dict[str, Any]:
+    """Where activation installs the service definitions (DESIGN.md section 4)."""
+    user = agent.scope == "user"
+    launchd_dir = agent.install.launchd_dir or (
+        f"{ir.HOME}/Library/LaunchAgents" if user else "/Library/LaunchDaemons"
+    )
+    systemd_dir = agent.install.systemd_dir or (
+        f"{ir.HOME}/.config/systemd/user" if user else "/etc/systemd/system"
+    )
+    return {
+        "launchd": {
+            "path": f"{launchd_dir}/{agent.label}.plist",
+            "domain": "gui/<uid>" if user else "system",
+        },
+        "systemd": {"path": f"{systemd_dir}/{unit_name(agent)}", "manager": "user" if user else "system"},
+    }
+
+
+def emit(agent: ir.Agent, source_name: str) -> tuple[list[Artifact], list[Diagnostic]]:
+    """All artifacts of one agent except the manifest, or diagnostics if a value cannot be carried."""
+    em = Emitter(agent, source_name)
+    wrapper = em.render("sourceos-agent.j2")
+    unit = em.render("sourceos-agent@.service.j2")
+    plist = em.plist()
+    artifacts = [
+        Artifact(f"bin/{wrapper_name(agent)}", wrapper.encode(), EXECUTABLE),
+        Artifact(f"systemd/{unit_name(agent)}", unit.encode(), REGULAR),
+        Artifact(f"launchd/{agent.label}.plist", plist, REGULAR),
+    ]
+    return artifacts, em.diagnostics
