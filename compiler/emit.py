@@ -242,12 +242,15 @@ def install_locations(agent: ir.Agent) -> dict[str, Any]:
             "path": f"{launchd_dir}/{agent.label}.plist",
             "domain": "gui/<uid>" if user else "system",
         },
-        "systemd": {"path": f"{systemd_dir}/{unit_name(agent)}", "manager": "user" if user else "system"},
+        "systemd": {
+            "path": f"{systemd_dir}/{unit_name(agent)}",
+            "manager": "user" if user else "system",
+        },
     }
 
 
 def emit(agent: ir.Agent, source_name: str) -> tuple[list[Artifact], list[Diagnostic]]:
-    """All artifacts of one agent except the manifest, or diagnostics if a value cannot be carried."""
+    """An agent's artifacts but the manifest, or diagnostics for values that cannot be carried."""
     em = Emitter(agent, source_name)
     wrapper = em.render("sourceos-agent.j2")
     unit = em.render("sourceos-agent@.service.j2")

@@ -72,8 +72,6 @@ def sd_env(name: str, value: str) -> str:
     """One `Environment=` assignment; systemd does not expand `$` there, only `%`."""
     if not re.fullmatch(ir.ENV_NAME_PATTERN, name):
         raise CannotEscape(f"{name!r} is not a valid environment variable name")
-    if not value.isprintable() and value:
-        raise CannotEscape("a non-printable character cannot be carried in Environment=")
     return _sd_quoted(f"{name}={value}", dollar=False)
 
 

@@ -226,12 +226,6 @@ class Lowering:
             if not isinstance(item, Str):
                 return self._wrong_type(f"{where} element", item, "a string")
             items.append(item.value)
-        if not items or not items[0]:
-            return self._emit(
-                checks.OUT_OF_RANGE.at(
-                    syn.span, f"`{where}` must name a program as its first element", ""
-                )
-            )
         return tuple(items)
 
     def _string_map(self, where: str, syn: Value, kind: str) -> Any:

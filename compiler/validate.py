@@ -31,6 +31,18 @@ def validate(agent: ir.Agent) -> list[Diagnostic]:
                 'add an argv list: command = [ "/path/to/program" "--flag" ];',
             )
         )
+    if (
+        agent.runtime != "podman"
+        and agent.command is not None
+        and not (agent.command[:1] or ("",))[0]
+    ):
+        out.append(
+            checks.OUT_OF_RANGE.at(
+                agent.at("command"),
+                f"`{agent.name}.command` must name the program as its first element",
+                'e.g. command = [ "/usr/local/bin/agent" "--flag" ];',
+            )
+        )
     if agent.runtime != "podman" and agent.health.type == "podman-container":
         out.append(
             checks.BAD_ENUM_VALUE.at(

@@ -39,6 +39,12 @@ def agentc(*args: str, cwd: Path | None = None, env: dict | None = None, stdin: 
     )
 
 
+def nix_string(value: str) -> str:
+    """A Nix double-quoted string literal that evaluates to exactly `value`."""
+    out = value.replace("\\", "\\\\").replace('"', '\\"').replace("${", "\\${")
+    return f'"{out}"'
+
+
 @pytest.fixture(params=EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def example(request: pytest.FixtureRequest) -> Path:
     """Each bundled example declaration."""

@@ -15,6 +15,7 @@ from compiler import dump
 from compiler.catalog import catalog
 from compiler.parser import GRAMMAR
 from compiler.pipeline import analyze
+from tests.conftest import nix_string
 
 GRAMMAR_LARK = Lark(GRAMMAR.read_text(), parser="lalr", lexer="basic")
 KEYWORDS = {
@@ -141,11 +142,6 @@ def test_check_never_raises_on_token_soup(data: bytes) -> None:
 TEXT = st.characters(codec="utf-8", exclude_categories=["Cs"], exclude_characters="\x00\r")
 
 
-def _nix_string(value: str) -> str:
-    out = value.replace("\\", "\\\\").replace('"', '\\"').replace("${", "\\${")
-    return f'"{out}"'
-
-
 @SETTINGS
 @given(
     description=st.text(alphabet=TEXT, max_size=40),
@@ -159,11 +155,11 @@ def _nix_string(value: str) -> str:
 def test_declared_values_round_trip_through_dump(
     description: str, env: dict[str, str], restarts: int | None
 ) -> None:
-    env_text = " ".join(f"{k} = {_nix_string(v)};" for k, v in env.items())
+    env_text = " ".join(f"{k} = {nix_string(v)};" for k, v in env.items())
     text = (
         "sourceos.localAgents.p = {\n"
         '  image = "localhost/p:1";\n'
-        f"  description = {_nix_string(description)};\n"
+        f"  description = {nix_string(description)};\n"
         f"  environment = {{ {env_text} }};\n"
         f"  lifecycle.maxRestartsPerHour = {'null' if restarts is None else restarts};\n"
         "};\n"

@@ -1,0 +1,118 @@
+"""Real tools for tests: a private `systemd --user` manager (never `--system`), started and
+stopped by PID, following ../shared/recipes/real-host.md."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from tests.conftest import require_tool
+
+
+class UserManager:
+    """A real systemd user manager in a private mount namespace and delegated cgroup."""
+
+    def __init__(self, workdir: Path, home: Path) -> None:
+        self.workdir = workdir
+        self.home = home
+        self.runtime_dir = workdir / "xdg-run"
+        self.config_home = home / ".config"
+        self.cgroup = f"agentc-test-{os.getpid()}-{time.monotonic_ns()}"
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def env(self) -> dict[str, str]:
+        """What a client (systemctl) needs to reach this manager."""
+        return {
+            **os.environ,
+            "XDG_RUNTIME_DIR": str(self.runtime_dir),
+            "XDG_CONFIG_HOME": str(self.config_home),
+            "HOME": str(self.home),
+        }
+
+    def start(self) -> None:
+        """Boot the manager and wait until it reports `running`."""
+        systemd = Path("/lib/systemd/systemd")
+        if not systemd.exists():
+            require_tool("systemd")
+        require_tool("unshare")
+        (self.config_home / "systemd" / "user").mkdir(parents=True, exist_ok=True)
+        self.runtime_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for hierarchy in ("systemd", "unified"):
+            Path(f"/sys/fs/cgroup/{hierarchy}/{self.cgroup}").mkdir(parents=True, exist_ok=True)
+        inner = (
+            "mount -t tmpfs tmpfs /run/systemd && mkdir /run/systemd/system && "
+            f"exec env -i HOME={self.home} USER=root LOGNAME=root "
+            f"XDG_RUNTIME_DIR={self.runtime_dir} XDG_CONFIG_HOME={self.config_home} "
+            f"PATH=/usr/sbin:/usr/bin:/sbin:/bin {systemd} --user"
+        )
+        outer = (
+            f"echo $$ > /sys/fs/cgroup/systemd/{self.cgroup}/cgroup.procs && "
+            f"echo $$ > /sys/fs/cgroup/unified/{self.cgroup}/cgroup.procs && "
+            f'exec unshare --mount --propagation private sh -c "{inner}"'
+        )
+        log = open(self.workdir / "manager.log", "wb")  # noqa: SIM115 - closed with the manager
+        self.proc = subprocess.Popen(["sh", "-c", outer], stdout=log, stderr=log)
+        log.close()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError((self.workdir / "manager.log").read_text())
+            state = self.systemctl("show", "-p", "SystemState", "--value", check=False)
+            if state.stdout.strip() == "running":
+                return
+            time.sleep(0.05)
+        raise RuntimeError("systemd --user did not reach `running` in 15 s")
+
+    def systemctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        """Run `systemctl --user` against this manager."""
+        return subprocess.run(
+            ["systemctl", "--user", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=60,
+        )
+
+    def show(self, unit: str, *props: str) -> dict[str, str]:
+        """Properties of a unit."""
+        out = self.systemctl("show", unit, *[f"-p{p}" for p in props]).stdout
+        return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+    def stop(self) -> None:
+        """Stop the manager (by PID if it does not exit) and remove its cgroups."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.systemctl("exit", check=False)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.send_signal(signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        for hierarchy in ("systemd", "unified"):
+            root = Path(f"/sys/fs/cgroup/{hierarchy}/{self.cgroup}")
+            if root.exists():
+                self._kill_cgroup(root)
+                for d in sorted(root.rglob("*"), key=lambda p: -len(p.parts)):
+                    if d.is_dir():
+                        d.rmdir()
+                root.rmdir()
+
+    @staticmethod
+    def _kill_cgroup(root: Path) -> None:
+        """Kill anything a test left in the manager's cgroup, by PID."""
+        for procs in root.rglob("cgroup.procs"):
+            for pid in procs.read_text().split():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(pid), signal.SIGKILL)
+        time.sleep(0.05)
+
+
+def have_systemd() -> bool:
+    """Whether this machine can run a real user manager at all."""
+    return Path("/lib/systemd/systemd").exists() and shutil.which("systemctl") is not None

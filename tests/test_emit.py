@@ -1,0 +1,221 @@
+"""Generated artifacts: snapshots, real-tool oracles, escaping round trips, determinism."""
+
+from __future__ import annotations
+
+import os
+import plistlib
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
+
+from compiler.compile import build
+from compiler.escape import STATE_PLACEHOLDER
+from tests.conftest import EXAMPLES, ROOT, agentc, require_tool
+
+SHELLS = [
+    ["dash", "-n"],
+    ["busybox", "sh", "-n"],
+    ["posh", "-n"],
+    ["mksh", "-n"],
+    ["yash", "--posix", "-n"],
+    ["zsh", "--emulate", "sh", "-n"],
+    ["bash", "--posix", "-n"],
+]
+
+
+class ArtifactSnapshot(SingleFileSnapshotExtension):
+    """One readable text file per generated artifact, under snapshots/."""
+
+    _write_mode = WriteMode.TEXT
+    file_extension = "txt"
+
+    @classmethod
+    def dirname(cls, *, test_location) -> str:  # type: ignore[override]
+        return str(ROOT / "snapshots")
+
+    @classmethod
+    def get_snapshot_name(cls, *, test_location, index=0) -> str:  # type: ignore[override]
+        node = test_location.nodename
+        return node[node.index("[") + 1 : -1].replace("/", "__")
+
+
+def _artifacts() -> list[tuple[str, str, bytes]]:
+    out = []
+    for example in EXAMPLES:
+        trees, result = build([str(example)])
+        assert not [d for d in result.diagnostics if d.is_error], result.diagnostics
+        for name, artifacts in trees.items():
+            for art in artifacts:
+                out.append((name, art.path, art.data))
+    return out
+
+
+ARTIFACTS = _artifacts()
+WRAPPERS = [(n, data) for n, path, data in ARTIFACTS if path.startswith("bin/")]
+UNITS = [(n, data) for n, path, data in ARTIFACTS if path.startswith("systemd/")]
+PLISTS = [(n, data) for n, path, data in ARTIFACTS if path.startswith("launchd/")]
+
+
+@pytest.fixture
+def snapshot_artifact(snapshot):
+    return snapshot.use_extension(ArtifactSnapshot)
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "data"), ARTIFACTS, ids=[f"{n}/{p}" for n, p, _ in ARTIFACTS]
+)
+def test_artifact_snapshot(snapshot_artifact, name: str, path: str, data: bytes) -> None:
+    assert data.decode() == snapshot_artifact
+
+
+@pytest.mark.parametrize(("name", "data"), WRAPPERS, ids=[n for n, _ in WRAPPERS])
+def test_wrapper_is_shellcheck_clean(tmp_path: Path, name: str, data: bytes) -> None:
+    shellcheck = require_tool("shellcheck")
+    script = tmp_path / "wrapper"
+    script.write_bytes(data)
+    result = subprocess.run([shellcheck, "-s", "sh", str(script)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.parametrize("shell", SHELLS, ids=[" ".join(s[:-1]) for s in SHELLS])
+def test_wrappers_parse_in_every_posix_shell(tmp_path: Path, shell: list[str]) -> None:
+    require_tool(shell[0])
+    for name, data in WRAPPERS:
+        script = tmp_path / name
+        script.write_bytes(data)
+        result = subprocess.run([*shell, str(script)], capture_output=True, text=True)
+        assert result.returncode == 0, (name, result.stderr)
+
+
+def installed_unit(data: bytes, state_dir: Path) -> str:
+    """The unit as activation installs it: the state directory placeholder resolved."""
+    return data.decode().replace(STATE_PLACEHOLDER, str(state_dir))
+
+
+@pytest.mark.parametrize(("name", "data"), UNITS, ids=[n for n, _ in UNITS])
+def test_unit_verifies_with_no_output(tmp_path: Path, name: str, data: bytes) -> None:
+    analyze = require_tool("systemd-analyze")
+    home, state = tmp_path / "home", tmp_path / "state"
+    (state / "bin").mkdir(parents=True)
+    home.mkdir()
+    wrapper = state / "bin" / f"sourceos-agent-{name}"
+    wrapper.write_text("#!/bin/sh\nexit 0\n")
+    wrapper.chmod(0o755)
+    unit = tmp_path / f"sourceos-agent@{name}.service"
+    unit.write_text(installed_unit(data, state))
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    env = {**os.environ, "HOME": str(home), "XDG_RUNTIME_DIR": str(runtime)}
+    result = subprocess.run(
+        [analyze, "--user", "verify", str(unit)], capture_output=True, text=True, env=env
+    )
+    assert result.returncode == 0
+    assert result.stderr == "" and result.stdout == ""
+
+
+KNOWN_PLIST_KEYS = {
+    "Label": str,
+    "ProgramArguments": list,
+    "RunAtLoad": bool,
+    "KeepAlive": (bool, dict),
+    "ThrottleInterval": int,
+    "ExitTimeOut": int,
+    "ProcessType": str,
+    "LimitLoadToSessionType": str,
+    "StandardOutPath": str,
+    "StandardErrorPath": str,
+    "EnvironmentVariables": dict,
+}
+
+
+@pytest.mark.parametrize(("name", "data"), PLISTS, ids=[n for n, _ in PLISTS])
+def test_plist_loads_and_matches_schema(name: str, data: bytes) -> None:
+    job = plistlib.loads(data)
+    assert set(job) <= set(KNOWN_PLIST_KEYS)
+    for key, value in job.items():
+        assert isinstance(value, KNOWN_PLIST_KEYS[key]), key
+    assert job["Label"].startswith("org.sourceos.agent.")
+    assert job["ProgramArguments"] == [f"{STATE_PLACEHOLDER}/bin/sourceos-agent-{name}"]
+    assert job["KeepAlive"] is False or set(job["KeepAlive"]) <= {"SuccessfulExit", "Crashed"}
+    assert job["KeepAlive"] is not True
+    for key in ("StandardOutPath", "StandardErrorPath"):
+        assert job[key].startswith(("/", "@SOURCEOS_HOME@/")), job[key]
+        assert "~" not in job[key] and "$HOME" not in job[key]
+    assert all(
+        isinstance(k, str) and isinstance(v, str) for k, v in job["EnvironmentVariables"].items()
+    )
+
+
+def test_compile_is_deterministic_across_runs_and_directories(tmp_path: Path) -> None:
+    files = [str(p) for p in EXAMPLES]
+    assert agentc("compile", *files, "-o", str(tmp_path / "a")).returncode == 0
+    assert agentc("compile", *files, "-o", str(tmp_path / "b")).returncode == 0
+    elsewhere = tmp_path / "cwd"
+    shutil.copytree(ROOT / "examples", elsewhere / "decl")
+    rel = [f"decl/{p.name}" for p in EXAMPLES]
+    assert agentc("compile", *rel, "-o", "out", cwd=elsewhere).returncode == 0
+
+    def tree(root: Path) -> dict[str, tuple[bytes, int]]:
+        return {
+            str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mode & 0o777)
+            for p in sorted(root.rglob("*"))
+            if p.is_file()
+        }
+
+    a = tree(tmp_path / "a")
+    assert a == tree(tmp_path / "b") == tree(elsewhere / "out")
+    assert len(a) == 4 * len(EXAMPLES)
+    assert all(str(tmp_path) not in data.decode() for data, _ in a.values())
+
+
+def test_compile_writes_nothing_for_an_agent_with_errors(tmp_path: Path) -> None:
+    decl = tmp_path / "two.agent"
+    decl.write_text(
+        'sourceos.localAgents.good = { image = "localhost/good:1"; };\n'
+        'sourceos.localAgents.bad = { image = "localhost/bad:1"; scope = "nope"; };\n'
+    )
+    out = tmp_path / "out"
+    result = agentc("compile", str(decl), "-o", str(out))
+    assert result.returncode == 1
+    assert sorted(p.name for p in out.iterdir()) == ["good"]
+
+
+def test_recompile_replaces_the_tree_whole(tmp_path: Path) -> None:
+    decl = tmp_path / "a.agent"
+    decl.write_text('sourceos.localAgents.a = { image = "localhost/a:1"; };\n')
+    out = tmp_path / "out"
+    assert agentc("compile", str(decl), "-o", str(out)).returncode == 0
+    (out / "a" / "stray").write_text("left over")
+    decl.write_text('sourceos.localAgents.a = { image = "localhost/a:2"; };\n')
+    assert agentc("compile", str(decl), "-o", str(out)).returncode == 0
+    assert not (out / "a" / "stray").exists()
+    assert "localhost/a:2" in (out / "a" / "bin" / "sourceos-agent-a").read_text()
+    assert [p.name for p in out.iterdir()] == ["a"]
+
+
+@pytest.mark.parametrize(
+    ("setting", "field"),
+    [
+        ('environment.A = "line\\nbreak";', "environment.A"),
+        ('description = "bell\x07";', "description"),
+        ('description = "tab\\there";', "description"),
+        ('environment.B = "@SOURCEOS_HOME@";', "environment.B"),
+        ('logs.stdout = "/var/log/x\\r.log";', "logs.stdout"),
+        ('description = " padded ";', "description"),
+    ],
+)
+def test_values_a_format_cannot_carry_are_compile_errors(
+    tmp_path: Path, setting: str, field: str
+) -> None:
+    decl = tmp_path / "x.agent"
+    decl.write_text(f'sourceos.localAgents.x = {{\n  image = "localhost/x:1";\n  {setting}\n}};\n')
+    out = tmp_path / "out"
+    result = agentc("compile", str(decl), "-o", str(out))
+    assert result.returncode == 1
+    err = result.stderr.decode()
+    assert "invalid-value" in err and f"`x.{field}`" in err, err
+    assert f"{decl}:3:" in err
+    assert not (out / "x").exists()
