@@ -172,4 +172,30 @@ UNUSED_WAIVER = Check(
     severity=Severity.WARNING,
 )
 
+# Artifact lints: the generated files checked by the project itself and by real tools.
+PLIST_SCHEMA = Check(
+    "A401",
+    "plist-schema",
+    "A generated plist breaks the launchd job schema.",
+    "Known keys with the right types, KeepAlive as false or a dictionary, absolute paths.",
+)
+SHELLCHECK = Check(
+    "A402",
+    "shellcheck",
+    "shellcheck reports a problem in a generated script.",
+    "Generated scripts must be shellcheck-clean as POSIX sh; report this as an agentc bug.",
+)
+UNIT_VERIFY = Check(
+    "A403",
+    "unit-verify",
+    "systemd-analyze verify reports a problem in a generated unit.",
+    "Any output of `systemd-analyze --user verify` counts, warnings included.",
+)
+UNREADABLE_SERVICE = Check(
+    "A404",
+    "unreadable-service-definition",
+    "`agentc audit` cannot read or parse a service definition.",
+    "The file is unreadable, not a valid plist, or not a `Key=Value` unit file.",
+)
+
 ALL: tuple[Check, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Check))

@@ -22,14 +22,20 @@ def _parser() -> argparse.ArgumentParser:
     sub.required = True
     fmt = {"choices": ("text", "json", "sarif"), "default": "text"}
 
+    no_tools = {
+        "action": "store_true",
+        "help": "skip the shellcheck and systemd-analyze lints even when installed",
+    }
     c = sub.add_parser("check", help="parse, validate and lint declarations")
     c.add_argument("files", nargs="+", metavar="FILE")
     c.add_argument("--format", **fmt)
+    c.add_argument("--no-tools", **no_tools)
 
     c = sub.add_parser("compile", help="compile declarations into OUTDIR/<name>/...")
     c.add_argument("files", nargs="+", metavar="FILE")
     c.add_argument("-o", "--output", required=True, metavar="OUTDIR")
     c.add_argument("--format", **fmt)
+    c.add_argument("--no-tools", **no_tools)
 
     c = sub.add_parser("dump", help="print the normalized declaration as JSON")
     c.add_argument("file", metavar="FILE")
@@ -38,6 +44,10 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("explain", help="document a rule or diagnostic (name or code)")
     c.add_argument("rule", metavar="RULE")
+
+    c = sub.add_parser("audit", help="policy rules over existing launchd plists and systemd units")
+    c.add_argument("paths", nargs="+", metavar="PATH")
+    c.add_argument("--format", **fmt)
 
     c = sub.add_parser("fmt", help="canonical formatting (planned; not implemented yet)")
     c.add_argument("files", nargs="+", metavar="FILE")
@@ -83,12 +93,12 @@ def _status(analysis: object) -> int:
 
 def cmd_check(args: argparse.Namespace, out: IO[str]) -> int:
     """`agentc check`: report diagnostics, write nothing."""
-    from compiler.pipeline import analyze
+    from compiler.compile import build
 
-    analysis = analyze(args.files)
+    trees, analysis = build(args.files, tools=not args.no_tools)
     _report(analysis.diagnostics, analysis.sources, args.format, out)
     if args.format == "text" and not analysis.diagnostics:
-        names = [a.name for a in analysis.agents]
+        names = sorted(trees)
         shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
         sys.stderr.write(f"ok: {len(names)} agent(s): {shown}\n")
     return _status(analysis)
@@ -98,7 +108,7 @@ def cmd_compile(args: argparse.Namespace, out: IO[str]) -> int:
     """`agentc compile`: check, then write each error-free agent's tree atomically."""
     from compiler.compile import compile_to
 
-    result = compile_to(args.files, args.output)
+    result = compile_to(args.files, args.output, tools=not args.no_tools)
     _report(result.diagnostics, result.sources, args.format, out, written=result.written)
     if args.format == "text":
         for name, path in result.written.items():
@@ -139,6 +149,22 @@ def cmd_explain(args: argparse.Namespace, out: IO[str]) -> int:
     return EXIT_OK
 
 
+def cmd_audit(args: argparse.Namespace, out: IO[str]) -> int:
+    """`agentc audit`: find the incident's patterns in service definitions on a host."""
+    from compiler.audit import audit
+    from compiler.diagnostics import has_errors
+
+    result = audit(args.paths)
+    for path in result.missing:
+        sys.stderr.write(f"agentc audit: {path}: no such file or directory\n")
+    _report(result.diagnostics, result.sources, args.format, out, files=result.files)
+    if args.format == "text" and not result.diagnostics:
+        sys.stderr.write(f"ok: {len(result.files)} service definition(s), no findings\n")
+    if result.missing:
+        return EXIT_USAGE
+    return EXIT_ERRORS if has_errors(result.diagnostics) else EXIT_OK
+
+
 def cmd_fmt(args: argparse.Namespace, out: IO[str]) -> int:
     """`agentc fmt` is planned (DESIGN.md section 3) and says so instead of pretending."""
     sys.stderr.write("agentc fmt: not implemented yet (planned in DESIGN.md section 3)\n")
@@ -150,5 +176,6 @@ _COMMANDS = {
     "compile": cmd_compile,
     "dump": cmd_dump,
     "explain": cmd_explain,
+    "audit": cmd_audit,
     "fmt": cmd_fmt,
 }

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import attrs
 
-from compiler import source
-from compiler.diagnostics import Diagnostic
+from compiler import ir, source
+from compiler.diagnostics import Diagnostic, has_errors
 from compiler.emit import Artifact, emit, manifest
+from compiler.lint import policy
 from compiler.pipeline import analyze
+from compiler.toollint import tool_lints
 
 
 @attrs.frozen
@@ -26,31 +28,40 @@ class CompileResult:
     usage_error: bool = False
 
 
-def build(paths: list[str]) -> tuple[dict[str, list[Artifact]], CompileResult]:
-    """Analyze and emit every agent; return artifacts of agents without errors."""
+def build(paths: list[str], tools: bool = False) -> tuple[dict[str, list[Artifact]], CompileResult]:
+    """Analyze, lint and emit every agent; return the artifacts of agents without errors."""
     analysis = analyze(paths)
     diagnostics = list(analysis.diagnostics)
     trees: dict[str, list[Artifact]] = {}
     for agent in analysis.agents:
-        if analysis.errors_for(agent):
-            continue
+        invalid = bool(analysis.errors_for(agent))
         name = os.path.basename(agent.span.file)
-        artifacts, problems = emit(agent, name)
-        diagnostics += problems
-        if problems:
+        artifacts, problems = ([], []) if invalid else emit(agent, name)
+        lint = policy(agent, None if invalid or problems else artifacts)
+        diagnostics += problems + lint
+        if invalid or problems or has_errors(lint):
             continue
-        mine = [d for d in analysis.diagnostics if d.span.file == agent.span.file]
-        lint = [_portable(d) for d in mine if agent.span.line <= d.span.line <= agent.span.end_line]
-        artifacts.append(Artifact("manifest.json", manifest(agent, name, artifacts, lint), 0o644))
+        own = [d for d in analysis.diagnostics if _within(d, agent)] + lint
+        report = [_portable(d) for d in sorted(own, key=Diagnostic.sort_key)]
+        artifacts.append(Artifact("manifest.json", manifest(agent, name, artifacts, report), 0o644))
         trees[agent.name] = artifacts
+    if tools:
+        found = tool_lints(trees)
+        diagnostics += found
+        for bad in {d.span.file.split("/", 1)[0] for d in found if d.is_error}:
+            trees.pop(bad, None)
     diagnostics.sort(key=Diagnostic.sort_key)
-    result = CompileResult(analysis.sources, diagnostics, {}, analysis.unreadable)
-    return trees, result
+    return trees, CompileResult(analysis.sources, diagnostics, {}, analysis.unreadable)
 
 
-def compile_to(paths: list[str], outdir: str) -> CompileResult:
+def _within(d: Diagnostic, agent: ir.Agent) -> bool:
+    s = agent.span
+    return d.span.file == s.file and s.line <= d.span.line <= s.end_line
+
+
+def compile_to(paths: list[str], outdir: str, tools: bool = True) -> CompileResult:
     """`agentc compile`: write OUT/<name>/ for every agent that compiled cleanly."""
-    trees, result = build(paths)
+    trees, result = build(paths, tools)
     written: dict[str, str] = {}
     out = Path(outdir)
     try:

@@ -180,6 +180,8 @@ def launchd_keepalive(lc: ir.Lifecycle) -> bool | dict[str, bool]:
 
 
 def _field_span(agent: ir.Agent, field: str) -> Any:
+    if field in agent.spans:
+        return agent.spans[field]
     node: Any = agent
     parts = field.split(".")
     for part in parts[:-1]:

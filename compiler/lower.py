@@ -116,6 +116,10 @@ class Lowering:
                 continue
             values[field.name] = value
             spans[key] = entry.value.span
+            if field.metadata["kind"] in ("env", "waivers"):
+                for k, item in entry.value.entries.items():
+                    spans[f"{key}.{k}"] = item.value.span
+                    spans[f"{key}.{k}:key"] = item.key_span
         for key, field in schema.items():
             if field.name not in values:
                 values[field.name] = self.default(field, name, syn.span, f"{where}.{key}")

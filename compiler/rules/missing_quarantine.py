@@ -1,0 +1,51 @@
+"""No way to quarantine or uninstall the agent with its evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from compiler import ir
+from compiler.rules.base import Finding, Rule
+from compiler.service import Service
+
+REQUIRED = ("capture_service_definition", "capture_logs")
+PODMAN = ("capture_runtime_state", "capture_image_metadata", "capture_redacted_auth_config")
+
+
+class MissingQuarantine(Rule):
+    """Quarantine capture turned off, or a service with no uninstall/quarantine path.
+
+    Anti-pattern: an agent that cannot be quarantined leaves an operator to
+    delete files by hand, losing the evidence of what went wrong (spec
+    section 9).
+
+        quarantine.captureLogs = false;
+
+    Better: keep every capture on (the default); agentc generates
+    `agentctl quarantine` and `agentctl uninstall` for each agent.
+    """
+
+    code = "AG113"
+    name = "missing-quarantine"
+
+    def check(self, agent: ir.Agent) -> Iterable[Finding]:
+        q = agent.quarantine
+        fields = REQUIRED + (PODMAN if agent.runtime == "podman" else ())
+        for attr in fields:
+            if not getattr(q, attr):
+                key = next(f.metadata["key"] for f in ir.schema(ir.Quarantine) if f.name == attr)
+                yield Finding(
+                    q.at(key),
+                    f"`{agent.name}` turns off quarantine capture `{key}`",
+                    f"remove quarantine.{key} = false",
+                )
+
+    def audit(self, service: Service) -> Iterable[Finding]:
+        argv0 = service.argv[0] if service.argv else ""
+        if "/sourceos-agent-" not in argv0 and "@SOURCEOS_" not in argv0:
+            yield Finding(
+                service.at("ProgramArguments" if service.kind == "launchd" else "ExecStart"),
+                f"{service.label or service.path}: not managed by SourceOS tooling, so it has no"
+                " preflight, quarantine or uninstall path",
+                "declare it as a local agent and install it with bin/activate",
+            )

@@ -1,0 +1,71 @@
+"""Recognisers shared by several rules (temporary directories, registries, shells, secrets)."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from compiler import ir
+
+TMP_DIRS = ("/tmp", "/private/tmp", "/var/tmp", "/private/var/tmp")
+SHELLS = {"sh", "bash", "zsh", "dash", "ksh", "mksh", "yash", "posh", "ash", "fish", "csh", "tcsh"}
+SECRET_WORDS = {"TOKEN", "SECRET", "PASSWORD", "PASSWD", "PASSPHRASE", "APIKEY", "PAT"}
+SECRET_PAIRS = {("API", "KEY"), ("ACCESS", "KEY"), ("PRIVATE", "KEY"), ("SECRET", "KEY"),
+                ("CLIENT", "SECRET"), ("SESSION", "KEY"), ("AUTH", "KEY")}  # fmt: skip
+SECRET_VALUE = re.compile(
+    r"(-----BEGIN [A-Z ]*PRIVATE KEY-----|\bgh[pousr]_[A-Za-z0-9]{20,}"
+    r"|\bxox[abposr]-[A-Za-z0-9-]{10,}"
+    r"|\bAKIA[0-9A-Z]{16}\b|\bAIza[0-9A-Za-z_-]{30,}|\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"
+    r"|\bsk-[A-Za-z0-9]{20,}|\bglpat-[A-Za-z0-9_-]{20,}|://[^/\s:@]+:[^/\s@]+@)"
+)
+NOT_SECRET_VALUES = {"", "true", "false", "0", "1", "none", "null", "disabled", "enabled"}
+
+
+def in_tmp(path: str) -> bool:
+    """Whether a path lies in a temporary directory, directly or through a symlink on this host."""
+    if path.startswith(ir.HOME + "/"):
+        return False
+    candidates = {os.path.normpath(path)}
+    if path.startswith("/"):
+        candidates.add(os.path.realpath(path))
+    return any(c == d or c.startswith(d + "/") for c in candidates for d in TMP_DIRS)
+
+
+def registry(image: str) -> str | None:
+    """The registry host of an image reference, or None for a local (`localhost/`) image."""
+    first, sep, _ = image.partition("/")
+    if not sep:
+        return "docker.io"
+    if first == "localhost" or first.startswith("localhost:"):
+        return None
+    if "." in first or ":" in first:
+        return first
+    return "docker.io"
+
+
+def shell_launch(argv: tuple[str, ...] | list[str]) -> bool:
+    """`sh -c`, `/bin/bash -lc ...`, `env sh -c` and the like."""
+    words = list(argv)
+    while words and os.path.basename(words[0]) == "env":
+        words = words[1:]
+        while words and (words[0].startswith("-") or "=" in words[0]):
+            words = words[1:]
+    if not words or os.path.basename(words[0]) not in SHELLS:
+        return False
+    return any(w.startswith("-") and not w.startswith("--") and "c" in w for w in words[1:])
+
+
+def looks_secret(name: str, value: str) -> bool:
+    """A variable whose value looks like a credential, or whose name says it holds one."""
+    if SECRET_VALUE.search(value):
+        return True
+    words = [w for w in re.split(r"[^A-Z0-9]+", name.upper()) if w]
+    named = bool(SECRET_WORDS & set(words)) or any(p in SECRET_PAIRS for p in zip(words, words[1:]))
+    named = named or (words[-1:] == ["CREDENTIALS"] or words[-1:] == ["CREDENTIAL"])
+    plain = value.strip().lower() in NOT_SECRET_VALUES or value.startswith(("/", "$HOME/", "~/"))
+    return named and not plain
+
+
+def home_relative(path: str) -> bool:
+    """A path that only means something relative to a user's home."""
+    return path.startswith((ir.HOME + "/", "~/", "~", "$HOME", "${HOME}"))

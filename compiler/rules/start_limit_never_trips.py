@@ -1,0 +1,55 @@
+"""A start limit that restarts cannot reach."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from compiler import ir
+from compiler.rules.base import Finding, Rule
+from compiler.service import Service
+
+INTERVAL = 3600
+
+
+class StartLimitNeverTrips(Rule):
+    """RestartSec × StartLimitBurst ≥ StartLimitIntervalSec: the limit can never trip.
+
+    Anti-pattern: with a restart delay of 30 minutes and a burst of 3, three
+    starts take 90 minutes, longer than the one-hour window, so the limit is
+    never reached and the agent restarts forever.
+
+        lifecycle = { restartDelaySeconds = 1800; maxRestartsPerHour = 3; };
+
+    Better: keep the delay well below interval / burst.
+
+        lifecycle = { restartDelaySeconds = 30; maxRestartsPerHour = 3; };
+    """
+
+    code = "AG105"
+    name = "start-limit-never-trips"
+
+    def check(self, agent: ir.Agent) -> Iterable[Finding]:
+        lc = agent.lifecycle
+        burst = lc.max_restarts_per_hour
+        if lc.restart == "manual" or burst is None:
+            return
+        if lc.restart_delay_seconds * burst >= INTERVAL:
+            yield Finding(
+                lc.at("restartDelaySeconds"),
+                f"`{agent.name}`: {burst} restarts {lc.restart_delay_seconds} s apart take"
+                f" {lc.restart_delay_seconds * burst} s, so the one-hour start limit never trips",
+                f"use restartDelaySeconds < {INTERVAL // burst}",
+            )
+
+    def audit(self, service: Service) -> Iterable[Finding]:
+        if service.kind != "systemd" or service.restart in (None, "no"):
+            return
+        burst, interval = service.start_limit_burst, service.start_limit_interval
+        delay = service.restart_sec if service.restart_sec is not None else 0.1
+        if burst and interval and delay * burst >= interval:
+            yield Finding(
+                service.at("RestartSec"),
+                f"{service.label}: RestartSec × StartLimitBurst = {delay * burst:g} s ≥"
+                f" StartLimitIntervalSec = {interval:g} s; the limit never trips",
+                "shorten RestartSec or lengthen the interval",
+            )

@@ -1,0 +1,62 @@
+"""StartLimitBurst or StartLimitIntervalSec outside [Unit]."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from compiler import ir
+from compiler.emit import Artifact
+from compiler.rules.base import Finding, Rule
+from compiler.service import Service
+from compiler.span import Span
+
+KEYS = ("StartLimitBurst", "StartLimitIntervalSec")
+
+
+class StartLimitWrongSection(Rule):
+    """Start limits written in [Service], where systemd ignores them.
+
+    Anti-pattern: since systemd 230 the start limit settings belong to
+    [Unit]; in [Service] they are ignored with only a warning, so the unit
+    restarts without limit.
+
+        [Service]
+        StartLimitBurst=3
+
+    Better:
+
+        [Unit]
+        StartLimitIntervalSec=3600
+        StartLimitBurst=3
+    """
+
+    code = "AG106"
+    name = "start-limit-wrong-section"
+    waivable = False
+
+    def check_artifacts(self, agent: ir.Agent, artifacts: list[Artifact]) -> Iterable[Finding]:
+        for art in artifacts:
+            if not art.path.startswith("systemd/"):
+                continue
+            section = ""
+            for number, line in enumerate(art.data.decode().split("\n"), 1):
+                line = line.strip()
+                if line.startswith("["):
+                    section = line.strip("[]")
+                key = line.split("=", 1)[0]
+                if key in KEYS and section != "Unit":
+                    yield Finding(
+                        Span(f"{agent.name}/{art.path}", number, 1, number, len(key) + 1),
+                        f"{key} is in [{section}], where systemd ignores it",
+                        "move it to [Unit]",
+                    )
+
+    def audit(self, service: Service) -> Iterable[Finding]:
+        for key in KEYS:
+            for section in service.sections.get(key, []):
+                if section != "Unit":
+                    yield Finding(
+                        service.at(key),
+                        f"{service.label}: {key} is in [{section}], where systemd ignores it",
+                        "move it to [Unit]",
+                    )
