@@ -197,14 +197,13 @@ def manifest(agent: ir.Agent, source_name: str, artifacts: list[Artifact], lint:
     from compiler.dump import node_json
 
     declaration = node_json(agent)
-    canonical = json.dumps(declaration, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     doc = {
         "agent": agent.name,
         "label": agent.label,
         "compiler": {"name": "agentc", "version": __version__},
         "source": source_name,
         "declaration": declaration,
-        "declarationSha256": hashlib.sha256(canonical.encode()).hexdigest(),
+        "declarationSha256": declaration_sha256(agent),
         "provenance": provenance(agent),
         "artifacts": {
             a.path: {"sha256": a.sha256, "mode": f"{a.mode:04o}"}
@@ -214,6 +213,14 @@ def manifest(agent: ir.Agent, source_name: str, artifacts: list[Artifact], lint:
         "lint": lint,
     }
     return (json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def declaration_sha256(agent: ir.Agent) -> str:
+    """The hash of the normalized declaration, embedded in bin/activate and the manifest."""
+    from compiler.dump import node_json
+
+    canonical = json.dumps(node_json(agent), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def provenance(agent: ir.Agent) -> dict[str, Any] | None:
@@ -251,14 +258,31 @@ def install_locations(agent: ir.Agent) -> dict[str, Any]:
     }
 
 
+def load_hint(agent: ir.Agent) -> str:
+    """How to get the runtime image onto the host, for preflight's remediation."""
+    if agent.source_image:
+        return f"podman pull {agent.source_image} && podman tag {agent.source_image} {agent.image}"
+    return f"podman load -i <archive> (or podman build -t {agent.image} .)"
+
+
 def emit(agent: ir.Agent, source_name: str) -> tuple[list[Artifact], list[Diagnostic]]:
     """An agent's artifacts but the manifest, or diagnostics for values that cannot be carried."""
     em = Emitter(agent, source_name)
     wrapper = em.render("sourceos-agent.j2")
     unit = em.render("sourceos-agent@.service.j2")
     plist = em.plist()
+    from compiler.rules.gnu_only_syntax import PATTERNS
+
+    activate = em.render(
+        "activate.j2",
+        declaration_sha256=declaration_sha256(agent),
+        unit_name=unit_name(agent),
+        load_hint=load_hint(agent),
+        gnu_patterns="\n".join(pattern for _, pattern in PATTERNS),
+    )
     artifacts = [
         Artifact(f"bin/{wrapper_name(agent)}", wrapper.encode(), EXECUTABLE),
+        Artifact("bin/activate", activate.encode(), EXECUTABLE),
         Artifact(f"systemd/{unit_name(agent)}", unit.encode(), REGULAR),
         Artifact(f"launchd/{agent.label}.plist", plist, REGULAR),
     ]

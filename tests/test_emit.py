@@ -54,7 +54,8 @@ def _artifacts() -> list[tuple[str, str, bytes]]:
 
 
 ARTIFACTS = _artifacts()
-WRAPPERS = [(n, data) for n, path, data in ARTIFACTS if path.startswith("bin/")]
+SCRIPTS = [(f"{n}/{path}", data) for n, path, data in ARTIFACTS if path.startswith("bin/")]
+WRAPPERS = [(n, data) for n, path, data in ARTIFACTS if path.startswith("bin/sourceos-agent-")]
 UNITS = [(n, data) for n, path, data in ARTIFACTS if path.startswith("systemd/")]
 PLISTS = [(n, data) for n, path, data in ARTIFACTS if path.startswith("launchd/")]
 
@@ -71,8 +72,8 @@ def test_artifact_snapshot(snapshot_artifact, name: str, path: str, data: bytes)
     assert data.decode() == snapshot_artifact
 
 
-@pytest.mark.parametrize(("name", "data"), WRAPPERS, ids=[n for n, _ in WRAPPERS])
-def test_wrapper_is_shellcheck_clean(tmp_path: Path, name: str, data: bytes) -> None:
+@pytest.mark.parametrize(("name", "data"), SCRIPTS, ids=[n for n, _ in SCRIPTS])
+def test_script_is_shellcheck_clean(tmp_path: Path, name: str, data: bytes) -> None:
     shellcheck = require_tool("shellcheck")
     script = tmp_path / "wrapper"
     script.write_bytes(data)
@@ -81,10 +82,10 @@ def test_wrapper_is_shellcheck_clean(tmp_path: Path, name: str, data: bytes) -> 
 
 
 @pytest.mark.parametrize("shell", SHELLS, ids=[" ".join(s[:-1]) for s in SHELLS])
-def test_wrappers_parse_in_every_posix_shell(tmp_path: Path, shell: list[str]) -> None:
+def test_scripts_parse_in_every_posix_shell(tmp_path: Path, shell: list[str]) -> None:
     require_tool(shell[0])
-    for name, data in WRAPPERS:
-        script = tmp_path / name
+    for name, data in SCRIPTS:
+        script = tmp_path / name.replace("/", "_")
         script.write_bytes(data)
         result = subprocess.run([*shell, str(script)], capture_output=True, text=True)
         assert result.returncode == 0, (name, result.stderr)
@@ -167,7 +168,7 @@ def test_compile_is_deterministic_across_runs_and_directories(tmp_path: Path) ->
 
     a = tree(tmp_path / "a")
     assert a == tree(tmp_path / "b") == tree(elsewhere / "out")
-    assert len(a) == 4 * len(EXAMPLES)
+    assert len(a) == 5 * len(EXAMPLES)
     assert all(str(tmp_path) not in data.decode() for data, _ in a.values())
 
 

@@ -44,8 +44,7 @@ _COMPILED = tuple(
 
 def findings_in_script(path: str, text: str) -> Iterable[Finding]:
     """Non-portable constructs in one script, located by line and column."""
-    for number, line in enumerate(text.split("\n"), 1):
-        code = _strip_comment(line)
+    for number, code in enumerate(_code_lines(text), 1):
         for what, regex in _COMPILED:
             m = regex.search(code)
             if m:
@@ -58,23 +57,37 @@ def findings_in_script(path: str, text: str) -> Iterable[Finding]:
                 )
 
 
-def _strip_comment(line: str) -> str:
-    """The line without a trailing comment or single-quoted text (enough for generated code)."""
-    out, quote = [], ""
-    for i, c in enumerate(line):
-        if quote:
-            if c == quote:
-                quote = ""
-            out.append(" " if quote else c)
-            continue
-        if c in "'":
-            quote = c
+def _code_lines(text: str) -> list[str]:
+    """The script's lines with comments and single-quoted text blanked (quotes may span lines)."""
+    lines: list[str] = []
+    out: list[str] = []
+    single = double = False
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c == "\n":
+            lines.append("".join(out))
+            out = []
+        elif single:
+            out.append("'" if c == "'" else " ")
+            single = c != "'"
+        elif c == "\\" and i + 1 < len(text) and text[i + 1] != "\n":
+            out.append(c + text[i + 1])
+            i += 1
+        elif c == '"':
+            double = not double
             out.append(c)
-            continue
-        if c == "#" and (i == 0 or line[i - 1] in " \t;"):
-            break
-        out.append(c)
-    return "".join(out)
+        elif c == "'" and not double:
+            single = True
+            out.append(c)
+        elif c == "#" and not double and (not out or out[-1] in " \t;"):
+            while i + 1 < len(text) and text[i + 1] != "\n":
+                i += 1
+        else:
+            out.append(c)
+        i += 1
+    lines.append("".join(out))
+    return lines
 
 
 class GnuOnlySyntax(Rule):

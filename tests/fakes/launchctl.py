@@ -1,0 +1,359 @@
+"""A launchd host simulator behind a fake `launchctl`, following launchctl(1) (launchctl 2 verbs).
+
+State lives under $FAKE_LAUNCHD_DIR: the override database (`enable`/`disable`),
+one record per loaded job, and `calls.log` with every invocation (for order
+assertions). A loaded job is run by a detached supervisor process that honours
+RunAtLoad, KeepAlive (false, or the SuccessfulExit/Crashed dictionary),
+ThrottleInterval, ExitTimeOut, StandardOutPath/StandardErrorPath and
+EnvironmentVariables, the way launchd does; `bootout` stops it.
+
+Errors mirror what launchd prints: bootstrapping a job that is already loaded,
+disabled, or whose plist is invalid or group/world-writable fails with
+"Bootstrap failed: 5: Input/output error" (exit 5); booting out a job that is
+not loaded prints "Boot-out failed: 3: No such process" (exit 3); printing an
+unknown service exits 113.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import plistlib
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+STATE = Path(os.environ.get("FAKE_LAUNCHD_DIR", "/tmp/fake-launchd"))
+
+
+def _jobs() -> Path:
+    path = STATE / "jobs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _job_file(domain: str, label: str) -> Path:
+    return _jobs() / f"{domain.replace('/', '_')}__{label}.json"
+
+
+def _read_json(path: Path, default):
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return default
+
+
+def _write_json(path: Path, data) -> None:
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
+    os.replace(tmp, path)
+
+
+def _overrides() -> dict:
+    return _read_json(STATE / "overrides.json", {})
+
+
+def _split_target(target: str) -> tuple[str, str]:
+    domain, _, label = target.rpartition("/")
+    if not domain.startswith(("gui/", "user/", "system")):
+        raise SystemExit(_usage(f"invalid service target: {target}"))
+    return domain, label
+
+
+def _usage(message: str) -> int:
+    sys.stderr.write(f"{message}\nUsage: launchctl <subcommand> ... | help [subcommand]\n")
+    return 64
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _disabled(domain: str, label: str) -> bool:
+    return _overrides().get(domain, {}).get(label) == "disabled"
+
+
+def cmd_bootstrap(args: list[str]) -> int:
+    if len(args) < 2:
+        return _usage("Usage: launchctl bootstrap <domain-target> <path> ...")
+    domain, paths = args[0], args[1:]
+    for path in paths:
+        try:
+            mode = os.stat(path).st_mode
+            with open(path, "rb") as fh:
+                job = plistlib.load(fh)
+            label = job["Label"]
+            args_ = job.get("ProgramArguments") or [job["Program"]]
+        except (OSError, KeyError, ValueError, plistlib.InvalidFileException, TypeError):
+            sys.stderr.write("Bootstrap failed: 5: Input/output error\n")
+            return 5
+        record = _read_json(_job_file(domain, label), None)
+        if record or _disabled(domain, label) or mode & 0o022:
+            sys.stderr.write("Bootstrap failed: 5: Input/output error\n")
+            return 5
+        record = {"path": os.path.abspath(path), "label": label, "domain": domain, "runs": 0,
+                  "last_exit": None, "state": "not running", "job_pid": None,
+                  "program": args_[0]}  # fmt: skip
+        _write_json(_job_file(domain, label), record)
+        log = open(STATE / f"supervisor-{label}.log", "ab")  # noqa: SIM115
+        proc = subprocess.Popen(
+            [sys.executable, __file__, "--supervise", domain, label],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+        record["supervisor_pid"] = proc.pid
+        _write_json(_job_file(domain, label), record)
+        if job.get("RunAtLoad"):
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                if _read_json(_job_file(domain, label), {}).get("runs", 0) > 0:
+                    break
+                time.sleep(0.02)
+    return 0
+
+
+def cmd_bootout(args: list[str]) -> int:
+    if not args:
+        return _usage("Usage: launchctl bootout <service-target> | <domain-target> <path>")
+    if len(args) >= 2:
+        domain = args[0]
+        try:
+            with open(args[1], "rb") as fh:
+                label = plistlib.load(fh)["Label"]
+        except (OSError, KeyError, ValueError, plistlib.InvalidFileException):
+            sys.stderr.write("Boot-out failed: 5: Input/output error\n")
+            return 5
+    else:
+        domain, label = _split_target(args[0])
+    path = _job_file(domain, label)
+    record = _read_json(path, None)
+    if record is None:
+        sys.stderr.write("Boot-out failed: 3: No such process\n")
+        return 3
+    pid = record.get("supervisor_pid")
+    if _alive(pid):
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    path.unlink(missing_ok=True)
+    return 0
+
+
+def cmd_enable_disable(verb: str, args: list[str]) -> int:
+    if len(args) != 1:
+        return _usage(f"Usage: launchctl {verb} <service-target>")
+    domain, label = _split_target(args[0])
+    overrides = _overrides()
+    overrides.setdefault(domain, {})[label] = "enabled" if verb == "enable" else "disabled"
+    _write_json(STATE / "overrides.json", overrides)
+    return 0
+
+
+def cmd_print(args: list[str]) -> int:
+    if len(args) != 1:
+        return _usage("Usage: launchctl print <domain-target> | <service-target>")
+    target = args[0]
+    if target in ("system",) or (target.count("/") == 1 and target.startswith(("gui/", "user/"))):
+        print(f"{target} = {{\n\ttype = {'system' if target == 'system' else 'login'}\n}}")
+        return 0
+    domain, label = _split_target(target)
+    record = _read_json(_job_file(domain, label), None)
+    if record is None:
+        sys.stderr.write(f'Could not find service "{label}" in domain for {domain}\n')
+        return 113
+    running = _alive(record.get("job_pid"))
+    lines = [
+        f"{domain}/{label} = {{",
+        "\tactive count = " + ("1" if running else "0"),
+        f"\tpath = {record['path']}",
+        "\tstate = " + ("running" if running else "not running"),
+        f"\tprogram = {record['program']}",
+        f"\truns = {record['runs']}",
+    ]
+    if running:
+        lines.append(f"\tpid = {record['job_pid']}")
+    if record.get("last_exit") is not None:
+        lines.append(f"\tlast exit code = {record['last_exit']}")
+    lines.append("}")
+    print("\n".join(lines))
+    return 0
+
+
+def cmd_print_disabled(args: list[str]) -> int:
+    if len(args) != 1:
+        return _usage("Usage: launchctl print-disabled <domain-target>")
+    entries = _overrides().get(args[0], {})
+    print("disabled services = {")
+    for label in sorted(entries):
+        print(f'\t"{label}" => {entries[label]}')
+    print("}")
+    return 0
+
+
+def cmd_kickstart(args: list[str]) -> int:
+    kill = "-k" in args
+    targets = [a for a in args if not a.startswith("-")]
+    if len(targets) != 1:
+        return _usage("Usage: launchctl kickstart [-kp] <service-target>")
+    domain, label = _split_target(targets[0])
+    record = _read_json(_job_file(domain, label), None)
+    if record is None:
+        sys.stderr.write(f'Could not find service "{label}" in domain for {domain}\n')
+        return 113
+    if _alive(record.get("job_pid")) and not kill:
+        return 0
+    os.kill(record["supervisor_pid"], signal.SIGUSR2 if kill else signal.SIGUSR1)
+    return 0
+
+
+def cmd_kill(args: list[str]) -> int:
+    if len(args) != 2:
+        return _usage("Usage: launchctl kill <signal-name|number> <service-target>")
+    domain, label = _split_target(args[1])
+    record = _read_json(_job_file(domain, label), None)
+    if record is None or not _alive(record.get("job_pid")):
+        sys.stderr.write("Kill failed: 3: No such process\n")
+        return 3
+    signame = args[0].upper().removeprefix("SIG")
+    sig = int(signame) if signame.isdigit() else getattr(signal, f"SIG{signame}")
+    os.kill(record["job_pid"], sig)
+    return 0
+
+
+# --- the supervisor: one per loaded job --------------------------------------------
+
+
+def supervise(domain: str, label: str) -> None:
+    path = _job_file(domain, label)
+    record = _read_json(path, {})
+    with open(record["path"], "rb") as fh:
+        job = plistlib.load(fh)
+    child: subprocess.Popen | None = None
+    stopping = False
+    start_requested = bool(job.get("RunAtLoad"))
+    restart_requested = False
+
+    def on_term(signum, frame):
+        nonlocal stopping
+        stopping = True
+
+    def on_start(signum, frame):
+        nonlocal start_requested
+        start_requested = True
+
+    def on_restart(signum, frame):
+        nonlocal restart_requested
+        restart_requested = True
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGUSR1, on_start)
+    signal.signal(signal.SIGUSR2, on_restart)
+    base = _read_json(STATE / "environment.json", {})
+    env = {**base, **job.get("EnvironmentVariables", {})}
+    throttle = job.get("ThrottleInterval", 10)
+    last_start = 0.0
+
+    def update(**changes):
+        current = _read_json(path, None)
+        if current is None:
+            return
+        current.update(changes)
+        _write_json(path, current)
+
+    while not stopping:
+        if child is None and start_requested:
+            wait = last_start + throttle - time.monotonic()
+            if wait > 0:
+                time.sleep(min(wait, 0.05))
+                continue
+            start_requested = False
+            last_start = time.monotonic()
+            try:
+                out = open(job.get("StandardOutPath", os.devnull), "ab")  # noqa: SIM115
+                err = open(job.get("StandardErrorPath", os.devnull), "ab")  # noqa: SIM115
+            except OSError:
+                update(last_exit=78, runs=_read_json(path, {}).get("runs", 0) + 1)
+                break
+            child = subprocess.Popen(
+                job.get("ProgramArguments") or [job["Program"]],
+                stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env,
+                cwd=job.get("WorkingDirectory", "/"), start_new_session=True,
+            )  # fmt: skip
+            out.close()
+            err.close()
+            update(job_pid=child.pid, runs=_read_json(path, {}).get("runs", 0) + 1)
+        if child is not None:
+            if restart_requested:
+                restart_requested = False
+                child.terminate()
+                child.wait()
+                child = None
+                start_requested = True
+                continue
+            code = child.poll()
+            if code is not None:
+                child = None
+                update(job_pid=None, last_exit=code)
+                ka = job.get("KeepAlive", False)
+                crashed = code < 0
+                if ka is True:
+                    start_requested = True
+                elif isinstance(ka, dict):
+                    if "SuccessfulExit" in ka and (code == 0) == ka["SuccessfulExit"]:
+                        start_requested = True
+                    if "Crashed" in ka and crashed == ka["Crashed"]:
+                        start_requested = True
+                continue
+        time.sleep(0.02)
+    if child is not None and child.poll() is None:
+        os.killpg(child.pid, signal.SIGTERM)
+        try:
+            child.wait(timeout=job.get("ExitTimeOut", 20))
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+    update(job_pid=None)
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--supervise"]:
+        supervise(argv[1], argv[2])
+        return 0
+    STATE.mkdir(parents=True, exist_ok=True)
+    with open(STATE / "calls.log", "a") as log:
+        log.write(json.dumps(argv) + "\n")
+    if not argv:
+        return _usage("no subcommand")
+    verb, args = argv[0], argv[1:]
+    if verb == "bootstrap":
+        return cmd_bootstrap(args)
+    if verb == "bootout":
+        return cmd_bootout(args)
+    if verb in ("enable", "disable"):
+        return cmd_enable_disable(verb, args)
+    if verb == "print":
+        return cmd_print(args)
+    if verb == "print-disabled":
+        return cmd_print_disabled(args)
+    if verb == "kickstart":
+        return cmd_kickstart(args)
+    if verb == "kill":
+        return cmd_kill(args)
+    return _usage(f"Unrecognized subcommand: {verb}")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

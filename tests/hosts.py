@@ -1,0 +1,266 @@
+"""Test hosts for activation: a simulated macOS (fake launchctl + podman machine shim over real
+Podman) and a real Linux (systemd user manager + real rootful Podman). All cleaned up by PID."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from compiler.compile import build, write_tree
+from tests.conftest import require_tool
+from tests.realhost import UserManager
+
+FAKES = Path(__file__).parent / "fakes"
+IMAGE = "localhost/sourceos/demo:dev"
+NODE_COMMANDER_IMAGE = "localhost/socioprophet/node-commander:dev-boot"
+
+CONTAINERS_CONF = """[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+"""
+
+
+class PodmanStore:
+    """Real rootful Podman with a private store and a busybox image, no registry."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "containers.conf").write_text(CONTAINERS_CONF)
+        (root / "storage.conf").write_text(
+            f'[storage]\ndriver = "vfs"\ngraphroot = "{root}/store"\nrunroot = "{root}/run"\n'
+        )
+        self.env = {
+            "CONTAINERS_CONF": str(root / "containers.conf"),
+            "CONTAINERS_STORAGE_CONF": str(root / "storage.conf"),
+        }
+
+    def podman(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        """Run the real podman against this store."""
+        return subprocess.run(
+            [require_tool("podman"), *args],
+            env={**os.environ, **self.env},
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=120,
+        )
+
+    def load_image(self, name: str = IMAGE) -> None:
+        """Import a busybox root filesystem as `name`."""
+        busybox = require_tool("busybox")
+        rootfs = self.root / "rootfs"
+        if not rootfs.exists():
+            (rootfs / "bin").mkdir(parents=True)
+            target = rootfs / "bin" / "busybox"
+            target.write_bytes(Path(busybox).read_bytes())
+            target.chmod(0o755)
+            for tool in ("sh", "sleep", "echo", "true", "false"):
+                (rootfs / "bin" / tool).symlink_to("busybox")
+        tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
+        subprocess.run(
+            [require_tool("podman"), "import", "--change", 'CMD ["/bin/sleep", "3600"]', "-", name],
+            stdin=tar.stdout,
+            env={**os.environ, **self.env},
+            capture_output=True,
+            check=True,
+            timeout=120,
+        )
+        tar.wait()
+
+    def remove_image(self, name: str = IMAGE) -> None:
+        self.podman("rmi", "-f", name, check=False)
+
+    def container_state(self, name: str) -> str | None:
+        out = self.podman(
+            "container", "inspect", "--format", "{{.State.Status}}", name, check=False
+        )
+        return out.stdout.strip() or None
+
+    def cleanup(self) -> None:
+        """Remove every container of this store (their conmon processes go with them)."""
+        ids = self.podman("ps", "-aq", check=False).stdout.split()
+        if ids:
+            self.podman("rm", "-f", "-t", "0", *ids, check=False)
+
+
+def compile_agent(out: Path, name: str, body: str) -> Path:
+    """Compile `sourceos.localAgents.<name> = { body };` into out/<name>/."""
+    decl = out / f"{name}.agent"
+    out.mkdir(parents=True, exist_ok=True)
+    decl.write_text(f"sourceos.localAgents.{name} = {{\n{body}\n}};\n")
+    trees, result = build([str(decl)])
+    errors = [d for d in result.diagnostics if d.is_error]
+    assert name in trees, errors
+    write_tree(out / name, trees[name])
+    return out / name
+
+
+def _executable(path: Path, target: Path) -> None:
+    path.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{target}" "$@"\n')
+    path.chmod(0o755)
+
+
+class Host:
+    """What activation sees: a HOME, PATH, platform and tools."""
+
+    platform = "linux"
+
+    def __init__(self, tmp: Path, store: PodmanStore) -> None:
+        self.tmp = tmp
+        self.store = store
+        self.home = tmp / "home"
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.root = tmp / "root"
+        self.root.mkdir(exist_ok=True)
+        self.out = tmp / "out"
+
+    @property
+    def env(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def state_dir(self, name: str) -> Path:
+        return self.home / ".local" / "state" / "sourceos" / "agents" / name
+
+    def activate(self, agent_dir: Path, *args: str, env: dict | None = None, timeout: float = 120):
+        """Run the generated bin/activate as the agent's user would."""
+        return subprocess.run(
+            [str(agent_dir / "bin" / "activate"), *args],
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def status(self, agent_dir: Path) -> dict:
+        result = self.activate(agent_dir, "--json")
+        return json.loads(result.stdout)
+
+
+class DarwinHost(Host):
+    """macOS simulated: fake launchctl, podman machine shim, real Podman underneath."""
+
+    platform = "darwin"
+
+    def __init__(self, tmp: Path, store: PodmanStore) -> None:
+        super().__init__(tmp, store)
+        self.bin = tmp / "bin"
+        self.bin.mkdir(exist_ok=True)
+        self.launchd = tmp / "launchd"
+        self.launchd.mkdir(exist_ok=True)
+        _executable(self.bin / "launchctl", FAKES / "launchctl.py")
+        _executable(self.bin / "podman", FAKES / "podman.py")
+        self.scenario_file = tmp / "podman-scenario.json"
+        self.scenario(machines={"podman-machine-default": "running"},
+                      connections={"podman-machine-default": "ok"})  # fmt: skip
+        # What launchd gives a job: a minimal environment, plus the test's Podman store.
+        (self.launchd / "environment.json").write_text(
+            json.dumps(
+                {
+                    "HOME": str(self.home),
+                    "PATH": f"{self.bin}:/usr/bin:/bin:/usr/sbin:/sbin",
+                    "FAKE_PODMAN_SCENARIO": str(self.scenario_file),
+                    **store.env,
+                }
+            )
+        )
+
+    def scenario(self, **values) -> None:
+        current = {}
+        if self.scenario_file.exists():
+            current = json.loads(self.scenario_file.read_text())
+        current.update(values)
+        self.scenario_file.write_text(json.dumps(current))
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            "HOME": str(self.home),
+            "PATH": f"{self.bin}:/usr/bin:/bin:/usr/sbin:/sbin",
+            "SOURCEOS_AGENT_PLATFORM": "darwin",
+            "SOURCEOS_AGENT_ROOT": str(self.root),
+            "FAKE_LAUNCHD_DIR": str(self.launchd),
+            "FAKE_PODMAN_SCENARIO": str(self.scenario_file),
+            "LANG": "C",
+            **self.store.env,
+        }
+
+    def launchctl_calls(self) -> list[list[str]]:
+        log = self.launchd / "calls.log"
+        if not log.exists():
+            return []
+        return [json.loads(line) for line in log.read_text().splitlines()]
+
+    def overrides(self) -> dict:
+        path = self.launchd / "overrides.json"
+        return json.loads(path.read_text()) if path.exists() else {}
+
+    def loaded(self) -> list[dict]:
+        jobs = self.launchd / "jobs"
+        return (
+            [json.loads(p.read_text()) for p in sorted(jobs.glob("*.json"))]
+            if jobs.exists()
+            else []
+        )
+
+    def plist_path(self, label: str) -> Path:
+        return self.home / "Library" / "LaunchAgents" / f"{label}.plist"
+
+    def cleanup(self) -> None:
+        """Stop every simulated job (supervisor and job, by PID)."""
+        for job in self.loaded():
+            with contextlib.suppress(ProcessLookupError, PermissionError, TypeError):
+                os.kill(job.get("supervisor_pid"), signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError, PermissionError, TypeError):
+                os.killpg(job.get("job_pid"), signal.SIGKILL)
+        time.sleep(0.05)
+
+
+class LinuxHost(Host):
+    """Linux for real: a private systemd user manager and real rootful Podman."""
+
+    platform = "linux"
+
+    def __init__(self, tmp: Path, store: PodmanStore) -> None:
+        super().__init__(tmp, store)
+        self.manager = UserManager(tmp, self.home)
+        self.manager.start()
+        self.manager.systemctl(
+            "set-environment", *(f"{k}={v}" for k, v in store.env.items()),
+            f"PATH={os.environ.get('PATH', '/usr/bin:/bin')}",
+        )  # fmt: skip
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "SOURCEOS_"))},
+            "HOME": str(self.home),
+            "XDG_RUNTIME_DIR": str(self.manager.runtime_dir),
+            "XDG_CONFIG_HOME": str(self.manager.config_home),
+            "SOURCEOS_AGENT_PLATFORM": "linux",
+            "SOURCEOS_AGENT_ROOT": str(self.root),
+            "LANG": "C",
+            **self.store.env,
+        }
+
+    def unit(self, name: str) -> dict[str, str]:
+        return self.manager.show(
+            f"sourceos-agent@{name}.service",
+            "ActiveState",
+            "SubState",
+            "UnitFileState",
+            "LoadState",
+        )
+
+    def cleanup(self) -> None:
+        self.manager.stop()

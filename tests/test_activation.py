@@ -1,0 +1,584 @@
+"""Guarded activation: the acceptance criteria, every regression case of spec section 12, fault
+injection and ordering — on the launchd simulator (over real Podman) and on real systemd."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import IN_CI, ROOT, require_tool
+from tests.hosts import (
+    IMAGE,
+    NODE_COMMANDER_IMAGE,
+    DarwinHost,
+    LinuxHost,
+    PodmanStore,
+    compile_agent,
+)
+from tests.realhost import have_systemd
+
+pytestmark = pytest.mark.real
+
+LABEL = "org.sourceos.agent.node-commander"
+CRASHER_LOGS = (
+    'logs = { app = "$HOME/logs/c.log"; stdout = "$HOME/logs/c.out";'
+    ' stderr = "$HOME/logs/c.err"; };'
+)
+MUTATING = {"bootstrap", "enable", "kickstart", "bootout", "disable"}
+
+
+@pytest.fixture(scope="session")
+def store(tmp_path_factory) -> Iterator[PodmanStore]:
+    require_tool("podman")
+    s = PodmanStore(tmp_path_factory.mktemp("podman"))
+    s.load_image(IMAGE)
+    s.load_image(NODE_COMMANDER_IMAGE)
+    try:
+        yield s
+    finally:
+        s.cleanup()
+
+
+@pytest.fixture
+def darwin(tmp_path: Path, store: PodmanStore) -> Iterator[DarwinHost]:
+    host = DarwinHost(tmp_path, store)
+    try:
+        yield host
+    finally:
+        host.cleanup()
+        store.cleanup()
+
+
+@pytest.fixture
+def linux(tmp_path: Path, store: PodmanStore) -> Iterator[LinuxHost]:
+    if not have_systemd():
+        if IN_CI:
+            pytest.fail("systemd is not installed")
+        pytest.skip("systemd is not installed")
+    host = LinuxHost(tmp_path, store)
+    try:
+        yield host
+    finally:
+        host.cleanup()
+        store.cleanup()
+
+
+def node_commander(host) -> Path:
+    """The bundled example, compiled as a user would."""
+    host.out.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "examples" / "node-commander.agent", host.out / "nc.agent")
+    from compiler.compile import build, write_tree
+
+    trees, _ = build([str(host.out / "nc.agent")])
+    write_tree(host.out / "node-commander", trees["node-commander"])
+    return host.out / "node-commander"
+
+
+def mutating_calls(host: DarwinHost) -> list[list[str]]:
+    return [c for c in host.launchctl_calls() if c[0] in MUTATING]
+
+
+def checks(result) -> dict[str, dict]:
+    return {c["id"]: c for c in json.loads(result.stdout)["preflight"]}
+
+
+def assert_nothing_persisted(host: DarwinHost, result) -> None:
+    """The acceptance criterion: no plist installed, no bootstrap/enable call ever made."""
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert not host.plist_path(LABEL).exists()
+    assert mutating_calls(host) == []
+    assert host.loaded() == []
+    staged = host.state_dir("node-commander") / "staged"
+    assert (staged / "remediation.txt").exists()
+    assert (staged / f"{LABEL}.plist").exists()
+
+
+# --- acceptance criteria ------------------------------------------------------------------
+
+
+def test_happy_path_on_the_launchd_simulator(darwin: DarwinHost, store: PodmanStore) -> None:
+    agent = node_commander(darwin)
+    result = darwin.activate(agent, "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["state"] == "running"
+    assert [s["step"] for s in doc["steps"]] == [
+        "evaluate", "lint-wrapper", "lint-service-definition", "preflight", "install", "enable",
+        "start", "health", "status",
+    ]  # fmt: skip
+    assert all(s["status"] == "pass" for s in doc["steps"])
+    plist = darwin.plist_path(LABEL).read_text()
+    assert "@SOURCEOS_" not in plist and "$HOME" not in plist and "~" not in plist
+    assert str(darwin.home) in plist
+    assert store.container_state("node-commander") == "running"
+    (job,) = darwin.loaded()
+    assert job["path"] == str(darwin.plist_path(LABEL))
+    auth = darwin.home / ".config" / "containers" / "sourceos-empty-auth.json"
+    assert json.loads(auth.read_text()) == {"auths": {}}
+
+
+def test_stopped_machine_prevents_installation_and_reads_like_the_spec(darwin: DarwinHost) -> None:
+    darwin.scenario(machines={"podman-machine-default": "stopped"})
+    agent = node_commander(darwin)
+    result = darwin.activate(agent)
+    assert_nothing_persisted(darwin, result)
+    lines = result.stdout.splitlines()
+    assert lines[0] == "node-commander preflight: failed"
+    assert "- podman machine: exists but not running (stopped)" in lines
+    assert "- action: run `podman machine start podman-machine-default`" in lines
+    assert any(line.startswith("- persistence: staged but not enabled") for line in lines)
+    doc = json.loads(darwin.activate(agent, "--json").stdout)
+    assert doc["state"] == "staged"
+    assert doc["remediation"] == ["podman machine start podman-machine-default"]
+
+
+def test_missing_machine_prevents_installation(darwin: DarwinHost) -> None:
+    darwin.scenario(machines={})
+    result = darwin.activate(node_commander(darwin), "--json")
+    assert_nothing_persisted(darwin, result)
+    c = checks(result)
+    assert c["podman-machine-exists"]["status"] == "fail"
+    assert c["podman-machine-exists"]["remediation"] == "podman machine init podman-machine-default"
+
+
+def test_credential_helper_failure_prevents_enablement(darwin: DarwinHost) -> None:
+    require_tool("docker-credential-gcloud")
+    agent = compile_agent(
+        darwin.out,
+        "node-commander",
+        f'image = "{IMAGE}";\nauth = {{ mode = "service-account";'
+        ' authfile = "$HOME/.config/node-commander/sa-auth.json"; };',
+    )
+    sa = darwin.home / ".config" / "node-commander" / "sa-auth.json"
+    sa.parent.mkdir(parents=True)
+    sa.write_text(json.dumps({"auths": {}, "credHelpers": {"localhost": "gcloud"}}))
+    result = darwin.activate(agent, "--json")
+    assert_nothing_persisted(darwin, result)
+    c = checks(result)["credential-helper"]
+    assert c["status"] == "fail" and "without a person" in c["detail"]
+
+
+def test_failed_preflight_stages_with_clear_remediation(darwin: DarwinHost) -> None:
+    darwin.scenario(machines={"podman-machine-default": "stopped"})
+    agent = node_commander(darwin)
+    darwin.activate(agent)
+    text = (darwin.state_dir("node-commander") / "staged" / "remediation.txt").read_text()
+    assert "podman-machine-running: exists but not running" in text
+    assert "- podman machine start podman-machine-default" in text
+    assert f"Then run: {agent}/bin/activate" in text
+    status = json.loads((darwin.state_dir("node-commander") / "status.json").read_text())
+    assert status["state"] == "staged"
+
+
+def test_no_half_enabled_respawn_loop_on_the_simulator(darwin: DarwinHost) -> None:
+    agent = compile_agent(
+        darwin.out,
+        "crasher",
+        'runtime = "native";\ncommand = [ "/bin/false" ];\n'
+        'lifecycle = { restart = "bounded"; maxRestartsPerHour = 3; restartDelaySeconds = 1;'
+        " startupTimeoutSeconds = 4; };\n" + CRASHER_LOGS,
+    )
+    result = darwin.activate(agent, "--json")
+    assert result.returncode == 4, result.stdout
+    doc = json.loads(result.stdout)
+    assert doc["state"] == "absent"
+    assert {s["step"]: s["status"] for s in doc["steps"]}["rollback"] == "pass"
+    assert darwin.loaded() == []
+    assert not (
+        darwin.home / "Library" / "LaunchAgents" / "org.sourceos.agent.crasher.plist"
+    ).exists()
+    assert "enabled" not in json.dumps(darwin.overrides())
+    calls = [c[0] for c in mutating_calls(darwin)]
+    assert calls[-1] == "bootout"
+
+
+def test_no_half_enabled_respawn_loop_on_real_systemd(linux: LinuxHost) -> None:
+    agent = compile_agent(
+        linux.out,
+        "crasher",
+        'runtime = "native";\ncommand = [ "/bin/false" ];\n'
+        'lifecycle = { restart = "bounded"; maxRestartsPerHour = 3; restartDelaySeconds = 1;'
+        " startupTimeoutSeconds = 5; };\n" + CRASHER_LOGS,
+    )
+    result = linux.activate(agent, "--json")
+    assert result.returncode == 4, result.stdout + result.stderr
+    unit = linux.unit("crasher")
+    assert unit["ActiveState"] in ("inactive", "failed") and unit["ActiveState"] != "active"
+    assert unit.get("UnitFileState", "") in ("", "disabled") or unit["LoadState"] == "not-found"
+    assert not (
+        linux.home / ".config" / "systemd" / "user" / "sourceos-agent@crasher.service"
+    ).exists()
+    starts = (linux.home / "logs" / "c.log").read_text().count("starting /bin/false")
+    assert 1 <= starts <= 3
+    time.sleep(2)
+    assert (linux.home / "logs" / "c.log").read_text().count("starting /bin/false") == starts
+
+
+def test_happy_path_on_real_systemd_and_podman(linux: LinuxHost, store: PodmanStore) -> None:
+    agent = compile_agent(
+        linux.out,
+        "demo",
+        f'image = "{IMAGE}";\ncommand = [ "/bin/sleep" "300" ];\npodman = {{ connection = null;'
+        " requireMachine = false; };\n"
+        'lifecycle = { restart = "bounded"; maxRestartsPerHour = 3; restartDelaySeconds = 2; };\n'
+        + CRASHER_LOGS.replace("/c.", "/d."),
+    )
+    started = time.monotonic()
+    result = linux.activate(agent, "--json")
+    elapsed = time.monotonic() - started
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["state"] == "running"
+    unit = linux.unit("demo")
+    assert unit["ActiveState"] == "active" and unit["SubState"] == "running"
+    assert unit["UnitFileState"] == "enabled"
+    assert store.container_state("demo") == "running"
+    print(f"full activation on real systemd + Podman: {elapsed:.2f} s")
+    again = linux.activate(agent, "--json")
+    assert again.returncode == 0
+    steps = {s["step"]: s for s in json.loads(again.stdout)["steps"]}
+    assert steps["install"]["status"] == "skip" and "unchanged" in steps["install"]["detail"]
+
+
+# --- spec section 12 regression cases ----------------------------------------------------
+
+
+def test_podman_machine_missing(darwin: DarwinHost) -> None:
+    darwin.scenario(machines={})
+    assert (
+        checks(darwin.activate(node_commander(darwin), "--json"))["podman-machine-exists"]["status"]
+        == "fail"
+    )
+
+
+def test_podman_machine_stopped(darwin: DarwinHost) -> None:
+    darwin.scenario(machines={"podman-machine-default": "stopped"})
+    result = darwin.activate(node_commander(darwin), "--json")
+    assert checks(result)["podman-machine-running"]["status"] == "fail"
+
+
+def test_podman_socket_refused(darwin: DarwinHost) -> None:
+    darwin.scenario(connections={"podman-machine-default": "refused"})
+    result = darwin.activate(node_commander(darwin), "--json")
+    assert_nothing_persisted(darwin, result)
+    c = checks(result)
+    assert (
+        c["podman-socket"]["status"] == "fail"
+        and "connection refused" in c["podman-socket"]["detail"]
+    )
+
+
+def test_local_image_missing(darwin: DarwinHost) -> None:
+    agent = compile_agent(darwin.out, "node-commander", 'image = "localhost/sourceos/absent:1";')
+    result = darwin.activate(agent, "--json")
+    assert_nothing_persisted(darwin, result)
+    assert checks(result)["local-image"]["status"] == "fail"
+
+
+def test_local_image_present(darwin: DarwinHost) -> None:
+    result = darwin.activate(node_commander(darwin), "--json")
+    c = checks(result)["local-image"]
+    assert c["status"] == "pass" and NODE_COMMANDER_IMAGE in c["detail"]
+
+
+def test_remote_image_tag_present(darwin: DarwinHost) -> None:
+    agent = compile_agent(
+        darwin.out,
+        "node-commander",
+        'image = "us-central1-docker.pkg.dev/p/r/node-commander:dev-boot";\n'
+        'waivers.remote-runtime-image = "testing the preflight";\n'
+        "podman.requireLocalImage = false;",
+    )
+    result = darwin.activate(agent, "--json")
+    assert_nothing_persisted(darwin, result)
+    assert checks(result)["image-tag"]["status"] == "fail"
+
+
+def test_host_docker_config_with_google_credential_helper(darwin: DarwinHost) -> None:
+    require_tool("docker-credential-gcloud")
+    docker = darwin.home / ".docker"
+    docker.mkdir()
+    (docker / "config.json").write_text(json.dumps({"credHelpers": {"localhost": "gcloud"}}))
+    agent = compile_agent(
+        darwin.out,
+        "node-commander",
+        f'image = "{IMAGE}";\nauth.allowAmbientDockerConfig = true;\n'
+        'waivers.ambient-credentials = "testing the preflight";',
+    )
+    result = darwin.activate(agent, "--json")
+    assert_nothing_persisted(darwin, result)
+    c = checks(result)
+    assert c["credential-helper"]["status"] == "fail"
+    assert c["host-auth-isolation"]["status"] == "fail"
+
+
+def test_empty_authfile_bypasses_ambient_credentials(
+    darwin: DarwinHost, store: PodmanStore
+) -> None:
+    require_tool("docker-credential-gcloud")
+    docker = darwin.home / ".docker"
+    docker.mkdir()
+    (docker / "config.json").write_text(json.dumps({"credHelpers": {"localhost": "gcloud"}}))
+    containers = darwin.home / ".config" / "containers"
+    containers.mkdir(parents=True)
+    (containers / "auth.json").write_text(json.dumps({"credHelpers": {"localhost": "gcloud"}}))
+    result = darwin.activate(node_commander(darwin), "--json")
+    assert result.returncode == 0, result.stdout
+    c = checks(result)
+    assert c["credential-helper"]["status"] == "pass"
+    assert c["host-auth-isolation"]["status"] == "pass"
+    assert store.container_state("node-commander") == "running"
+
+
+def test_launchd_disabled_override(darwin: DarwinHost) -> None:
+    subprocess.run(
+        ["launchctl", "disable", f"gui/{os.getuid()}/{LABEL}"], env=darwin.env, check=True
+    )
+    result = darwin.activate(node_commander(darwin), "--json")
+    c = checks(result)["label-not-disabled"]
+    assert c["status"] == "fail"
+    assert c["remediation"] == f"launchctl enable gui/{os.getuid()}/{LABEL}"
+    assert not darwin.plist_path(LABEL).exists()
+
+
+def test_duplicate_label(darwin: DarwinHost) -> None:
+    other = darwin.home / "Library" / "LaunchAgents" / "com.example.other.plist"
+    other.parent.mkdir(parents=True)
+    other.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0"><dict>'
+        f"<key>Label</key><string>{LABEL}</string></dict></plist>\n"
+    )
+    result = darwin.activate(node_commander(darwin), "--json")
+    c = checks(result)["label-not-conflicting"]
+    assert c["status"] == "fail" and str(other) in c["detail"]
+    assert result.returncode == 3
+
+
+def test_old_system_wide_plist(darwin: DarwinHost) -> None:
+    legacy = darwin.root / "Library" / "LaunchAgents" / f"{LABEL}.plist"
+    legacy.parent.mkdir(parents=True)
+    shutil.copy(ROOT / "tests" / "fixtures" / "incident" / "Library" / "LaunchAgents"
+                / "com.socioprophet.node-commander.plist", legacy)  # fmt: skip
+    result = darwin.activate(node_commander(darwin), "--json")
+    c = checks(result)["label-not-conflicting"]
+    assert c["status"] == "fail"
+    assert "old system-wide plist" in c["detail"]
+    assert "spec section 14" in c["remediation"]
+    assert result.returncode == 3
+
+
+def test_container_enters_stopping(darwin: DarwinHost) -> None:
+    darwin.scenario(container_states={"node-commander": "stopping"})
+    agent = node_commander(darwin)
+    # The shim reports the container as Stopping only once it is started.
+    darwin.scenario(container_states={})
+    stopper = threading.Timer(
+        1.0, lambda: darwin.scenario(container_states={"node-commander": "stopping"})
+    )
+    stopper.start()
+    try:
+        result = darwin.activate(agent, "--json")
+    finally:
+        stopper.cancel()
+    assert result.returncode == 4, result.stdout
+    steps = {s["step"]: s for s in json.loads(result.stdout)["steps"]}
+    assert "stopping" in steps["health"]["detail"]
+    assert darwin.loaded() == [] and not darwin.plist_path(LABEL).exists()
+
+
+def test_wrapper_with_gnu_only_syntax(darwin: DarwinHost) -> None:
+    agent = node_commander(darwin)
+    wrapper = agent / "bin" / "sourceos-agent-node-commander"
+    wrapper.write_text(
+        wrapper.read_text().replace("set -u\n", 'set -u\nself=$(readlink -f "$0")\n', 1)
+    )
+    manifest = json.loads((agent / "manifest.json").read_text())
+    from hashlib import sha256
+
+    manifest["artifacts"]["bin/sourceos-agent-node-commander"]["sha256"] = sha256(
+        wrapper.read_bytes()
+    ).hexdigest()
+    (agent / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    result = darwin.activate(agent, "--json")
+    assert result.returncode == 1
+    steps = {s["step"]: s for s in json.loads(result.stdout)["steps"]}
+    assert steps["lint-wrapper"]["status"] == "fail"
+    assert mutating_calls(darwin) == [] and not darwin.plist_path(LABEL).exists()
+
+
+def test_tampered_artifact_fails_evaluate(darwin: DarwinHost) -> None:
+    agent = node_commander(darwin)
+    plist = agent / "launchd" / f"{LABEL}.plist"
+    plist.write_text(plist.read_text().replace("<false/>", "<true/>"))
+    result = darwin.activate(agent, "--json")
+    assert result.returncode == 1
+    steps = {s["step"]: s for s in json.loads(result.stdout)["steps"]}
+    assert steps["evaluate"]["status"] == "fail" and "changed" in steps["evaluate"]["detail"]
+
+
+def test_log_directory_missing_is_created(darwin: DarwinHost) -> None:
+    result = darwin.activate(node_commander(darwin), "--json")
+    assert checks(result)["log-directory"]["status"] == "warn"
+    assert (darwin.home / "Library" / "Logs" / "SourceOS").is_dir()
+    assert result.returncode == 0
+
+
+def test_log_directory_not_writable(darwin: DarwinHost, tmp_path: Path) -> None:
+    logs = darwin.home / "Library" / "Logs" / "SourceOS"
+    logs.mkdir(parents=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,ro", "tmpfs", str(logs)], check=True)
+    try:
+        result = darwin.activate(node_commander(darwin), "--json")
+        assert_nothing_persisted(darwin, result)
+        assert checks(result)["log-directory"]["status"] == "fail"
+    finally:
+        subprocess.run(["umount", str(logs)], check=True)
+
+
+GONE = "/nix/store/0000000000000000000000000000000-gone"
+
+
+def test_nix_store_target_stale_or_garbage_collected(darwin: DarwinHost) -> None:
+    agent = compile_agent(
+        darwin.out,
+        "indexer",
+        f'runtime = "nix-app";\ncommand = [ "{GONE}/bin/x" ];',
+    )
+    result = darwin.activate(agent, "--json")
+    assert result.returncode == 3
+    c = checks(result)["runtime"]
+    assert c["status"] == "fail" and "garbage-collected" in c["detail"]
+    link = darwin.home / ".nix-profile" / "bin" / "indexer"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(f"{GONE}/bin/indexer")
+    agent = compile_agent(darwin.out, "indexer", f'runtime = "nix-app";\ncommand = [ "{link}" ];')
+    c = checks(darwin.activate(agent, "--json"))["runtime"]
+    assert c["status"] == "fail" and "dangling link" in c["detail"]
+
+
+# --- modes, locking, faults, ordering --------------------------------------------------------
+
+
+def test_dry_run_writes_nothing(darwin: DarwinHost) -> None:
+    agent = node_commander(darwin)
+    before = sorted(str(p) for p in darwin.home.rglob("*"))
+    result = darwin.activate(agent, "--dry-run", "--json")
+    assert result.returncode == 0, result.stdout
+    assert sorted(str(p) for p in darwin.home.rglob("*")) == before
+    assert mutating_calls(darwin) == []
+
+
+def test_stage_only(darwin: DarwinHost) -> None:
+    result = darwin.activate(node_commander(darwin), "--stage-only", "--json")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["state"] == "staged"
+    assert mutating_calls(darwin) == [] and not darwin.plist_path(LABEL).exists()
+
+
+def test_allow_failed_preflight_is_explicit_and_recorded(darwin: DarwinHost) -> None:
+    darwin.scenario(machines={"podman-machine-default": "stopped"})
+    result = darwin.activate(node_commander(darwin), "--allow-failed-preflight", "--json")
+    doc = json.loads(result.stdout)
+    assert doc["allowFailedPreflight"] is True
+    assert {s["step"]: s["status"] for s in doc["steps"]}["install"] == "pass"
+
+
+def test_concurrent_activations_one_waits_out(darwin: DarwinHost) -> None:
+    agent = node_commander(darwin)
+    env = {**darwin.env}
+    first = subprocess.Popen([str(agent / "bin" / "activate"), "--json"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    lock = darwin.state_dir("node-commander") / "lock"
+    deadline = time.monotonic() + 10
+    while not lock.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    second = darwin.activate(agent, "--json")
+    out, _ = first.communicate(timeout=120)
+    assert second.returncode == 5, second.stdout
+    assert "holds" in json.loads(second.stdout)["steps"][0]["detail"]
+    assert first.returncode == 0, out
+
+
+def test_stale_lock_is_recovered(darwin: DarwinHost) -> None:
+    agent = node_commander(darwin)
+    lock = darwin.state_dir("node-commander") / "lock"
+    lock.mkdir(parents=True)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    (lock / "pid").write_text(f"{dead.pid}\n")
+    result = darwin.activate(agent)
+    assert result.returncode == 0, result.stdout
+    assert f"recovered a stale lock left by process {dead.pid}" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "kill_at", ["evaluate", "preflight", "install", "enable", "start", "health"]
+)
+def test_killed_at_any_step_is_repaired_by_the_next_run(
+    darwin: DarwinHost, store: PodmanStore, kill_at: str
+) -> None:
+    agent = node_commander(darwin)
+    killed = darwin.activate(agent, env={"SOURCEOS_AGENT_TEST_KILL_AT": kill_at})
+    assert killed.returncode == -9
+    result = darwin.activate(agent, "--json")
+    assert result.returncode == 0, result.stdout
+    assert json.loads(result.stdout)["state"] == "running"
+    assert len(darwin.loaded()) == 1
+    assert store.container_state("node-commander") == "running"
+
+
+def test_full_target_directory_keeps_the_previous_generation(darwin: DarwinHost) -> None:
+    agent = node_commander(darwin)
+    assert darwin.activate(agent).returncode == 0
+    plist = darwin.plist_path(LABEL)
+    previous = plist.read_bytes()
+    # A new generation, into a directory that is now full.
+    (darwin.out / "nc.agent").write_text(
+        (darwin.out / "nc.agent").read_text().replace("4317", "4318")
+    )
+    from compiler.compile import build, write_tree
+
+    trees, _ = build([str(darwin.out / "nc.agent")])
+    write_tree(agent, trees["node-commander"])
+    saved = darwin.tmp / "saved"
+    shutil.copytree(plist.parent, saved)
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=12k", "tmpfs", str(plist.parent)], check=True
+    )
+    try:
+        shutil.copy(saved / plist.name, plist)
+        filler = plist.parent / "filler"
+        try:
+            with open(filler, "wb") as fh:
+                while True:
+                    fh.write(b"x" * 1024)
+                    fh.flush()
+        except OSError:
+            pass  # full
+        result = darwin.activate(agent, "--json")
+        assert result.returncode == 4, result.stdout
+        assert plist.read_bytes() == previous
+        assert not [p for p in plist.parent.iterdir() if p.name.startswith(".")]
+        assert json.loads(result.stdout)["state"] == "running"
+    finally:
+        subprocess.run(["umount", str(plist.parent)], check=True)
+
+
+def test_order_no_persistence_before_preflight_and_start_after_enable(darwin: DarwinHost) -> None:
+    agent = node_commander(darwin)
+    assert darwin.activate(agent).returncode == 0
+    calls = darwin.launchctl_calls()
+    verbs = [c[0] for c in calls]
+    last_query = max(i for i, v in enumerate(verbs) if v == "print-disabled")
+    first_mutation = min(i for i, v in enumerate(verbs) if v in MUTATING)
+    assert last_query < first_mutation
+    assert verbs.index("bootstrap") < verbs.index("kickstart")
+    podman_calls = (darwin.scenario_file.parent / "podman-scenario.json.calls").read_text()
+    assert "machine" in podman_calls
