@@ -273,16 +273,18 @@ def emit(agent: ir.Agent, source_name: str) -> tuple[list[Artifact], list[Diagno
     plist = em.plist()
     from compiler.rules.gnu_only_syntax import PATTERNS
 
-    activate = em.render(
-        "activate.j2",
-        declaration_sha256=declaration_sha256(agent),
-        unit_name=unit_name(agent),
-        load_hint=load_hint(agent),
-        gnu_patterns="\n".join(pattern for _, pattern in PATTERNS),
-    )
+    facts = {
+        "declaration_sha256": declaration_sha256(agent),
+        "unit_name": unit_name(agent),
+        "load_hint": load_hint(agent),
+        "gnu_patterns": "\n".join(pattern for _, pattern in PATTERNS),
+    }
+    activate = em.render("activate.j2", **facts)
+    agentctl = em.render("agentctl.j2", **facts)
     artifacts = [
         Artifact(f"bin/{wrapper_name(agent)}", wrapper.encode(), EXECUTABLE),
         Artifact("bin/activate", activate.encode(), EXECUTABLE),
+        Artifact("bin/agentctl", agentctl.encode(), EXECUTABLE),
         Artifact(f"systemd/{unit_name(agent)}", unit.encode(), REGULAR),
         Artifact(f"launchd/{agent.label}.plist", plist, REGULAR),
     ]

@@ -6,9 +6,14 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.hosts import DarwinHost, LinuxHost, PodmanStore
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.agent"))
@@ -49,3 +54,52 @@ def nix_string(value: str) -> str:
 def example(request: pytest.FixtureRequest) -> Path:
     """Each bundled example declaration."""
     return request.param
+
+
+# --- activation hosts (real Podman; simulated launchd or real systemd) ---------------------
+
+
+@pytest.fixture(scope="session")
+def store(tmp_path_factory) -> Iterator[PodmanStore]:
+    """Real Podman with a private store holding the test images, for the whole session."""
+    from tests.hosts import IMAGE, NODE_COMMANDER_IMAGE, PodmanStore
+
+    require_tool("podman")
+    s = PodmanStore(tmp_path_factory.mktemp("podman"))
+    s.load_image(IMAGE)
+    s.load_image(NODE_COMMANDER_IMAGE)
+    try:
+        yield s
+    finally:
+        s.cleanup()
+
+
+@pytest.fixture
+def darwin(tmp_path: Path, store: PodmanStore) -> Iterator[DarwinHost]:
+    """A simulated macOS host: fake launchctl, podman machine shim, real Podman."""
+    from tests.hosts import DarwinHost
+
+    host = DarwinHost(tmp_path, store)
+    try:
+        yield host
+    finally:
+        host.cleanup()
+        store.cleanup()
+
+
+@pytest.fixture
+def linux(tmp_path: Path, store: PodmanStore) -> Iterator[LinuxHost]:
+    """A real Linux host: a private systemd user manager and real Podman."""
+    from tests.hosts import LinuxHost
+    from tests.realhost import have_systemd
+
+    if not have_systemd():
+        if IN_CI:
+            pytest.fail("systemd is not installed")
+        pytest.skip("systemd is not installed")
+    host = LinuxHost(tmp_path, store)
+    try:
+        yield host
+    finally:
+        host.cleanup()
+        store.cleanup()

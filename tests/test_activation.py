@@ -9,12 +9,11 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI, ROOT, require_tool
+from tests.conftest import ROOT, require_tool
 from tests.hosts import (
     IMAGE,
     NODE_COMMANDER_IMAGE,
@@ -23,7 +22,6 @@ from tests.hosts import (
     PodmanStore,
     compile_agent,
 )
-from tests.realhost import have_systemd
 
 pytestmark = pytest.mark.real
 
@@ -33,42 +31,6 @@ CRASHER_LOGS = (
     ' stderr = "$HOME/logs/c.err"; };'
 )
 MUTATING = {"bootstrap", "enable", "kickstart", "bootout", "disable"}
-
-
-@pytest.fixture(scope="session")
-def store(tmp_path_factory) -> Iterator[PodmanStore]:
-    require_tool("podman")
-    s = PodmanStore(tmp_path_factory.mktemp("podman"))
-    s.load_image(IMAGE)
-    s.load_image(NODE_COMMANDER_IMAGE)
-    try:
-        yield s
-    finally:
-        s.cleanup()
-
-
-@pytest.fixture
-def darwin(tmp_path: Path, store: PodmanStore) -> Iterator[DarwinHost]:
-    host = DarwinHost(tmp_path, store)
-    try:
-        yield host
-    finally:
-        host.cleanup()
-        store.cleanup()
-
-
-@pytest.fixture
-def linux(tmp_path: Path, store: PodmanStore) -> Iterator[LinuxHost]:
-    if not have_systemd():
-        if IN_CI:
-            pytest.fail("systemd is not installed")
-        pytest.skip("systemd is not installed")
-    host = LinuxHost(tmp_path, store)
-    try:
-        yield host
-    finally:
-        host.cleanup()
-        store.cleanup()
 
 
 def node_commander(host) -> Path:

@@ -168,7 +168,7 @@ def test_compile_is_deterministic_across_runs_and_directories(tmp_path: Path) ->
 
     a = tree(tmp_path / "a")
     assert a == tree(tmp_path / "b") == tree(elsewhere / "out")
-    assert len(a) == 5 * len(EXAMPLES)
+    assert len(a) == 6 * len(EXAMPLES)  # wrapper, activate, agentctl, plist, unit, manifest
     assert all(str(tmp_path) not in data.decode() for data, _ in a.values())
 
 

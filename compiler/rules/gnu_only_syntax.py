@@ -26,15 +26,18 @@ PATTERNS: tuple[tuple[str, str], ...] = (
     ("arrays (bash/ksh)", r"(^|[;&|[:space:]])[A-Za-z_][A-Za-z0-9_]*=\("),
     ("`$'...'` strings (not POSIX before 2024)", r"\$'"),
     ("`<<<` here-strings (bash/ksh/zsh)", r"<<<"),
-    ("`function` keyword (not POSIX)", r"(^|[;&|[:space:]])function[[:space:]]+[A-Za-z_]"),
-    ("`source` (use `.`)", r"(^|[;&|[:space:]])source[[:space:]]"),
+    (
+        "`function` keyword (not POSIX)",
+        r"(^[[:space:]]*|[;&|][[:space:]]*)function[[:space:]]+[A-Za-z_]",
+    ),
+    ("`source` (use `.`)", r"(^[[:space:]]*|[;&|][[:space:]]*)source[[:space:]]"),
     ("`&>` redirection (bash)", r"&>"),
     ("`|&` pipe (bash)", r"\|&"),
     ("`${var:offset}` substrings (bash)", r"\$\{[A-Za-z_][A-Za-z0-9_]*:( -)?[0-9]"),
     ("case conversion `${var,,}`/`${var^^}` (bash 4)", r"\$\{[A-Za-z_][A-Za-z0-9_]*(,,|\^\^)"),
     (
         "`declare`/`typeset`/`mapfile`/`readarray` (bash)",
-        r"(^|[;&|[:space:]])(declare|typeset|mapfile|readarray)[[:space:]]",
+        r"(^[[:space:]]*|[;&|][[:space:]]*)(declare|typeset|mapfile|readarray)[[:space:]]",
     ),
 )
 _COMPILED = tuple(

@@ -242,6 +242,7 @@ def supervise(domain: str, label: str) -> None:
     with open(record["path"], "rb") as fh:
         job = plistlib.load(fh)
     child: subprocess.Popen | None = None
+    last_start = 0.0
     stopping = False
     start_requested = bool(job.get("RunAtLoad"))
     restart_requested = False
@@ -251,8 +252,9 @@ def supervise(domain: str, label: str) -> None:
         stopping = True
 
     def on_start(signum, frame):
-        nonlocal start_requested
+        nonlocal start_requested, last_start
         start_requested = True
+        last_start = 0.0  # an explicit kickstart is not throttled
 
     def on_restart(signum, frame):
         nonlocal restart_requested
@@ -264,7 +266,6 @@ def supervise(domain: str, label: str) -> None:
     base = _read_json(STATE / "environment.json", {})
     env = {**base, **job.get("EnvironmentVariables", {})}
     throttle = job.get("ThrottleInterval", 10)
-    last_start = 0.0
 
     def update(**changes):
         current = _read_json(path, None)
@@ -302,6 +303,7 @@ def supervise(domain: str, label: str) -> None:
                 child.wait()
                 child = None
                 start_requested = True
+                last_start = 0.0
                 continue
             code = child.poll()
             if code is not None:

@@ -1,0 +1,250 @@
+"""The `sourceos-agent` command: dispatch operator verbs to registered agents, and
+`doctor local-runtime` over all of them (spec section 8)."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from compiler import __version__
+
+VERBS = (
+    "install", "stage", "start", "stop", "restart", "status", "logs", "doctor", "preflight",
+    "quarantine", "uninstall", "activate",
+)  # fmt: skip
+USAGE = """usage: sourceos-agent VERB NAME [options]   (VERB: {verbs})
+       sourceos-agent list [--json]
+       sourceos-agent doctor local-runtime [--json]
+       sourceos-agent --version"""
+
+
+def host_platform() -> str:
+    """darwin or linux, as the generated scripts decide it."""
+    chosen = os.environ.get("SOURCEOS_AGENT_PLATFORM")
+    if chosen:
+        return chosen
+    return {"Darwin": "darwin", "Linux": "linux"}.get(platform.system(), "unknown")
+
+
+def registries() -> list[Path]:
+    """Where activation registers agents: the user's state directory, then the system's."""
+    home = Path(os.environ.get("HOME", "~")).expanduser()
+    state = Path(os.environ.get("XDG_STATE_HOME") or home / ".local" / "state")
+    root = os.environ.get("SOURCEOS_AGENT_ROOT", "").rstrip("/")
+    if host_platform() == "darwin":
+        system = Path(f"{root}/Library/Application Support/SourceOS/agents")
+    else:
+        system = Path(f"{root}/var/lib/sourceos/agents")
+    return [state / "sourceos" / "agents", system]
+
+
+def registered() -> dict[str, Path]:
+    """Agent name → its registered agentctl."""
+    found: dict[str, Path] = {}
+    for base in registries():
+        if not base.is_dir():
+            continue
+        for entry in sorted(base.iterdir()):
+            agentctl = entry / "bin" / "agentctl"
+            if agentctl.is_file() and entry.name not in found:
+                found[entry.name] = agentctl
+    return found
+
+
+def _json_of(agentctl: Path, *args: str) -> dict[str, Any]:
+    try:
+        result = subprocess.run(
+            [str(agentctl), *args, "--json"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            stdin=subprocess.DEVNULL,
+        )
+        return json.loads(result.stdout)
+    except (OSError, ValueError, subprocess.TimeoutExpired) as err:
+        return {"error": f"{agentctl} {' '.join(args)}: {err}"}
+
+
+def _image_id(image: str | None) -> str | None:
+    podman = shutil.which("podman")
+    if not image or podman is None:
+        return None
+    try:
+        out = subprocess.run(
+            [podman, "image", "inspect", "--format", "{{.Id}}", image],
+            capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return f"sha256:{out.stdout.strip()}" if out.returncode == 0 and out.stdout.strip() else None
+
+
+def _mdm_state() -> str:
+    if host_platform() != "darwin":
+        return "not applicable (not macOS)"
+    profiles = shutil.which("profiles")
+    if profiles is None:
+        return "unknown (profiles(1) not available)"
+    out = subprocess.run([profiles, "status", "-type", "enrollment"], capture_output=True,
+                         text=True, timeout=20, stdin=subprocess.DEVNULL)  # fmt: skip
+    return " ".join(out.stdout.split()) or "unknown"
+
+
+def service_dirs() -> list[str]:
+    """The standard launchd and systemd directories where persistence hides."""
+    home = Path(os.environ.get("HOME", "~")).expanduser()
+    root = os.environ.get("SOURCEOS_AGENT_ROOT", "").rstrip("/")
+    if host_platform() == "darwin":
+        dirs = [home / "Library/LaunchAgents", Path(f"{root}/Library/LaunchAgents"),
+                Path(f"{root}/Library/LaunchDaemons")]  # fmt: skip
+    else:
+        config = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
+        dirs = [config / "systemd/user", Path(f"{root}/etc/systemd/system"),
+                Path(f"{root}/etc/systemd/user")]  # fmt: skip
+    return [str(d) for d in dirs if d.is_dir()]
+
+
+def doctor() -> tuple[dict[str, Any], int]:
+    """The spec section 8 report over every registered agent, with a verdict."""
+    from compiler.audit import audit
+
+    agents = []
+    problems = warnings = 0
+    for name, agentctl in registered().items():
+        status = _json_of(agentctl, "status")
+        preflight = _json_of(agentctl, "preflight")
+        manifest_path = agentctl.parent.parent / "manifest.json"
+        manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+        provenance = manifest.get("provenance")
+        if provenance:
+            provenance = {**provenance, "imageId": _image_id(provenance.get("runtimeImage"))}
+        checks = {c["id"]: c for c in preflight.get("preflight", [])}
+        machine = checks.get("podman-machine-running") or checks.get("podman-machine-exists")
+        verdict = "ok"
+        if status.get("state") != "running" or not preflight.get("passed", False):
+            verdict = "problem"
+            problems += 1
+        agents.append(
+            {
+                "agent": name,
+                "verdict": verdict,
+                "state": status.get("state"),
+                "serviceManager": status.get("serviceManager"),
+                "generation": status.get("generation"),
+                "source": status.get("source"),
+                "podmanMachine": machine and f"{machine['status']}: {machine['detail']}",
+                "container": status.get("container"),
+                "provenance": provenance,
+                "authMode": manifest.get("declaration", {}).get("auth", {}).get("mode"),
+                "logs": status.get("logs"),
+                "lastExit": status.get("lastExit"),
+                "restarts": status.get("restarts"),
+                "quarantined": status.get("quarantined") or None,
+                "preflightFailures": [
+                    f"{c['id']}: {c['detail']}" for c in checks.values() if c["status"] == "fail"
+                ],
+            }
+        )
+    dirs = service_dirs()
+    found = audit(dirs).diagnostics if dirs else []
+    suspicious = [
+        {
+            "file": d.span.file,
+            "line": d.span.line,
+            "rule": d.name,
+            "severity": d.severity.value,
+            "message": d.message,
+        }
+        for d in found
+    ]
+    problems += sum(1 for d in found if d.is_error)
+    warnings += sum(1 for d in found if not d.is_error)
+    overall = "unhealthy" if problems else ("degraded" if warnings else "healthy")
+    report = {
+        "verdict": overall,
+        "platform": host_platform(),
+        "mdm": _mdm_state(),
+        "agents": agents,
+        "suspiciousPersistence": suspicious,
+        "auditedDirectories": dirs,
+    }
+    return report, 1 if problems else 0
+
+
+def _print_doctor(report: dict[str, Any]) -> None:
+    print(f"local runtime: {report['verdict']} ({report['platform']}; MDM: {report['mdm']})")
+    if not report["agents"]:
+        print("- no registered agents")
+    for a in report["agents"]:
+        print(
+            f"{a['agent']}: {a['verdict']} — {a['state']} (service manager: {a['serviceManager']})"
+        )
+        if a["podmanMachine"]:
+            print(f"  podman machine: {a['podmanMachine']}")
+        if a["container"] is not None and a["provenance"]:
+            p = a["provenance"]
+            image = f"{p['runtimeImage']} ({p.get('imageId') or 'not present'})"
+            print(f"  container: {a['container'] or 'absent'}; image {image}")
+            print(f"  provenance: {p.get('sourceImage')}")
+        print(f"  auth: {a['authMode']}; restarts/runs: {a['restarts']}")
+        print(f"  last exit: {a['lastExit'] or '-'}")
+        if a["logs"]:
+            print(f"  logs: {a['logs']['app']}, {a['logs']['stdout']}, {a['logs']['stderr']}")
+        print(f"  generation {a['generation']} from {a['source']}")
+        for failure in a["preflightFailures"]:
+            print(f"  preflight: {failure}")
+        if a["quarantined"]:
+            print(f"  quarantined: {a['quarantined']}")
+    for s in report["suspiciousPersistence"]:
+        print(f"suspicious: {s['file']}:{s['line']}: {s['severity']}[{s['rule']}]: {s['message']}")
+    if not report["suspiciousPersistence"]:
+        print(f"suspicious persistence: none in {', '.join(report['auditedDirectories']) or '-'}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `sourceos-agent` console script."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    usage = USAGE.format(verbs=" ".join(VERBS))
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(usage)
+        return 0 if args else 2
+    if args[0] == "--version":
+        print(f"sourceos-agent (agentc) {__version__}")
+        return 0
+    if args[0] == "list":
+        agents = registered()
+        rows = {n: _json_of(p, "status").get("state", "unknown") for n, p in agents.items()}
+        if "--json" in args:
+            print(json.dumps({"agents": rows}, indent=2, sort_keys=True))
+        else:
+            for name, state in rows.items():
+                print(f"{name}\t{state}")
+        return 0
+    if args[:2] == ["doctor", "local-runtime"]:
+        report, code = doctor()
+        if "--json" in args:
+            print(json.dumps(report, indent=2, sort_keys=True))
+        else:
+            _print_doctor(report)
+        return code
+    if args[0] not in VERBS or len(args) < 2:
+        sys.stderr.write(usage + "\n")
+        return 2
+    verb, name, rest = args[0], args[1], args[2:]
+    agentctl = registered().get(name)
+    if agentctl is None:
+        known = ", ".join(registered()) or "none"
+        sys.stderr.write(f"sourceos-agent: no registered agent `{name}` (registered: {known})\n")
+        return 2
+    os.execv(str(agentctl), [str(agentctl), verb, *rest])
+    return 127  # pragma: no cover
+
+
+if __name__ == "__main__":
+    sys.exit(main())

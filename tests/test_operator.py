@@ -1,0 +1,243 @@
+"""Operator commands: agentctl verbs, `sourceos-agent`, doctor, quarantine and uninstall."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.hosts import IMAGE, DarwinHost, LinuxHost, PodmanStore, compile_agent
+from tests.test_activation import LABEL, node_commander
+
+pytestmark = pytest.mark.real
+
+SECRET = "s3cr3t-Zq9-do-not-leak"
+
+
+def sourceos_agent(host, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "compiler.sourceos_agent", *args],
+        env=host.env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def agentctl(host, agent_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(agent_dir / "bin" / "agentctl"), *args],
+        env=host.env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def listing(root: Path, skip: tuple[str, ...] = ()) -> list[str]:
+    return sorted(
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if not any(str(p.relative_to(root)).startswith(s) for s in skip)
+    )
+
+
+def test_verbs_and_their_json_on_the_simulator(darwin: DarwinHost, store: PodmanStore) -> None:
+    agent = node_commander(darwin)
+    assert darwin.activate(agent).returncode == 0
+    status = json.loads(sourceos_agent(darwin, "status", "node-commander", "--json").stdout)
+    assert status["state"] == "running" and status["container"] == "running"
+    assert status["logs"]["app"].endswith("Library/Logs/SourceOS/node-commander.log")
+    assert "/nix/store" not in json.dumps(status)
+    text = sourceos_agent(darwin, "status", "node-commander").stdout
+    assert text.startswith(f"node-commander ({LABEL}): running")
+    assert "- container node-commander: running" in text
+
+    stopped = json.loads(sourceos_agent(darwin, "stop", "node-commander", "--json").stdout)
+    assert stopped["result"] == "stopped" and stopped["state"] == "installed"
+    assert darwin.loaded() == []
+    started = json.loads(sourceos_agent(darwin, "start", "node-commander", "--json").stdout)
+    assert started["state"] in ("running", "enabled")
+    assert len(darwin.loaded()) == 1
+    restarted = sourceos_agent(darwin, "restart", "node-commander", "--json")
+    assert json.loads(restarted.stdout)["result"] == "restarted"
+
+    pre = json.loads(sourceos_agent(darwin, "preflight", "node-commander", "--json").stdout)
+    assert pre["passed"] is True and {c["id"] for c in pre["preflight"]} >= {
+        "podman-machine-running"
+    }
+    logs = sourceos_agent(darwin, "logs", "node-commander", "-n", "5")
+    assert logs.returncode == 0 and "starting container node-commander" in logs.stdout
+    doctor = sourceos_agent(darwin, "doctor", "node-commander")
+    assert doctor.returncode == 0 and "== drift" in doctor.stdout and "unchanged:" in doctor.stdout
+
+    listed = json.loads(sourceos_agent(darwin, "list", "--json").stdout)
+    assert listed == {"agents": {"node-commander": "running"}}
+    unknown = sourceos_agent(darwin, "status", "nope")
+    assert unknown.returncode == 2 and "no registered agent `nope`" in unknown.stderr
+
+
+def test_start_refuses_while_preflight_fails(darwin: DarwinHost) -> None:
+    agent = node_commander(darwin)
+    assert darwin.activate(agent).returncode == 0
+    sourceos_agent(darwin, "stop", "node-commander")
+    darwin.scenario(machines={"podman-machine-default": "stopped"})
+    refused = sourceos_agent(darwin, "start", "node-commander")
+    assert refused.returncode == 3
+    assert "podman-machine-running" in refused.stderr
+    assert darwin.loaded() == []
+    forced = sourceos_agent(darwin, "start", "node-commander", "--allow-failed-preflight")
+    assert forced.returncode == 0
+
+
+def test_doctor_local_runtime_over_three_agents(darwin: DarwinHost) -> None:
+    running = node_commander(darwin)
+    assert darwin.activate(running).returncode == 0
+    staged = compile_agent(darwin.out, "staged-one", 'image = "localhost/sourceos/absent:1";')
+    assert darwin.activate(staged).returncode == 3
+    stopped = compile_agent(
+        darwin.out, "stopped-one", f'image = "{IMAGE}";\ncommand = [ "/bin/sleep" "300" ];'
+    )
+    assert darwin.activate(stopped).returncode == 0
+    assert sourceos_agent(darwin, "stop", "stopped-one").returncode == 0
+    legacy = darwin.root / "Library" / "LaunchAgents" / "com.socioprophet.node-commander.plist"
+    legacy.parent.mkdir(parents=True)
+    fixture = Path(__file__).parent / "fixtures" / "incident" / "Library" / "LaunchAgents"
+    legacy.write_bytes((fixture / legacy.name).read_bytes())
+
+    result = sourceos_agent(darwin, "doctor", "local-runtime", "--json")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["verdict"] == "unhealthy"
+    by_name = {a["agent"]: a for a in report["agents"]}
+    assert by_name["node-commander"]["verdict"] == "ok"
+    assert by_name["node-commander"]["provenance"]["imageId"].startswith("sha256:")
+    assert by_name["node-commander"]["authMode"] == "empty-authfile"
+    assert by_name["staged-one"]["state"] == "staged"
+    assert any("local-image" in f for f in by_name["staged-one"]["preflightFailures"])
+    assert by_name["stopped-one"]["state"] == "installed"
+    rules = {s["rule"] for s in report["suspiciousPersistence"]}
+    assert {"log-in-tmp", "unbounded-keepalive", "user-agent-in-system-dir"} <= rules
+    text = sourceos_agent(darwin, "doctor", "local-runtime").stdout
+    assert text.startswith("local runtime: unhealthy")
+    assert "/nix/store/" not in text.split("suspicious:")[0]
+
+
+def test_quarantine_a_running_agent(darwin: DarwinHost, store: PodmanStore, tmp_path: Path) -> None:
+    agent = compile_agent(
+        darwin.out,
+        "node-commander",
+        f'image = "{IMAGE}";\ncommand = [ "/bin/sleep" "300" ];\n'
+        'auth = { mode = "service-account"; authfile = "$HOME/.config/nc/auth.json"; };',
+    )
+    auth = darwin.home / ".config" / "nc" / "auth.json"
+    auth.parent.mkdir(parents=True)
+    basic = base64.b64encode(f"robot:{SECRET}".encode()).decode()
+    auth.write_text(json.dumps({"auths": {"localhost": {"auth": basic, "identitytoken": SECRET}}}))
+    docker = darwin.home / ".docker"
+    docker.mkdir()
+    (docker / "config.json").write_text(json.dumps({"auths": {"x.io": {"password": SECRET}}}))
+    assert darwin.activate(agent).returncode == 0
+    out = tmp_path / "q"
+    result = sourceos_agent(
+        darwin, "quarantine", "node-commander", "--output-dir", str(out), "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    qdir = Path(doc["directory"])
+    assert qdir.parent == out and qdir.name.startswith("node-commander-")
+    assert doc["state"] == "absent"
+    assert darwin.loaded() == [] and not darwin.plist_path(LABEL).exists()
+    assert darwin.overrides()[f"gui/{os.getuid()}"][LABEL] == "disabled"
+    assert store.container_state("node-commander") is None
+    names = {p.name for p in qdir.iterdir()}
+    assert {
+        "manifest.json", "remediation.md", "service.plist.disabled", "service-status.txt",
+        "podman-machine.json", "podman-info.json", "container-inspect.json",
+        "image-inspect.json", "auth-redacted.json", "node-commander.log",
+    } <= names  # fmt: skip
+    manifest = json.loads((qdir / "manifest.json").read_text())
+    from hashlib import sha256
+
+    for item in manifest["items"]:
+        if item["sha256"]:
+            assert sha256((qdir / item["name"]).read_bytes()).hexdigest() == item["sha256"]
+    captured = {i["name"] for i in manifest["items"] if i["status"] == "captured"}
+    assert names - {"manifest.json"} <= captured
+    for path in qdir.rglob("*"):
+        text = path.read_text(errors="replace")
+        assert SECRET not in text and basic not in text, path
+    assert "<redacted>" in (qdir / "auth-redacted.json").read_text()
+    status = json.loads(sourceos_agent(darwin, "status", "node-commander", "--json").stdout)
+    assert status["quarantined"] == str(qdir)
+
+
+def test_quarantine_of_a_half_installed_agent_leaves_nothing_enabled(
+    darwin: DarwinHost, tmp_path: Path
+) -> None:
+    agent = node_commander(darwin)
+    killed = darwin.activate(agent, env={"SOURCEOS_AGENT_TEST_KILL_AT": "start"})
+    assert killed.returncode == -9
+    result = agentctl(darwin, agent, "quarantine", "--output-dir", str(tmp_path / "q"))
+    assert result.returncode == 0, result.stderr
+    assert darwin.loaded() == [] and not darwin.plist_path(LABEL).exists()
+
+
+def test_uninstall_leaves_no_trace(darwin: DarwinHost, store: PodmanStore) -> None:
+    before = listing(darwin.home)
+    agent = node_commander(darwin)
+    assert darwin.activate(agent).returncode == 0
+    result = sourceos_agent(darwin, "uninstall", "node-commander", "--json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["kept"] == "" and doc["state"] == "absent"
+    after = listing(darwin.home, skip=("Library/Logs",))
+    leftovers = [p for p in after if p not in before]
+    # Empty parent directories that install created may stay; no file of the agent does.
+    assert [p for p in leftovers if (darwin.home / p).is_file()] == []
+    assert not darwin.state_dir("node-commander").exists()
+    assert darwin.loaded() == [] and store.container_state("node-commander") is None
+    assert json.loads(sourceos_agent(darwin, "list", "--json").stdout) == {"agents": {}}
+
+
+def test_uninstall_keeps_a_file_the_user_changed(darwin: DarwinHost) -> None:
+    agent = node_commander(darwin)
+    assert darwin.activate(agent).returncode == 0
+    plist = darwin.plist_path(LABEL)
+    plist.write_text(plist.read_text() + "<!-- local edit -->\n")
+    result = agentctl(darwin, agent, "uninstall")
+    assert f"- kept {plist}: changed since install" in result.stdout
+    assert plist.exists()
+
+
+def test_verbs_on_real_systemd(linux: LinuxHost, store: PodmanStore) -> None:
+    agent = compile_agent(
+        linux.out,
+        "demo",
+        f'image = "{IMAGE}";\ncommand = [ "/bin/sleep" "300" ];\n'
+        "podman = { connection = null; requireMachine = false; };\n"
+        'logs = { app = "$HOME/logs/d.log"; stdout = "$HOME/logs/d.out";'
+        ' stderr = "$HOME/logs/d.err"; };',
+    )
+    before = listing(linux.home, skip=("logs", ".config/systemd/user/default.target.wants"))
+    assert linux.activate(agent).returncode == 0
+    status = json.loads(sourceos_agent(linux, "status", "demo", "--json").stdout)
+    assert status["state"] == "running" and status["serviceManager"] == "running"
+    assert json.loads(sourceos_agent(linux, "stop", "demo", "--json").stdout)["state"] == "enabled"
+    assert linux.unit("demo")["ActiveState"] == "inactive"
+    assert sourceos_agent(linux, "restart", "demo").returncode == 0
+    assert linux.unit("demo")["ActiveState"] == "active"
+    uninstall = json.loads(sourceos_agent(linux, "uninstall", "demo", "--json").stdout)
+    assert uninstall["state"] == "absent"
+    unit = linux.unit("demo")
+    assert unit["LoadState"] == "not-found" and unit["ActiveState"] == "inactive"
+    after = listing(linux.home, skip=("logs", ".config/systemd/user/default.target.wants"))
+    assert [p for p in after if p not in before and (linux.home / p).is_file()] == []
+    assert store.container_state("demo") is None
