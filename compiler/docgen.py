@@ -66,5 +66,42 @@ def table() -> str:
     return "\n".join([BEGIN, *rows, END])
 
 
+def nix_schema() -> dict:
+    """The declaration schema for the Nix modules: each field, with the compiler's default."""
+
+    def node(cls: type) -> dict:
+        out = {}
+        for field in ir.schema(cls):
+            meta = field.metadata
+            entry: dict = {"kind": meta["kind"], "nullable": meta["nullable"], "doc": meta["doc"]}
+            if meta["choices"]:
+                entry["choices"] = list(meta["choices"])
+            if meta["minimum"] is not None:
+                entry["minimum"] = meta["minimum"]
+            default = meta["default"]
+            if meta["kind"] == "section":
+                entry["fields"] = node(default)
+            elif meta["kind"] == "keepalive":
+                entry["fields"] = node(ir.KeepAlive)
+                entry["default"] = default
+            elif meta["derived"]:
+                # null in a module: leave it to the compiler, which derives it from other fields
+                entry.update(default=None, nullable=True, derived=True)
+            elif callable(default):
+                entry["defaultTemplate"] = default("<name>")
+            else:
+                entry["default"] = default
+            out[meta["key"]] = entry
+        return out
+
+    return {"version": 1, "fields": node(ir.Agent)}
+
+
 if __name__ == "__main__":
-    print(table())
+    import json
+    import sys
+
+    if sys.argv[1:] == ["--nix-schema"]:
+        print(json.dumps(nix_schema(), indent=2, sort_keys=True))
+    else:
+        print(table())

@@ -33,9 +33,12 @@ def decl(
     choices: tuple[str, ...] = (),
     nullable: bool = False,
     minimum: int | None = None,
+    derived: bool = False,
 ) -> Any:
-    """An IR field described by the declaration schema."""
+    """An IR field described by the declaration schema (`derived`: its default depends on
+    other fields, see `lower.derive`)."""
     meta = {
+        "derived": derived,
         "key": key,
         "kind": kind,
         "default": default,
@@ -269,6 +272,7 @@ class Health(Node):
         " manager reports the job running. Default `process` for runtimes other than podman.",
         "3",
         choices=("podman-container", "process"),
+        derived=True,
     )
     expected: str = decl(
         "expected", "enum", "running", "State that counts as healthy.", "3", choices=("running",)
@@ -281,6 +285,7 @@ class Health(Node):
         " and `containerName` when omitted for the podman runtime.",
         "3",
         nullable=True,
+        derived=True,
     )
     span: Span = attrs.field(default=None, eq=False, repr=False)
     spans: Mapping[str, Span] = spans_field()

@@ -1,0 +1,28 @@
+# NixOS: system agents are activated by root; user agents as their owning user, never root-owned.
+agentc:
+{ config, lib, pkgs, ... }:
+let
+  cfg = config.sourceos.localAgents;
+  common = import ./common.nix { inherit lib pkgs; agentc = agentc pkgs; agents = cfg; };
+  line = name:
+    let a = common.enabled.${name}; in
+    if a.scope == "system" then common.activateLine "" name
+    else if a.user == null then throw "sourceos.localAgents.${name}: a user-scope agent needs `user` for system activation"
+    else common.activateLine
+      "${pkgs.util-linux}/bin/runuser -u ${a.user} -- env XDG_RUNTIME_DIR=/run/user/$(id -u ${a.user})"
+      name;
+in
+{
+  options = import ./options.nix { inherit lib; };
+  config = lib.mkIf (common.names != [ ]) {
+    environment.systemPackages = [ (agentc pkgs) ];
+    system.activationScripts.sourceos-local-agents = {
+      deps = [ "users" "groups" ];
+      text = ''
+        mkdir -p /nix/var/nix/gcroots/sourceos-agents
+        ln -sfn ${common.compiled} /nix/var/nix/gcroots/sourceos-agents/current
+        ${lib.concatMapStrings line common.names}
+      '';
+    };
+  };
+}

@@ -1,0 +1,51 @@
+# A stand-in for nixpkgs, made from builtins.derivation alone, so the flake and lib.compileAgents
+# evaluate and build offline. runCommand and writeTextDir really build (with the host's /bin/sh,
+# so sandbox off); the Python toolchain attributes are named stubs that are never built here.
+{ system ? builtins.currentSystem }:
+let
+  stub = name: builtins.derivation {
+    inherit name system;
+    builder = "/bin/sh";
+    args = [ "-c" "echo stub > $out" ];
+  };
+  lib = {
+    genAttrs = names: f: builtins.listToAttrs (map (n: { name = n; value = f n; }) names);
+    cleanSource = p: p;
+    filterAttrs = pred: set: builtins.listToAttrs (builtins.concatMap
+      (n: if pred n set.${n} then [{ name = n; value = set.${n}; }] else [ ])
+      (builtins.attrNames set));
+    attrNames = builtins.attrNames;
+  };
+  self = {
+    inherit system lib;
+    runCommand = name: env: script: builtins.derivation ({
+      inherit name system;
+      builder = "/bin/sh";
+      args = [ "-c" script ];
+      PATH = "/usr/bin:/bin";
+    } // env);
+    writeTextDir = path: text: builtins.derivation {
+      name = baseNameOf path;
+      inherit system text;
+      builder = "/bin/sh";
+      args = [ "-c" "/bin/mkdir -p $out && printf %s \"$text\" > $out/${path}" ];
+    };
+    callPackage = f: args:
+      let fn = if builtins.isFunction f then f else import f;
+      in fn ((builtins.intersectAttrs (builtins.functionArgs fn) self) // args);
+    python3Packages = {
+      buildPythonApplication = a: stub "${a.pname}-${a.version}";
+      setuptools = stub "setuptools";
+      lark = stub "lark";
+      jinja2 = stub "jinja2";
+      attrs = stub "attrs";
+      pytest = stub "pytest";
+      syrupy = stub "syrupy";
+      hypothesis = stub "hypothesis";
+    };
+    python3.withPackages = _: stub "python3-env";
+    mkShell = _: stub "devshell";
+  } // lib.genAttrs [ "nixpkgs-fmt" "ruff" "black" "shellcheck" "podman" "dash" "busybox"
+    "posh" "mksh" "yash" "zsh" ] stub;
+in
+self

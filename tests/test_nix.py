@@ -1,0 +1,182 @@
+"""The Nix integration, offline with Nix 2.8: parse, build lib.compileAgents for real, flake
+outputs over a stand-in nixpkgs, and the modules' option-to-declaration conversion."""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from compiler import docgen
+from tests.conftest import EXAMPLES, ROOT, agentc, require_tool
+
+pytestmark = pytest.mark.real
+
+NIX_FILES = sorted(
+    [ROOT / "flake.nix", *ROOT.glob("nix/**/*.nix"), *ROOT.glob("tests/nix/**/*.nix")]
+)
+FAKE_NIXPKGS = ROOT / "tests" / "nix" / "fake-nixpkgs"
+OFFLINE = ["--option", "substitute", "false"]
+FLAKES = ["--extra-experimental-features", "nix-command flakes"]
+
+
+def _agentc_prefix() -> str:
+    """The installed agentc (absolute path), as a Nix `agentc` package stand-in."""
+    script = Path(sys.executable).parent / "agentc"
+    assert script.exists(), "agentc is not installed next to this Python"
+    return str(script.parent.parent)
+
+
+def nix(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run(args, capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+@pytest.mark.parametrize("path", NIX_FILES, ids=[str(p.relative_to(ROOT)) for p in NIX_FILES])
+def test_every_nix_file_parses(path: Path) -> None:
+    result = nix(require_tool("nix-instantiate"), "--parse", str(path))
+    assert result.returncode == 0, result.stderr
+
+
+def build_compile_agents(declarations: list[Path]) -> subprocess.CompletedProcess:
+    decls = " ".join(f"(/. + {json.dumps(str(d))})" for d in declarations)
+    expr = (
+        f"let pkgs = import {FAKE_NIXPKGS}/pkgs.nix {{}}; in "
+        f"(import {ROOT}/nix/lib/compile-agents.nix {{ inherit (pkgs) runCommand;"
+        f' agentc = "{_agentc_prefix()}"; }}) {{ declarations = [ {decls} ]; }}'
+    )
+    return nix(
+        require_tool("nix-build"), *OFFLINE, "--option", "build-users-group", "",
+        "--no-out-link", "-E", expr,
+    )  # fmt: skip
+
+
+def test_compile_agents_builds_the_same_tree_as_the_cli(tmp_path: Path) -> None:
+    built = build_compile_agents(EXAMPLES)
+    assert built.returncode == 0, built.stderr
+    out = Path(built.stdout.strip().splitlines()[-1])
+    assert agentc("compile", *map(str, EXAMPLES), "-o", str(tmp_path / "cli")).returncode == 0
+    cli = tmp_path / "cli"
+    ours = sorted(p.relative_to(cli) for p in cli.rglob("*") if p.is_file())
+    theirs = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    assert ours == theirs and len(ours) == 6 * len(EXAMPLES)
+    for rel in ours:
+        assert filecmp.cmp(cli / rel, out / rel, shallow=False), rel
+        assert bool((cli / rel).stat().st_mode & 0o100) == bool((out / rel).stat().st_mode & 0o100)
+
+
+def test_compile_agents_fails_the_build_with_the_diagnostic(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.agent"
+    bad.write_text(
+        'sourceos.localAgents.bad = {\n  image = "localhost/bad:1";\n'
+        '  logs.stdout = "/tmp/bad.out.log";\n};\n'
+    )
+    built = build_compile_agents([bad])
+    assert built.returncode != 0
+    assert "bad.agent:3:17: error[AG103/log-in-tmp]" in built.stderr
+
+
+def flake(*args: str) -> subprocess.CompletedProcess:
+    return nix(
+        require_tool("nix"), *FLAKES, *args, *OFFLINE, "--no-write-lock-file",
+        "--override-input", "nixpkgs", f"path:{FAKE_NIXPKGS}",
+    )  # fmt: skip
+
+
+def test_flake_show_lists_every_output() -> None:
+    result = flake("flake", "show", "--json", ".")
+    assert result.returncode == 0, result.stderr
+    outputs = json.loads(result.stdout)
+    for key in ("packages", "apps", "lib", "checks", "devShells", "formatter", "nixosModules",
+                "darwinModules", "homeManagerModules"):  # fmt: skip
+        assert key in outputs, key
+    assert outputs["packages"]["x86_64-linux"]["default"]["name"] == "agentc-0.1.0"
+    assert set(outputs["checks"]["x86_64-linux"]) == {"package", "examples"}
+
+
+def test_flake_lib_renders_declarations() -> None:
+    result = flake(
+        "eval", "--raw", ".#lib",
+        "--apply", 'lib: lib.toAgentText (lib.toDeclaration { a = { image = "localhost/a:1"; }; })',
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert '"localAgents" = {' in result.stdout and '"image" = "localhost/a:1";' in result.stdout
+
+
+MODULE_VALUES = """{
+  node-commander = {
+    image = "localhost/socioprophet/node-commander:dev-boot";
+    sourceImage = "us-central1-docker.pkg.dev/p/r/node-commander:dev-boot";
+    user = "alice";
+    lifecycle = { keepAlive = { successfulExit = false; }; restart = "bounded"; };
+    environment = { NODE_ENV = "dev \\"quoted\\" $HOME \\${x}"; };
+  };
+  notes = { runtime = "native"; command = [ "/usr/bin/notes" "--watch" ]; auth.authfile = null; };
+}"""
+
+
+def _module_expr(body: str) -> str:
+    return (
+        f"let s = import {ROOT}/nix/lib/schema.nix; d = import {ROOT}/nix/lib/declaration.nix;"
+        f" values = {MODULE_VALUES};"
+        " full = builtins.mapAttrs"
+        " (n: v: s.withDefaults n s.schema.fields v // { user = v.user or null; }) values;"
+        f" in {body}"
+    )
+
+
+def test_module_conversion_matches_agentc_dump(tmp_path: Path) -> None:
+    inst = require_tool("nix-instantiate")
+    as_json = nix(inst, "--eval", "--strict", "--json", "-E", _module_expr("d.toDeclaration full"))
+    assert as_json.returncode == 0, as_json.stderr
+    declaration = json.loads(as_json.stdout)
+    text = nix(
+        inst,
+        "--eval",
+        "--strict",
+        "--json",
+        "-E",
+        _module_expr("d.toAgentText (d.toDeclaration full)"),
+    )
+    decl = tmp_path / "from-module.agent"
+    decl.write_text(json.loads(text.stdout))
+    bare = agentc("dump", "--no-defaults", str(decl))
+    assert bare.returncode == 0, bare.stderr.decode()
+    assert json.loads(bare.stdout) == declaration
+    full = json.loads(agentc("dump", str(decl)).stdout)["sourceos"]["localAgents"]
+    for name, agent in declaration["sourceos"]["localAgents"].items():
+        assert "user" not in agent
+        compiled = full[name]
+        for key, value in agent.items():
+            if key != "health":
+                assert compiled[key] == value, (name, key)
+    assert full["node-commander"]["logs"]["app"] == "$HOME/Library/Logs/SourceOS/node-commander.log"
+    assert full["notes"]["health"]["type"] == "process"
+
+
+def test_module_defaults_are_the_compilers(tmp_path: Path) -> None:
+    """An agent given only its image gets, through the modules, exactly agentc's defaults."""
+    inst = require_tool("nix-instantiate")
+    expr = (
+        f"let s = import {ROOT}/nix/lib/schema.nix; d = import {ROOT}/nix/lib/declaration.nix; in"
+        ' d.toDeclaration { demo-agent = s.withDefaults "demo-agent" s.schema.fields'
+        ' { image = "localhost/sourceos/demo-agent:dev"; }; }'
+    )
+    result = nix(inst, "--eval", "--strict", "--json", "-E", expr)
+    assert result.returncode == 0, result.stderr
+    module = json.loads(result.stdout)["sourceos"]["localAgents"]["demo-agent"]
+    spec = json.loads(agentc("dump", str(ROOT / "examples" / "spec-section-3.agent")).stdout)
+    compiled = spec["sourceos"]["localAgents"]["demo-agent"]
+    assert {k: v for k, v in module.items() if k != "health"} == {
+        k: v for k, v in compiled.items() if k != "health"
+    }
+
+
+def test_nix_schema_is_current() -> None:
+    committed = json.loads((ROOT / "nix" / "schema.json").read_text())
+    assert (
+        committed == docgen.nix_schema()
+    ), "run: python -m compiler.docgen --nix-schema > nix/schema.json"
