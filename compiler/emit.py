@@ -68,11 +68,27 @@ def _filter(fn: Callable[..., str]) -> Callable[..., str]:
     return template_filter
 
 
-@functools.lru_cache(maxsize=1)
-def environment() -> jinja2.Environment:
-    """The template environment, built once per process."""
+COMPILED = Path(__file__).parent / "_generated" / "templates"
+
+
+def _compiled_templates_current() -> bool:
+    """Whether the generated template modules were compiled from these template sources."""
+    try:
+        recorded = json.loads((COMPILED / "sources.json").read_text())
+    except (OSError, ValueError):
+        return False
+    current = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in TEMPLATES.glob("*.j2")}
+    return recorded == current
+
+
+@functools.lru_cache(maxsize=2)
+def environment(compiled: bool = True) -> jinja2.Environment:
+    """The template environment, built once per process; precompiled templates when current."""
+    loader: jinja2.BaseLoader = jinja2.FileSystemLoader(str(TEMPLATES))
+    if compiled and _compiled_templates_current():
+        loader = jinja2.ModuleLoader(str(COMPILED))
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        loader=loader,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import functools
 import re
-from pathlib import Path
-
-from lark import Lark, Token, Transformer
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from compiler import checks
+from compiler._lark import (
+    Lark,
+    Token,
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    build_parser,
+)
 from compiler.diagnostics import Diagnostic
 from compiler.span import Span
 from compiler.syntax import Attrs, Bool, Entry, Int, Invalid, List, Null, Str, Value
-
-GRAMMAR = Path(__file__).parent / "grammar" / "agent.lark"
-if not GRAMMAR.exists():  # a source checkout: the grammar sits beside the package
-    GRAMMAR = Path(__file__).parent.parent / "grammar" / "agent.lark"
 
 MAX_DEPTH = 32
 INT64_MAX = 2**63 - 1
@@ -69,11 +69,12 @@ def _span(file: str, tok: Token) -> Span:
     return Span(file, tok.line, tok.column, tok.end_line, tok.end_column)
 
 
-class ToSyntax(Transformer):
+class ToSyntax:
     """Builds syntax values while the LALR parser reduces (no tree, no recursion)."""
 
+    __visit_tokens__ = False
+
     def __init__(self) -> None:
-        super().__init__()
         self.reset("<input>")
 
     def reset(self, file: str) -> None:
@@ -245,15 +246,7 @@ def _depth(bindings: list) -> int:
 @functools.lru_cache(maxsize=1)
 def _parser() -> tuple[Lark, ToSyntax]:
     transformer = ToSyntax()
-    lark = Lark(
-        GRAMMAR.read_text(encoding="utf-8"),
-        parser="lalr",
-        lexer="basic",
-        transformer=transformer,
-        propagate_positions=False,
-        maybe_placeholders=False,
-    )
-    return lark, transformer
+    return build_parser(transformer), transformer
 
 
 def unsupported(file: str, tok: Token) -> Diagnostic:

@@ -4,6 +4,6 @@
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/setup.sh
-.venv/bin/ruff check compiler tests
-.venv/bin/black --check --quiet compiler tests
+.venv/bin/ruff check compiler tests bench
+.venv/bin/black --check --quiet compiler tests bench
 exec .venv/bin/python -m pytest "$@"

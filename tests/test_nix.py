@@ -4,6 +4,7 @@ outputs over a stand-in nixpkgs, and the modules' option-to-declaration conversi
 from __future__ import annotations
 
 import filecmp
+import hashlib
 import json
 import subprocess
 import sys
@@ -41,11 +42,22 @@ def test_every_nix_file_parses(path: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
+def _code_hash() -> str:
+    """The agentc code the build runs: a path string is not a store path, so without this
+    Nix would reuse an output built by older code."""
+    digest = hashlib.sha256()
+    for path in sorted([*ROOT.glob("compiler/**/*.py"), *ROOT.glob("templates/*"),
+                        *ROOT.glob("grammar/*")]):  # fmt: skip
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def build_compile_agents(declarations: list[Path]) -> subprocess.CompletedProcess:
     decls = " ".join(f"(/. + {json.dumps(str(d))})" for d in declarations)
     expr = (
-        f"let pkgs = import {FAKE_NIXPKGS}/pkgs.nix {{}}; in "
-        f"(import {ROOT}/nix/lib/compile-agents.nix {{ inherit (pkgs) runCommand;"
+        f"let pkgs = import {FAKE_NIXPKGS}/pkgs.nix {{}};"
+        f' runCommand = n: env: pkgs.runCommand n (env // {{ agentcCode = "{_code_hash()}"; }});'
+        f" in (import {ROOT}/nix/lib/compile-agents.nix {{ inherit runCommand;"
         f' agentc = "{_agentc_prefix()}"; }}) {{ declarations = [ {decls} ]; }}'
     )
     return nix(

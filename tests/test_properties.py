@@ -12,8 +12,8 @@ from hypothesis.extra.lark import from_lark
 from lark import Lark
 
 from compiler import dump
+from compiler._lark import GRAMMAR
 from compiler.catalog import catalog
-from compiler.parser import GRAMMAR
 from compiler.pipeline import analyze
 from tests.conftest import nix_string
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -251,3 +252,29 @@ def test_audit_reads_binary_plists(tmp_path: Path) -> None:
     (tmp_path / "x.plist").write_bytes(plistlib.dumps(job, fmt=plistlib.FMT_BINARY))
     found = json.loads(agentc("audit", "--format", "json", str(tmp_path)).stdout)["diagnostics"]
     assert {d["name"] for d in found} >= {"unbounded-keepalive", "log-in-tmp"}
+
+
+GNU_SAMPLES = [
+    "sed -i 's/a/b/' f", "x=$(readlink -f \"$0\")", "d=$(date -d yesterday)", "stat -c %s f",
+    "grep -P '\\d' f", "echo -e 'a'", "if [[ -n $x ]]; then :; fi", "arr=(a b)", "x=$'a'",
+    "cat <<< x", "function f { :; }", "  source ./lib.sh", "cmd &> log", "a |& b",
+    "echo ${x:1}", "echo ${x,,}", "declare -a x",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("sample", "entry"), zip(GNU_SAMPLES, range(len(GNU_SAMPLES))))
+def test_gnu_patterns_agree_between_python_and_grep(sample: str, entry: int) -> None:
+    """The compiler's check and the one bin/activate runs with grep -E flag the same lines."""
+    from compiler.rules.gnu_only_syntax import PATTERNS
+
+    what, ere = PATTERNS[entry]
+    (finding,) = findings_in_script("s", sample + "\n")
+    assert finding.message.startswith(what)
+    grep = subprocess.run(
+        ["grep", "-E", "--", ere], input=sample + "\n", capture_output=True, text=True
+    )
+    assert grep.returncode == 0, (ere, sample)
+    clean = subprocess.run(
+        ["grep", "-E", "--", ere], input="printf '%s\\n' portable\n", capture_output=True, text=True
+    )
+    assert clean.returncode == 1

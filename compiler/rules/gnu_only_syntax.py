@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Iterable
 
@@ -40,57 +42,94 @@ PATTERNS: tuple[tuple[str, str], ...] = (
         r"(^[[:space:]]*|[;&|][[:space:]]*)(declare|typeset|mapfile|readarray)[[:space:]]",
     ),
 )
-_COMPILED = tuple(
-    (what, re.compile(pattern.replace("[:space:]", r"\s"))) for what, pattern in PATTERNS
+# The same checks for Python, each led by a literal so the regex engine can skip ahead; the
+# context a command word needs before it is checked after the match (`_after_command_start`).
+_WORD, _COMMAND = "word", "command"
+_FAST: tuple[tuple[str, re.Pattern[str], str | None], ...] = tuple(
+    (what, re.compile(fast), context)
+    for what, fast, context in (
+        (PATTERNS[0][0], r"sed[ \t]+(?:-[A-Za-z]*i|--in-place)(?:[ \t]|$)", _WORD),
+        (PATTERNS[1][0], r"readlink[ \t]+-[A-Za-z]*f", None),
+        (PATTERNS[2][0], r"date[ \t]+(?:-[A-Za-z]*d|--date)", _WORD),
+        (PATTERNS[3][0], r"stat[ \t]+-[A-Za-z]*c", _WORD),
+        (PATTERNS[4][0], r"grep[ \t]+-[A-Za-z]*P", None),
+        (PATTERNS[5][0], r"echo[ \t]+-e", _WORD),
+        (PATTERNS[6][0], r"\[\[[ \t]", _WORD),
+        (PATTERNS[7][0], r"=\(", None),
+        (PATTERNS[8][0], r"\$'", None),
+        (PATTERNS[9][0], r"<<<", None),
+        (PATTERNS[10][0], r"function[ \t]+[A-Za-z_]", _COMMAND),
+        (PATTERNS[11][0], r"source[ \t]", _COMMAND),
+        (PATTERNS[12][0], r"&>", None),
+        (PATTERNS[13][0], r"\|&", None),
+        (PATTERNS[14][0], r"\$\{[A-Za-z_][A-Za-z0-9_]*:(?: -)?[0-9]", None),
+        (PATTERNS[15][0], r"\$\{[A-Za-z_][A-Za-z0-9_]*(?:,,|\^\^)", None),
+        (PATTERNS[16][0], r"(?:declare|typeset|mapfile|readarray)[ \t]", _COMMAND),
+    )
 )
+_ARRAY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def _in_context(code: str, offset: int, context: str | None) -> bool:
+    """The context the ERE demands before the match: a word boundary (start, blank, `;&|`,
+    and for `date`/`stat` also `$(`), or a command start (line start or `;&|`, then blanks)."""
+    if context is None:
+        return True
+    before = code[offset - 1] if offset else "\n"
+    if context == _WORD:
+        return before in "\n \t;&|$("
+    i = offset - 1
+    while i >= 0 and code[i] in " \t":
+        i -= 1
+    return i < 0 or code[i] in "\n;&|"
 
 
 def findings_in_script(path: str, text: str) -> Iterable[Finding]:
-    """Non-portable constructs in one script, located by line and column."""
-    for number, code in enumerate(_code_lines(text), 1):
-        for what, regex in _COMPILED:
-            m = regex.search(code)
-            if m:
-                col = m.start() + 1 + (len(m.group(1) or "") if m.lastindex else 0)
-                yield Finding(
-                    Span(path, number, col, number, m.end() + 1),
-                    f"{what} in a generated POSIX sh script",
-                    "generated scripts must run under dash, busybox, posh, mksh, yash, zsh"
-                    " and macOS's bash 3.2 in sh mode",
-                )
+    """Non-portable constructs in one script, located by line and column (first per line)."""
+    lines = _code_lines(text)
+    code = "\n".join(lines)
+    starts = list(itertools.accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+    found: dict[int, Finding] = {}
+    for what, regex, context in _FAST:
+        for m in regex.finditer(code):
+            offset = m.start()
+            if what == PATTERNS[7][0]:  # arrays: a name must stand before `=(`
+                name = _ARRAY_NAME.search(code, 0, offset)
+                if name is None or not _in_context(code, name.start(), _WORD):
+                    continue
+                offset = name.start()
+            elif not _in_context(code, offset, context):
+                continue
+            line = bisect.bisect_right(starts, offset)
+            col = offset - starts[line - 1] + 1
+            if line in found and found[line].span.column <= col:
+                continue
+            found[line] = Finding(
+                Span(path, line, col, line, col + (m.end() - offset)),
+                f"{what} in a generated POSIX sh script",
+                "generated scripts must run under dash, busybox, posh, mksh, yash, zsh"
+                " and macOS's bash 3.2 in sh mode",
+            )
+    return [found[line] for line in sorted(found)]
+
+
+_NOT_NEWLINE = re.compile(r"[^\n]")
+_QUOTED_OR_COMMENT = re.compile(r"""'[^']*'|"(?:[^"\\]|\\.)*"|#[^\n]*|\\.""", re.DOTALL)
+
+
+def _blank(m: re.Match[str]) -> str:
+    lexeme = m.group()
+    first = lexeme[0]
+    if first == "'":
+        return "'" + _NOT_NEWLINE.sub(" ", lexeme[1:-1]) + "'"
+    if first == "#" and (m.start() == 0 or m.string[m.start() - 1] in " \t;\n"):
+        return ""
+    return lexeme
 
 
 def _code_lines(text: str) -> list[str]:
     """The script's lines with comments and single-quoted text blanked (quotes may span lines)."""
-    lines: list[str] = []
-    out: list[str] = []
-    single = double = False
-    i = 0
-    while i < len(text):
-        c = text[i]
-        if c == "\n":
-            lines.append("".join(out))
-            out = []
-        elif single:
-            out.append("'" if c == "'" else " ")
-            single = c != "'"
-        elif c == "\\" and i + 1 < len(text) and text[i + 1] != "\n":
-            out.append(c + text[i + 1])
-            i += 1
-        elif c == '"':
-            double = not double
-            out.append(c)
-        elif c == "'" and not double:
-            single = True
-            out.append(c)
-        elif c == "#" and not double and (not out or out[-1] in " \t;"):
-            while i + 1 < len(text) and text[i + 1] != "\n":
-                i += 1
-        else:
-            out.append(c)
-        i += 1
-    lines.append("".join(out))
-    return lines
+    return _QUOTED_OR_COMMENT.sub(_blank, text).split("\n")
 
 
 class GnuOnlySyntax(Rule):

@@ -1,0 +1,227 @@
+"""agentc benchmark: start-up, bulk compile, check, activation overhead and status, with budgets.
+
+    .venv/bin/python bench/bench.py            # full run (>= 10 cold runs, up to 1,000 agents)
+    .venv/bin/python bench/bench.py --quick    # smallest sizes (what CI runs so it cannot rot)
+    .venv/bin/python bench/bench.py --json out.json
+
+Prints one table and writes JSON. Budgets are verdicts in the report, not test failures:
+machine noise must not fail CI. Activation and status run against instant stand-ins for
+launchctl and podman, so what is measured is the generated scripts' own overhead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+AGENTC = str(Path(PYTHON).parent / "agentc")
+EXAMPLE = ROOT / "examples" / "node-commander.agent"
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+# Instant stand-ins: answer as the real tools do for a host where every check passes.
+PODMAN_STUB = """#!/bin/sh
+case "$*" in
+*--version*) echo "podman version 4.9.3" ;;
+*"machine inspect"*) echo running ;;
+*"version --format"*) echo 4.9.3 ;;
+*"image exists"*) exit 0 ;;
+*"login --get-login"*) echo "Error: not logged into localhost" >&2; exit 125 ;;
+*"container inspect"*) [ -f "$STUB_STATE/container" ] && echo running ;;
+esac
+exit 0
+"""
+LAUNCHCTL_STUB = """#!/bin/sh
+case "$1" in
+print-disabled) echo "disabled services = {"; echo "}" ;;
+print) [ -f "$STUB_STATE/loaded" ] || exit 113
+       printf '%s\\n' "x = {" "	state = running" "	pid = 4242" "	runs = 1" "}" ;;
+bootstrap) : >"$STUB_STATE/loaded"; : >"$STUB_STATE/container" ;;
+bootout) rm -f "$STUB_STATE/loaded" "$STUB_STATE/container" ;;
+esac
+exit 0
+"""
+
+
+def median_run(argv: list[str], runs: int, env: dict | None = None) -> float:
+    """Median wall time of a whole process, in seconds."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(argv, env=env or ENV, capture_output=True, check=False)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def cold_compile(runs: int, tmp: Path) -> dict:
+    subprocess.run([PYTHON, "-m", "compileall", "-q", str(ROOT / "compiler")], env=ENV,
+                   capture_output=True, check=False)  # fmt: skip
+    out = tmp / "cold"
+    floor = median_run([PYTHON, "-c", "import jinja2, lark, attrs"], runs)
+    compile_ = median_run([AGENTC, "compile", "--no-tools", str(EXAMPLE), "-o", str(out)], runs)
+    return {"floor_s": floor, "compile_s": compile_, "ratio": compile_ / floor, "runs": runs}
+
+
+def declarations(n: int, tmp: Path) -> Path:
+    text = EXAMPLE.read_text()
+    path = tmp / f"agents-{n}.agent"
+    path.write_text("\n".join(text.replace("node-commander", f"a{i:04d}") for i in range(n)))
+    return path
+
+
+def throughput(sizes: list[int], tmp: Path) -> dict:
+    sys.path.insert(0, str(ROOT))
+    from compiler.compile import build
+
+    build([str(EXAMPLE)])  # templates and parser loaded once, as in one process
+    rows = {}
+    for n in sizes:
+        path = declarations(n, tmp)
+        start = time.perf_counter()
+        trees, _ = build([str(path)])
+        elapsed = time.perf_counter() - start
+        assert len(trees) == n
+        rows[n] = {
+            "seconds": elapsed,
+            "agents_per_s": n / elapsed,
+            "ms_per_agent": 1000 * elapsed / n,
+        }
+    small, large = min(sizes), max(sizes)
+    growth = (
+        rows[large]["ms_per_agent"]
+        / rows[max(small, min(s for s in sizes if s >= 10))]["ms_per_agent"]
+    )
+    return {"sizes": rows, "per_agent_growth": growth}
+
+
+def check_many(n: int, tmp: Path) -> dict:
+    path = declarations(n, tmp)
+    seconds = median_run([AGENTC, "check", "--no-tools", str(path)], 1 if n >= 1000 else 3)
+    return {"agents": n, "seconds": seconds}
+
+
+def stub_host(tmp: Path) -> tuple[Path, dict]:
+    """Compile the example and a host whose tools answer instantly."""
+    out = tmp / "out"
+    subprocess.run([AGENTC, "compile", "--no-tools", str(EXAMPLE), "-o", str(out)], env=ENV,
+                   check=True, capture_output=True)  # fmt: skip
+    bin_ = tmp / "bin"
+    bin_.mkdir(exist_ok=True)
+    tools = (("podman", PODMAN_STUB), ("launchctl", LAUNCHCTL_STUB),
+             ("shellcheck", "#!/bin/sh\nexit 0\n"))  # fmt: skip
+    for name, text in tools:
+        (bin_ / name).write_text(text)
+        (bin_ / name).chmod(0o755)
+    home, state = tmp / "home", tmp / "stub-state"
+    for d in (home, state):
+        d.mkdir(exist_ok=True)
+    env = {
+        "HOME": str(home), "PATH": f"{bin_}:/usr/bin:/bin", "STUB_STATE": str(state),
+        "SOURCEOS_AGENT_PLATFORM": "darwin", "SOURCEOS_AGENT_ROOT": str(tmp / "root"),
+    }  # fmt: skip
+    return out / "node-commander", env
+
+
+def activation(tmp: Path, runs: int) -> dict:
+    agent, env = stub_host(tmp)
+    state = Path(env["STUB_STATE"])
+    home = Path(env["HOME"])
+
+    def fresh() -> None:
+        for p in state.iterdir():
+            p.unlink()
+        shutil.rmtree(home, ignore_errors=True)
+        home.mkdir()
+
+    full = []
+    for _ in range(runs):
+        fresh()
+        start = time.perf_counter()
+        result = subprocess.run(
+            [str(agent / "bin" / "activate")], env=env, capture_output=True, text=True
+        )
+        full.append(time.perf_counter() - start)
+        assert result.returncode == 0, result.stdout + result.stderr
+    failed = []
+    stub = Path(env["PATH"].split(":")[0]) / "podman"
+    stub.write_text(
+        PODMAN_STUB.replace(
+            '*"machine inspect"*) echo running', '*"machine inspect"*) echo stopped'
+        )
+    )
+    for _ in range(runs):
+        fresh()
+        start = time.perf_counter()
+        result = subprocess.run(
+            [str(agent / "bin" / "activate")], env=env, capture_output=True, text=True
+        )
+        failed.append(time.perf_counter() - start)
+        assert result.returncode == 3, result.stdout
+    stub.write_text(PODMAN_STUB)
+    fresh()
+    subprocess.run([str(agent / "bin" / "activate")], env=env, capture_output=True, check=True)
+    status = median_run([str(agent / "bin" / "agentctl"), "status"], max(runs, 5), env)
+    settle = 1.0  # the health check's one-second second look (two looks at the same PID)
+    return {
+        "activate_s": statistics.median(full),
+        "activate_overhead_s": statistics.median(full) - settle,
+        "failed_preflight_s": statistics.median(failed),
+        "status_s": status,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smallest sizes (CI)")
+    parser.add_argument("--json", type=Path, help="write the results here")
+    args = parser.parse_args()
+    runs = 3 if args.quick else 11
+    sizes = [1, 10] if args.quick else [1, 10, 100, 1000]
+    with tempfile.TemporaryDirectory(prefix="agentc-bench-") as tmpdir:
+        tmp = Path(tmpdir)
+        cold = cold_compile(runs, tmp)
+        bulk = throughput(sizes, tmp)
+        check = check_many(10 if args.quick else 1000, tmp)
+        act = activation(tmp, 2 if args.quick else 5)
+    top = bulk["sizes"][max(sizes)]
+    rows = [
+        (f"cold compile (median of {runs})", f"{cold['compile_s'] * 1000:.0f} ms",
+         f"<= 1.3 x floor ({cold['floor_s'] * 1000:.0f} ms): {cold['ratio']:.2f} x",
+         cold["ratio"] <= 1.3),
+        (f"in-process compile, {max(sizes)} agents", f"{top['agents_per_s']:.0f} agents/s",
+         ">= 500 agents/s", top["agents_per_s"] >= 500),
+        ("per-agent cost growth", f"{bulk['per_agent_growth']:.2f} x", "linear (<= 1.5 x)",
+         bulk["per_agent_growth"] <= 1.5),
+        (f"check of {check['agents']} agents", f"{check['seconds']:.2f} s", "(reported)", True),
+        ("activate overhead (instant tools)", f"{act['activate_overhead_s'] * 1000:.0f} ms",
+         "<= 100 ms", act["activate_overhead_s"] <= 0.100),
+        ("failed-preflight activate", f"{act['failed_preflight_s'] * 1000:.0f} ms", "<= 100 ms",
+         act["failed_preflight_s"] <= 0.100),
+        ("agentctl status", f"{act['status_s'] * 1000:.0f} ms", "<= 50 ms",
+         act["status_s"] <= 0.050),
+    ]  # fmt: skip
+    for n, row in bulk["sizes"].items():
+        print(f"  {n:>5} agents: {row['seconds']:.3f} s, {row['agents_per_s']:.0f} agents/s, "
+              f"{row['ms_per_agent']:.2f} ms/agent")  # fmt: skip
+    width = max(len(r[0]) for r in rows)
+    print(f"{'figure':<{width}}  {'measured':>16}  budget")
+    for name, measured, budget, ok in rows:
+        print(f"{name:<{width}}  {measured:>16}  {budget}  {'PASS' if ok else 'OVER'}")
+    report = {"quick": args.quick, "cold": cold, "bulk": bulk, "check": check, "activation": act,
+              "verdicts": {r[0]: r[3] for r in rows}}  # fmt: skip
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Generated start-up caches; see compiler.generate."""
