@@ -262,7 +262,7 @@ GNU_SAMPLES = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("sample", "entry"), zip(GNU_SAMPLES, range(len(GNU_SAMPLES))))
+@pytest.mark.parametrize(("sample", "entry"), list(zip(GNU_SAMPLES, range(len(GNU_SAMPLES)))))
 def test_gnu_patterns_agree_between_python_and_grep(sample: str, entry: int) -> None:
     """The compiler's check and the one bin/activate runs with grep -E flag the same lines."""
     from compiler.rules.gnu_only_syntax import PATTERNS
