@@ -9,7 +9,7 @@ from pathlib import Path
 
 import attrs
 
-from compiler import ir, source
+from compiler import source
 from compiler.diagnostics import Diagnostic, has_errors
 from compiler.emit import Artifact, emit, manifest
 from compiler.lint import policy
@@ -41,7 +41,7 @@ def build(paths: list[str], tools: bool = False) -> tuple[dict[str, list[Artifac
         diagnostics += problems + lint
         if invalid or problems or has_errors(lint):
             continue
-        own = [d for d in analysis.diagnostics if _within(d, agent)] + lint
+        own = analysis.diagnostics_for(agent) + lint
         report = [_portable(d) for d in sorted(own, key=Diagnostic.sort_key)]
         artifacts.append(Artifact("manifest.json", manifest(agent, name, artifacts, report), 0o644))
         trees[agent.name] = artifacts
@@ -52,11 +52,6 @@ def build(paths: list[str], tools: bool = False) -> tuple[dict[str, list[Artifac
             trees.pop(bad, None)
     diagnostics.sort(key=Diagnostic.sort_key)
     return trees, CompileResult(analysis.sources, diagnostics, {}, analysis.unreadable)
-
-
-def _within(d: Diagnostic, agent: ir.Agent) -> bool:
-    s = agent.span
-    return d.span.file == s.file and s.line <= d.span.line <= s.end_line
 
 
 def compile_to(paths: list[str], outdir: str, tools: bool = True) -> CompileResult:

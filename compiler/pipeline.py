@@ -22,14 +22,18 @@ class Analysis:
     diagnostics: list[Diagnostic]
     unreadable: bool
 
-    def errors_for(self, agent: ir.Agent) -> list[Diagnostic]:
-        """Error diagnostics that belong to one agent (its span covers them)."""
+    def diagnostics_for(self, agent: ir.Agent) -> list[Diagnostic]:
+        """The diagnostics that belong to one agent (its span covers them)."""
         s = agent.span
         return [
             d
             for d in self.diagnostics
-            if d.is_error and d.span.file == s.file and s.line <= d.span.line <= s.end_line
+            if d.span.file == s.file and s.line <= d.span.line <= s.end_line
         ]
+
+    def errors_for(self, agent: ir.Agent) -> list[Diagnostic]:
+        """The error diagnostics that belong to one agent."""
+        return [d for d in self.diagnostics_for(agent) if d.is_error]
 
 
 def analyze(paths: list[str]) -> Analysis:

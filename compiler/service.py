@@ -50,6 +50,11 @@ class Service:
     sections: dict[str, list[str]]
     text: str
 
+    @property
+    def command_span(self) -> Span:
+        """Where the command is written (ProgramArguments or ExecStart)."""
+        return self.at("ProgramArguments" if self.kind == "launchd" else "ExecStart")
+
     def at(self, key: str) -> Span:
         """Where a key is written, or the start of the file."""
         return self.keys.get(key, Span.point(self.path))

@@ -65,19 +65,24 @@ def split_words(text: str) -> list[str]:
         words.append("".join(word))
 
 
-def unspecify(word: str) -> str:
-    """Undo specifier escaping: `%%` is `%` (any other specifier is not expected here)."""
+def _unpair(word: str, char: str, what: str) -> str:
+    """`cc` is a literal `c`; a lone `c` would start an expansion systemd performs."""
     out, i = [], 0
     while i < len(word):
-        if word[i] == "%":
-            if word[i + 1 : i + 2] != "%":
-                raise ValueError(f"unexpected specifier in {word!r}")
-            out.append("%")
+        if word[i] == char:
+            if word[i + 1 : i + 2] != char:
+                raise ValueError(f"unexpected {what} in {word!r}")
+            out.append(char)
             i += 2
         else:
             out.append(word[i])
             i += 1
     return "".join(out)
+
+
+def unspecify(word: str) -> str:
+    """Undo specifier escaping: `%%` is `%` (any other specifier is not expected here)."""
+    return _unpair(word, "%", "specifier")
 
 
 def exec_argv(value: str) -> list[str]:
@@ -96,17 +101,7 @@ def exec_argv(value: str) -> list[str]:
 
 def _undollar(word: str) -> str:
     """`$$` is a literal `$`; a lone `$` would start a variable expansion."""
-    out, i = [], 0
-    while i < len(word):
-        if word[i] == "$":
-            if word[i + 1 : i + 2] != "$":
-                raise ValueError(f"variable expansion in {word!r}")
-            out.append("$")
-            i += 2
-        else:
-            out.append(word[i])
-            i += 1
-    return "".join(out)
+    return _unpair(word, "$", "variable expansion")
 
 
 def _split_exec_raw(value: str) -> list[str]:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from compiler import ir
 from compiler.rules.base import Finding, Rule
+from compiler.rules.patterns import container_run_args
 from compiler.service import Service
 
 
@@ -37,14 +38,11 @@ class AmbientCredentials(Rule):
             )
 
     def audit(self, service: Service) -> Iterable[Finding]:
-        argv = list(service.argv)
-        runs_podman = any(a.rsplit("/", 1)[-1] in ("podman", "docker") for a in argv) and (
-            "run" in argv
-        )
-        isolated = any(a.startswith("--authfile") for a in argv) and "DOCKER_CONFIG" in service.env
-        if runs_podman and not isolated:
+        args = container_run_args(service.argv)
+        isolated = args is not None and any(a.startswith("--authfile") for a in args)
+        if args is not None and not (isolated and "DOCKER_CONFIG" in service.env):
             yield Finding(
-                service.at("ProgramArguments" if service.kind == "launchd" else "ExecStart"),
+                service.command_span,
                 f"{service.label or service.path}: runs a container with the host's ambient"
                 " registry credentials (no --authfile and DOCKER_CONFIG isolation)",
                 "run it through an agentc wrapper, which isolates all three credential sources",

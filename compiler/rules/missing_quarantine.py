@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from compiler import ir
 from compiler.rules.base import Finding, Rule
+from compiler.rules.patterns import runs_container
 from compiler.service import Service
 
 REQUIRED = ("capture_service_definition", "capture_logs")
@@ -42,9 +43,13 @@ class MissingQuarantine(Rule):
 
     def audit(self, service: Service) -> Iterable[Finding]:
         argv0 = service.argv[0] if service.argv else ""
-        if "/sourceos-agent-" not in argv0 and "@SOURCEOS_" not in argv0:
+        managed = "/sourceos-agent-" in argv0 or "@SOURCEOS_" in argv0
+        # Only agent-like services (a container or a Nix-built program), not every
+        # third-party agent on the host.
+        agent_like = runs_container(service.argv) or argv0.startswith("/nix/store/")
+        if agent_like and not managed:
             yield Finding(
-                service.at("ProgramArguments" if service.kind == "launchd" else "ExecStart"),
+                service.command_span,
                 f"{service.label or service.path}: not managed by SourceOS tooling, so it has no"
                 " preflight, quarantine or uninstall path",
                 "declare it as a local agent and install it with bin/activate",

@@ -43,7 +43,7 @@ class OpaqueStoreCommand(Rule):
     def audit(self, service: Service) -> Iterable[Finding]:
         if service.argv and service.argv[0].startswith("/nix/store/"):
             yield Finding(
-                service.at("ProgramArguments" if service.kind == "launchd" else "ExecStart"),
+                service.command_span,
                 f"{service.label or service.path}: the only command is an opaque Nix store path"
                 f" {service.argv[0]}",
                 "use a stable, operator-visible wrapper path",

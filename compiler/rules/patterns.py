@@ -69,3 +69,21 @@ def looks_secret(name: str, value: str) -> bool:
 def home_relative(path: str) -> bool:
     """A path that only means something relative to a user's home."""
     return path.startswith((ir.HOME + "/", "~/", "~", "$HOME", "${HOME}"))
+
+
+RUNTIMES = ("podman", "docker")
+
+
+def container_run_args(argv: tuple[str, ...] | list[str]) -> list[str] | None:
+    """The arguments after `run` when argv starts a container runtime directly, else None."""
+    words = list(argv)
+    if "run" not in words or not any(os.path.basename(w) in RUNTIMES for w in words):
+        return None
+    return words[words.index("run") + 1 :]
+
+
+def runs_container(argv: tuple[str, ...] | list[str]) -> bool:
+    """Whether argv starts a container, directly or inside a shell string."""
+    if container_run_args(argv) is not None:
+        return True
+    return any(" run " in f" {a} " and any(r in a for r in RUNTIMES) for a in argv)

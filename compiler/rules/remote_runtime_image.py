@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from compiler import ir
 from compiler.rules.base import Finding, Rule
-from compiler.rules.patterns import registry
+from compiler.rules.patterns import container_run_args, registry
 from compiler.service import Service
 
 
@@ -49,14 +49,13 @@ class RemoteRuntimeImage(Rule):
             )
 
     def audit(self, service: Service) -> Iterable[Finding]:
-        argv = list(service.argv)
-        if "run" not in argv or not any(a.endswith("podman") or a.endswith("docker") for a in argv):
+        after = container_run_args(service.argv)
+        if after is None:
             return
-        after = argv[argv.index("run") + 1 :]
         image = next((a for a in after if _remote_reference(a)), None)
         if image:
             yield Finding(
-                service.at("ProgramArguments" if service.kind == "launchd" else "ExecStart"),
+                service.command_span,
                 f"{service.label or service.path}: runs the remote image {image}",
                 "run a localhost/ tag through a preflight wrapper instead",
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from compiler.rules.base import Finding, Rule
+from compiler.rules.patterns import runs_container
 from compiler.service import Service
 
 
@@ -26,12 +27,9 @@ class UnguardedRuntime(Rule):
     name = "unguarded-runtime"
 
     def audit(self, service: Service) -> Iterable[Finding]:
-        argv = list(service.argv)
-        direct = any(a.rsplit("/", 1)[-1] in ("podman", "docker") for a in argv) and "run" in argv
-        via_shell = any(" run " in f" {a} " and ("podman" in a or "docker" in a) for a in argv)
-        if direct or via_shell:
+        if runs_container(service.argv):
             yield Finding(
-                service.at("ProgramArguments" if service.kind == "launchd" else "ExecStart"),
+                service.command_span,
                 f"{service.label or service.path}: the service manager starts the container"
                 " runtime directly, with no preflight wrapper",
                 "declare it as a local agent; its wrapper checks the machine, socket, image and"

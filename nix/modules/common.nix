@@ -13,8 +13,17 @@ let
   activateLine = prefix: name: ''
     ${prefix} ${compiled}/${name}/bin/activate || echo "sourceos: agent ${name} not activated (exit $?); see: sourceos-agent status ${name}" >&2
   '';
+  # System activation runs as root: a system agent is activated directly, a user agent
+  # through `asUser <user>` (the platform's way to enter that user's session).
+  systemActivation = asUser: lib.concatMapStrings
+    (name:
+      let a = enabled.${name}; in
+      if a.scope == "system" then activateLine "" name
+      else if a.user == null then throw "sourceos.localAgents.${name}: a user-scope agent needs `user` for system activation"
+      else activateLine (asUser a.user) name)
+    (lib.attrNames enabled);
 in
 {
-  inherit compiled enabled activateLine;
+  inherit compiled enabled activateLine systemActivation;
   names = lib.attrNames enabled;
 }

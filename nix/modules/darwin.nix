@@ -5,13 +5,7 @@ agentc:
 let
   cfg = config.sourceos.localAgents;
   common = import ./common.nix { inherit lib pkgs; agentc = agentc pkgs; agents = cfg; };
-  line = name:
-    let a = common.enabled.${name}; in
-    if a.scope == "system" then common.activateLine "" name
-    else if a.user == null then throw "sourceos.localAgents.${name}: a user-scope agent needs `user`"
-    else common.activateLine
-      "/bin/launchctl asuser $(/usr/bin/id -u ${a.user}) /usr/bin/sudo -u ${a.user} -H"
-      name;
+  asUser = user: "/bin/launchctl asuser $(/usr/bin/id -u ${user}) /usr/bin/sudo -u ${user} -H";
 in
 {
   options = import ./options.nix { inherit lib; };
@@ -20,7 +14,7 @@ in
     system.activationScripts.postActivation.text = lib.mkAfter ''
       mkdir -p /nix/var/nix/gcroots/sourceos-agents
       ln -sfn ${common.compiled} /nix/var/nix/gcroots/sourceos-agents/current
-      ${lib.concatMapStrings line common.names}
+      ${common.systemActivation asUser}
     '';
   };
 }

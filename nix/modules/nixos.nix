@@ -4,13 +4,7 @@ agentc:
 let
   cfg = config.sourceos.localAgents;
   common = import ./common.nix { inherit lib pkgs; agentc = agentc pkgs; agents = cfg; };
-  line = name:
-    let a = common.enabled.${name}; in
-    if a.scope == "system" then common.activateLine "" name
-    else if a.user == null then throw "sourceos.localAgents.${name}: a user-scope agent needs `user` for system activation"
-    else common.activateLine
-      "${pkgs.util-linux}/bin/runuser -u ${a.user} -- env XDG_RUNTIME_DIR=/run/user/$(id -u ${a.user})"
-      name;
+  asUser = user: "${pkgs.util-linux}/bin/runuser -u ${user} -- env XDG_RUNTIME_DIR=/run/user/$(id -u ${user})";
 in
 {
   options = import ./options.nix { inherit lib; };
@@ -21,7 +15,7 @@ in
       text = ''
         mkdir -p /nix/var/nix/gcroots/sourceos-agents
         ln -sfn ${common.compiled} /nix/var/nix/gcroots/sourceos-agents/current
-        ${lib.concatMapStrings line common.names}
+        ${common.systemActivation asUser}
       '';
     };
   };
