@@ -37,6 +37,8 @@ class Artifact:
     path: str
     data: bytes
     mode: int
+    # The text with every escaped value replaced: equal shapes lint alike (see gnu-only-syntax).
+    shape: str | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def sha256(self) -> str:
@@ -59,6 +61,8 @@ def _filter(fn: Callable[..., str]) -> Callable[..., str]:
 
     @jinja2.pass_context
     def template_filter(ctx: Any, value: Any, field: str, *args: Any) -> str:
+        if ctx.get("shape"):
+            return "V"
         try:
             return fn(value, *args)
         except escape.CannotEscape as err:
@@ -135,6 +139,27 @@ class Emitter:
         for field, reason in dict.fromkeys(problems):
             self.problem(field, reason)
         return text
+
+    def shape(self, template: str, **extra: Any) -> str:
+        """The template rendered with every escaped value (and the names) replaced by a constant:
+        the part of a script that the agent's values cannot change."""
+        anonymous = attrs.evolve(self.agent, name="n", container_name="c")
+        return (
+            environment()
+            .get_template(template)
+            .render(
+                agent=anonymous,
+                version=__version__,
+                source="s",
+                fail_closed=FAIL_CLOSED_EXIT,
+                state_placeholder=escape.STATE_PLACEHOLDER,
+                breaker=self.agent.lifecycle.restart != "manual"
+                and self.agent.lifecycle.max_restarts_per_hour is not None,
+                problems=[],
+                shape=True,
+                **extra,
+            )
+        )
 
     def problem(self, field: str, reason: str) -> None:
         """Record that `field` cannot be carried into an artifact."""
@@ -219,7 +244,7 @@ def manifest(agent: ir.Agent, source_name: str, artifacts: list[Artifact], lint:
         "compiler": {"name": "agentc", "version": __version__},
         "source": source_name,
         "declaration": declaration,
-        "declarationSha256": declaration_sha256(agent),
+        "declarationSha256": declaration_sha256(declaration),
         "provenance": provenance(agent),
         "artifacts": {
             a.path: {"sha256": a.sha256, "mode": f"{a.mode:04o}"}
@@ -231,11 +256,10 @@ def manifest(agent: ir.Agent, source_name: str, artifacts: list[Artifact], lint:
     return (json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
-def declaration_sha256(agent: ir.Agent) -> str:
-    """The hash of the normalized declaration, embedded in bin/activate and the manifest."""
-    from compiler.dump import node_json
-
-    canonical = json.dumps(node_json(agent), sort_keys=True, separators=(",", ":"))
+def declaration_sha256(declaration: dict[str, Any]) -> str:
+    """The hash of the normalized declaration (`dump.node_json`), embedded in bin/activate and
+    recorded in the manifest."""
+    canonical = json.dumps(declaration, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -287,10 +311,11 @@ def emit(agent: ir.Agent, source_name: str) -> tuple[list[Artifact], list[Diagno
     wrapper = em.render("sourceos-agent.j2")
     unit = em.render("sourceos-agent@.service.j2")
     plist = em.plist()
+    from compiler.dump import node_json
     from compiler.rules.gnu_only_syntax import PATTERNS
 
     facts = {
-        "declaration_sha256": declaration_sha256(agent),
+        "declaration_sha256": declaration_sha256(node_json(agent)),
         "unit_name": unit_name(agent),
         "load_hint": load_hint(agent),
         "gnu_patterns": "\n".join(pattern for _, pattern in PATTERNS),
@@ -298,9 +323,14 @@ def emit(agent: ir.Agent, source_name: str) -> tuple[list[Artifact], list[Diagno
     activate = em.render("activate.j2", **facts)
     agentctl = em.render("agentctl.j2", **facts)
     artifacts = [
-        Artifact(f"bin/{wrapper_name(agent)}", wrapper.encode(), EXECUTABLE),
-        Artifact("bin/activate", activate.encode(), EXECUTABLE),
-        Artifact("bin/agentctl", agentctl.encode(), EXECUTABLE),
+        Artifact(
+            f"bin/{wrapper_name(agent)}",
+            wrapper.encode(),
+            EXECUTABLE,
+            em.shape("sourceos-agent.j2"),
+        ),
+        Artifact("bin/activate", activate.encode(), EXECUTABLE, em.shape("activate.j2", **facts)),
+        Artifact("bin/agentctl", agentctl.encode(), EXECUTABLE, em.shape("agentctl.j2", **facts)),
         Artifact(f"systemd/{unit_name(agent)}", unit.encode(), REGULAR),
         Artifact(f"launchd/{agent.label}.plist", plist, REGULAR),
     ]

@@ -8,6 +8,7 @@ modules all read it from here.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any, Callable
 
@@ -438,6 +439,7 @@ class Agent(Node):
     spans: Mapping[str, Span] = spans_field()
 
 
+@functools.cache
 def schema(cls: type) -> tuple[attrs.Attribute, ...]:
     """The declared fields of an IR class, in declaration order."""
     return tuple(f for f in attrs.fields(cls) if "key" in f.metadata)

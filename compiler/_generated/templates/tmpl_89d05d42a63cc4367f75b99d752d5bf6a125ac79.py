@@ -95,6 +95,8 @@ def root(context, missing=missing):
             yield '\n# Podman reads credentials from --authfile/REGISTRY_AUTH_FILE, from DOCKER_CONFIG,\n# and from $XDG_CONFIG_HOME/containers/auth.json: point all three at agent-owned\n# files. The agent\'s config directory gets the host\'s Podman configuration\n# (connections included) but never its auth.json.\nISOLATED=$STATE_DIR/isolated\nHOST_CONTAINERS=${XDG_CONFIG_HOME:-$HOME/.config}/containers\nrm -rf "$ISOLATED/config"\nmkdir -p "$ISOLATED/docker" "$ISOLATED/config/containers" || fail_closed "cannot create $ISOLATED"\nprintf \'%s\\n\' \'{"auths":{}}\' >"$ISOLATED/docker/config.json"\nprintf \'%s\\n\' \'{"auths":{}}\' >"$ISOLATED/config/containers/auth.json"\nfor f in containers.conf podman-connections.json registries.conf storage.conf policy.json; do\n    if [ -f "$HOST_CONTAINERS/$f" ]; then\n        cp "$HOST_CONTAINERS/$f" "$ISOLATED/config/containers/$f" || fail_closed "cannot copy $HOST_CONTAINERS/$f"\n    fi\ndone\nif [ -d "$HOST_CONTAINERS/containers.conf.d" ]; then\n    cp -R "$HOST_CONTAINERS/containers.conf.d" "$ISOLATED/config/containers/" || fail_closed "cannot copy $HOST_CONTAINERS/containers.conf.d"\nfi\nDOCKER_CONFIG=$ISOLATED/docker\nXDG_CONFIG_HOME=$ISOLATED/config\nexport DOCKER_CONFIG XDG_CONFIG_HOME\n'
         yield 'REGISTRY_AUTH_FILE=$AUTHFILE\nexport REGISTRY_AUTH_FILE\n\nIMAGE='
         yield str(t_1(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'image'), 'image'))
+        yield '\nCONTAINER='
+        yield str(t_1(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'container_name'), 'containerName'))
         yield '\n'
         if (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'pull') != 'always'):
             pass
@@ -107,9 +109,7 @@ def root(context, missing=missing):
             yield ' did not answer (exit $rc): is the Podman machine running and its socket reachable?" ;;\nesac\n'
         yield '\nset -- podman'
         yield str((undefined(name='connection_args') if l_0_connection_args is missing else l_0_connection_args))
-        yield ' run --name '
-        yield str(t_1(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'container_name'), 'containerName'))
-        yield ' --replace --rm --init \\\n    --pull='
+        yield ' run --name "$CONTAINER" --replace --rm --init \\\n    --pull='
         yield str(('always' if (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'pull') == 'always') else 'never'))
         yield ' --authfile "$AUTHFILE" --stop-timeout '
         yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'shutdown_timeout_seconds'))
@@ -132,9 +132,7 @@ def root(context, missing=missing):
             yield str(t_1(context, l_1_arg, 'command'))
             yield '\n'
         l_1_arg = missing
-        yield 'log "starting container '
-        yield str(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'container_name'))
-        yield ' from $IMAGE"\nexec "$@" </dev/null\n'
+        yield 'log "starting container $CONTAINER from $IMAGE"\nexec "$@" </dev/null\n'
     else:
         pass
         yield '\nPROGRAM='
@@ -155,4 +153,4 @@ def root(context, missing=missing):
         yield ' </dev/null\n'
 
 blocks = {}
-debug_info = '2=36&4=42&6=44&11=48&13=58&16=60&31=62&36=64&54=67&55=69&60=71&62=74&65=76&68=79&69=82&73=87&82=93&109=97&110=99&111=102&115=104&116=106&120=109&121=113&122=117&123=121&125=124&129=128&130=132&132=136&136=141&139=143&151=145&160=149'
+debug_info = '2=36&4=42&6=44&11=48&13=58&16=60&31=62&36=64&54=67&55=69&60=71&62=74&65=76&68=79&69=82&73=87&82=93&109=97&110=99&111=101&112=104&116=106&117=108&121=111&122=113&123=117&124=121&126=124&130=128&131=132&137=139&140=141&152=143&161=147'
