@@ -144,6 +144,7 @@ class Emitter:
         """The template rendered with every escaped value (and the names) replaced by a constant:
         the part of a script that the agent's values cannot change."""
         anonymous = attrs.evolve(self.agent, name="n", container_name="c")
+        extra = {**extra, "declaration_sha256": "0" * 64} if extra else extra
         return (
             environment()
             .get_template(template)
