@@ -5,7 +5,10 @@ cd "$(dirname "$0")/.."
 sh scripts/setup.sh
 out=build/demo
 rm -rf "$out"
-echo "== agentc check examples/node-commander.agent (lint report)"
+echo "== lint report: agentc check --format json examples/node-commander.agent"
+echo "   (policy rules over the declaration and the generated artifacts, plus shellcheck and"
+echo "    systemd-analyze verify when installed; an empty list means no findings)"
+.venv/bin/agentc check --format json examples/node-commander.agent
 .venv/bin/agentc check examples/node-commander.agent
 echo
 echo "== agentc compile examples/node-commander.agent -o $out"
@@ -13,5 +16,8 @@ echo "== agentc compile examples/node-commander.agent -o $out"
 echo
 find "$out" -type f | sort
 echo
-echo "== $out/node-commander/manifest.json (lint results)"
-.venv/bin/python -c 'import json,sys; m=json.load(open(sys.argv[1])); print(json.dumps(m.get("lint", m), indent=2))' "$out/node-commander/manifest.json"
+echo "== $out/node-commander/manifest.json: provenance and lint results recorded with the artifacts"
+.venv/bin/python -c 'import json,sys; m=json.load(open(sys.argv[1])); print(json.dumps({k: m[k] for k in ("provenance", "lint", "install")}, indent=2))' "$out/node-commander/manifest.json"
+echo
+echo "== what a failed preflight looks like (dry run on this host; nothing is written)"
+"$out/node-commander/bin/activate" --dry-run || true
