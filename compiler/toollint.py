@@ -1,11 +1,14 @@
 """Artifact lints by real tools when this machine has them: shellcheck and systemd-analyze.
 
-Each tool runs once over every agent's files (one process, not one per agent). A
-missing tool is skipped here; the test suite requires them.
+Escaped values cannot change what these tools find in a script, so shellcheck reads one
+script per distinct shape (see `Artifact.shape`); units are verified in batches. A missing
+tool is skipped here (the test suite requires them); a tool that fails or hangs is a
+finding, never a crash.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -23,49 +26,74 @@ _SHELLCHECK_LINE = re.compile(
     r"^(?P<file>.*?):(?P<line>\d+):(?P<col>\d+): (?P<level>\w+): (?P<msg>.*)$"
 )
 _ANALYZE_LINE = re.compile(r"^(?P<file>/[^:]+):(?P<line>\d+): (?P<msg>.*)$")
+BATCH = 200
 
 
 def tool_lints(trees: dict[str, list[Artifact]]) -> list[Diagnostic]:
-    """shellcheck every generated script and verify every generated unit, batched."""
+    """shellcheck the generated scripts and verify the generated units, batched."""
     if not trees:
         return []
     with tempfile.TemporaryDirectory(prefix="agentc-lint-") as tmp:
         root = Path(tmp)
-        scripts, units = {}, {}
+        scripts: dict[str, list[str]] = {}  # written file -> every artifact of that shape
+        shapes: dict[bytes, str] = {}
+        units: dict[str, str] = {}
         for name, artifacts in trees.items():
             state = root / "state" / name
             for art in artifacts:
+                shown = f"{name}/{art.path}"
                 if art.path.startswith("bin/"):
-                    path = root / "out" / name / art.path
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    path.write_bytes(art.data)
-                    scripts[str(path)] = f"{name}/{art.path}"
-                    installed = state / art.path
+                    installed = state / art.path  # what ExecStart runs, for systemd-analyze
                     installed.parent.mkdir(parents=True, exist_ok=True)
                     installed.write_bytes(art.data)
                     installed.chmod(0o755)
+                    key = hashlib.sha256((art.shape or shown).encode()).digest()
+                    if key in shapes:
+                        scripts[shapes[key]].append(shown)
+                        continue
+                    path = root / "out" / name / art.path
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_bytes(art.data)
+                    shapes[key] = str(path)
+                    scripts[str(path)] = [shown]
                 elif art.path.startswith("systemd/"):
                     path = root / "out" / name / art.path
                     path.parent.mkdir(parents=True, exist_ok=True)
                     path.write_text(art.data.decode().replace(STATE_PLACEHOLDER, str(state)))
-                    units[str(path)] = f"{name}/{art.path}"
+                    units[str(path)] = shown
         return _shellcheck(scripts) + _verify(units, root)
 
 
-def _shellcheck(scripts: dict[str, str]) -> list[Diagnostic]:
+def _run(
+    argv: list[str], shown: str, check: object, **kwargs: object
+) -> tuple[str, Diagnostic | None]:
+    """Run a lint tool; its failure to run is itself a finding."""
+    try:
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=600, **kwargs)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return "", check.at(Span.point(shown), f"{Path(argv[0]).name} did not finish: {err}")  # type: ignore[attr-defined]
+    return result.stdout + result.stderr, None
+
+
+def _shellcheck(scripts: dict[str, list[str]]) -> list[Diagnostic]:
     tool = shutil.which("shellcheck")
     if tool is None or not scripts:
         return []
-    result = subprocess.run(
-        [tool, "-s", "sh", "-f", "gcc", *scripts], capture_output=True, text=True, timeout=300
-    )
-    out = []
-    for line in result.stdout.splitlines():
-        m = _SHELLCHECK_LINE.match(line)
-        if m:
+    out: list[Diagnostic] = []
+    paths = list(scripts)
+    for start in range(0, len(paths), BATCH):
+        batch = paths[start : start + BATCH]
+        text, failed = _run([tool, "-s", "sh", "-S", "warning", "-f", "gcc", *batch],
+                            scripts[batch[0]][0], checks.SHELLCHECK)  # fmt: skip
+        out += [failed] if failed else []
+        for line in text.splitlines():
+            m = _SHELLCHECK_LINE.match(line)
+            if not m or m["file"] not in scripts:
+                continue
             n, c = int(m["line"]), int(m["col"])
-            span = Span(scripts.get(m["file"], m["file"]), n, c, n, c + 1)
-            out.append(checks.SHELLCHECK.at(span, f"shellcheck {m['level']}: {m['msg']}"))
+            for shown in scripts[m["file"]]:
+                span = Span(shown, n, c, n, c + 1)
+                out.append(checks.SHELLCHECK.at(span, f"shellcheck {m['level']}: {m['msg']}"))
     return out
 
 
@@ -77,14 +105,28 @@ def _verify(units: dict[str, str], root: Path) -> list[Diagnostic]:
     runtime.mkdir(mode=0o700)
     (root / "home").mkdir()
     env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "HOME": str(root / "home")}
-    out = []
-    for path, shown in units.items():
-        result = subprocess.run(
-            [tool, "--user", "verify", path], capture_output=True, text=True, env=env, timeout=60
-        )
-        for line in (result.stderr + result.stdout).splitlines():
+    out: list[Diagnostic] = []
+    paths = list(units)
+    for start in range(0, len(paths), BATCH):
+        batch = paths[start : start + BATCH]
+        text, failed = _run([tool, "--user", "verify", *batch], units[batch[0]],
+                            checks.UNIT_VERIFY, env=env)  # fmt: skip
+        out += [failed] if failed else []
+        for line in text.splitlines():
             m = _ANALYZE_LINE.match(line)
-            n = int(m["line"]) if m else 1
-            message = m["msg"] if m else line
-            out.append(checks.UNIT_VERIFY.at(Span(shown, n, 1, n, 2), message.replace(path, shown)))
+            known = bool(m and m["file"] in units)
+            path = m["file"] if known else _owner(line, batch)
+            n = int(m["line"]) if known else 1
+            message = m["msg"] if known else line
+            for original, shown in units.items():
+                message = message.replace(original, shown)
+            out.append(checks.UNIT_VERIFY.at(Span(units[path], n, 1, n, 2), message))
     return out
+
+
+def _owner(line: str, batch: list[str]) -> str:
+    """The unit a line of systemd-analyze output is about (it names the unit or its file)."""
+    for path in batch:
+        if path in line or Path(path).name in line:
+            return path
+    return batch[0]
