@@ -544,3 +544,26 @@ def test_order_no_persistence_before_preflight_and_start_after_enable(darwin: Da
     assert verbs.index("bootstrap") < verbs.index("kickstart")
     podman_calls = (darwin.scenario_file.parent / "podman-scenario.json.calls").read_text()
     assert "machine" in podman_calls
+
+
+def test_argv_with_shell_text_passes_the_wrapper_lint_and_runs(darwin: DarwinHost) -> None:
+    """Quoted values are data: `$(...)`, quotes and `$HOME` in argv must not fail lint-wrapper."""
+    prog = darwin.tmp / "prog"
+    prog.write_text('#!/bin/sh\nprintf "%s\\n" "$@" > "$HOME/args"\nexec sleep 300\n')
+    prog.chmod(0o755)
+    agent = compile_agent(
+        darwin.out,
+        "argv",
+        f'runtime = "native";\ncommand = [ "{prog}" "$(touch pwned)" "it\'s" "\\$x" "`id`" ];',
+    )
+    result = darwin.activate(agent, "--json")
+    assert result.returncode == 0, result.stdout
+    steps = {s["step"]: s["status"] for s in json.loads(result.stdout)["steps"]}
+    assert steps["lint-wrapper"] == "pass"
+    assert (darwin.home / "args").read_text().splitlines() == [
+        "$(touch pwned)",
+        "it's",
+        "$x",
+        "`id`",
+    ]
+    assert not list(darwin.tmp.rglob("pwned"))
