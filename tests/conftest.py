@@ -71,7 +71,7 @@ def store(tmp_path_factory) -> Iterator[PodmanStore]:
     try:
         yield s
     finally:
-        s.cleanup()
+        s.cleanup(final=True)
 
 
 @pytest.fixture

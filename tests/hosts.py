@@ -86,11 +86,34 @@ class PodmanStore:
         )
         return out.stdout.strip() or None
 
-    def cleanup(self) -> None:
-        """Remove every container of this store (their conmon processes go with them)."""
-        ids = self.podman("ps", "-aq", check=False).stdout.split()
-        if ids:
+    def cleanup(self, final: bool = False) -> None:
+        """Remove every container of this store; a run that was still starting one when its
+        host was torn down can create it late, so look again until none is left."""
+        for _ in range(5):
+            ids = self.podman("ps", "-aq", check=False).stdout.split()
+            if not ids:
+                break
             self.podman("rm", "-f", "-t", "0", *ids, check=False)
+            time.sleep(0.3)
+        if final:
+            self._kill_strays()
+
+    def _kill_strays(self) -> None:
+        """Last resort at the end of the session: any conmon still serving this store, by PID."""
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if (
+                cmdline
+                and cmdline[0].endswith(b"conmon")
+                and str(self.root).encode() in b" ".join(cmdline)
+            ):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(int(proc.name), signal.SIGKILL)
 
 
 def compile_agent(out: Path, name: str, body: str) -> Path:
