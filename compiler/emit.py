@@ -118,49 +118,36 @@ class Emitter:
         self.source = source
         self.diagnostics: list[Diagnostic] = []
 
+    def _context(self, agent: ir.Agent, **extra: Any) -> dict[str, Any]:
+        return {
+            "agent": agent,
+            "version": __version__,
+            "source": self.source,
+            "fail_closed": FAIL_CLOSED_EXIT,
+            "state_placeholder": escape.STATE_PLACEHOLDER,
+            "breaker": self.agent.lifecycle.restart != "manual"
+            and self.agent.lifecycle.max_restarts_per_hour is not None,
+            **extra,
+        }
+
     def render(self, template: str, **extra: Any) -> str:
         """Render `template` for this agent; escaping problems become diagnostics."""
         problems: list[tuple[str, str]] = []
-        text = (
-            environment()
-            .get_template(template)
-            .render(
-                agent=self.agent,
-                version=__version__,
-                source=self.source,
-                fail_closed=FAIL_CLOSED_EXIT,
-                state_placeholder=escape.STATE_PLACEHOLDER,
-                breaker=self.agent.lifecycle.restart != "manual"
-                and self.agent.lifecycle.max_restarts_per_hour is not None,
-                problems=problems,
-                **extra,
-            )
-        )
+        context = self._context(self.agent, problems=problems, **extra)
+        text = environment().get_template(template).render(context)
         for field, reason in dict.fromkeys(problems):
             self.problem(field, reason)
         return text
 
     def shape(self, template: str, **extra: Any) -> str:
-        """The template rendered with every escaped value (and the names) replaced by a constant:
-        the part of a script that the agent's values cannot change."""
+        """The template rendered with every escaped value (and the names and declaration
+        hash) replaced by a constant: the part of a script the agent's values cannot change."""
         anonymous = attrs.evolve(self.agent, name="n", container_name="c")
-        extra = {**extra, "declaration_sha256": "0" * 64} if extra else extra
-        return (
-            environment()
-            .get_template(template)
-            .render(
-                agent=anonymous,
-                version=__version__,
-                source="s",
-                fail_closed=FAIL_CLOSED_EXIT,
-                state_placeholder=escape.STATE_PLACEHOLDER,
-                breaker=self.agent.lifecycle.restart != "manual"
-                and self.agent.lifecycle.max_restarts_per_hour is not None,
-                problems=[],
-                shape=True,
-                **extra,
-            )
-        )
+        if "declaration_sha256" in extra:
+            extra = {**extra, "declaration_sha256": "0" * 64}
+        context = self._context(anonymous, problems=[], shape=True, **extra)
+        context["source"] = "s"
+        return environment().get_template(template).render(context)
 
     def problem(self, field: str, reason: str) -> None:
         """Record that `field` cannot be carried into an artifact."""
