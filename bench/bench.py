@@ -142,30 +142,26 @@ def activation(tmp: Path, runs: int) -> dict:
         shutil.rmtree(home, ignore_errors=True)
         home.mkdir()
 
-    full = []
-    for _ in range(runs):
-        fresh()
-        start = time.perf_counter()
-        result = subprocess.run(
-            [str(agent / "bin" / "activate")], env=env, capture_output=True, text=True
-        )
-        full.append(time.perf_counter() - start)
-        assert result.returncode == 0, result.stdout + result.stderr
-    failed = []
+    def timed_runs(expected: int) -> list[float]:
+        times = []
+        for _ in range(runs):
+            fresh()
+            start = time.perf_counter()
+            result = subprocess.run(
+                [str(agent / "bin" / "activate")], env=env, capture_output=True, text=True
+            )
+            times.append(time.perf_counter() - start)
+            assert result.returncode == expected, result.stdout + result.stderr
+        return times
+
+    full = timed_runs(0)
     stub = Path(env["PATH"].split(":")[0]) / "podman"
     stub.write_text(
         PODMAN_STUB.replace(
             '*"machine inspect"*) echo running', '*"machine inspect"*) echo stopped'
         )
     )
-    for _ in range(runs):
-        fresh()
-        start = time.perf_counter()
-        result = subprocess.run(
-            [str(agent / "bin" / "activate")], env=env, capture_output=True, text=True
-        )
-        failed.append(time.perf_counter() - start)
-        assert result.returncode == 3, result.stdout
+    failed = timed_runs(3)
     stub.write_text(PODMAN_STUB)
     fresh()
     subprocess.run([str(agent / "bin" / "activate")], env=env, capture_output=True, check=True)

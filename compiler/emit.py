@@ -159,23 +159,23 @@ class Emitter:
             )
         )
 
+    def carry(self, escaper: Callable[[str], str], value: str, field: str) -> str:
+        """Escape `value` for a format, recording a problem (not raising) if it cannot go."""
+        try:
+            return escaper(value)
+        except escape.CannotEscape as err:
+            self.problem(field, str(err))
+            return ""
+
     def plist(self) -> bytes:
         """The launchd job definition, serialized by plistlib (XML, keys sorted)."""
         a, lc = self.agent, self.agent.lifecycle
 
         def s(value: str, field: str) -> str:
-            try:
-                return escape.plist_string(value)
-            except escape.CannotEscape as err:
-                self.problem(field, str(err))
-                return ""
+            return self.carry(escape.plist_string, value, field)
 
         def p(value: str, field: str) -> str:
-            try:
-                return escape.plist_path(value)
-            except escape.CannotEscape as err:
-                self.problem(field, str(err))
-                return ""
+            return self.carry(escape.plist_path, value, field)
 
         state = escape.STATE_PLACEHOLDER
         env = {s(k, f"environment.{k}"): s(v, f"environment.{k}") for k, v in a.environment.items()}
