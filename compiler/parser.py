@@ -5,16 +5,9 @@ from __future__ import annotations
 import functools
 import re
 
-from compiler import checks
-from compiler._lark import (
-    Lark,
-    Token,
-    UnexpectedCharacters,
-    UnexpectedEOF,
-    UnexpectedInput,
-    build_parser,
-)
+from compiler import checks, tables
 from compiler.diagnostics import Diagnostic
+from compiler.lalr import LexError, ParseError, Parser, Token, TokenError
 from compiler.span import Span
 from compiler.syntax import Attrs, Bool, Entry, Int, Invalid, List, Null, Str, Value
 
@@ -71,8 +64,6 @@ def _span(file: str, tok: Token) -> Span:
 
 class ToSyntax:
     """Builds syntax values while the LALR parser reduces (no tree, no recursion)."""
-
-    __visit_tokens__ = False
 
     def __init__(self) -> None:
         self.reset("<input>")
@@ -172,7 +163,7 @@ class ToSyntax:
         return children[0], children[2]
 
     def attrpath(self, children: list) -> list[tuple[str, Span]]:
-        return [c for c in children if not (isinstance(c, Token) and c.type == "DOT")]
+        return children[::2]  # key, DOT, key, ...
 
     def ident_key(self, children: list[Token]) -> tuple[str, Span]:
         return children[0].value, _span(self.file, children[0])
@@ -244,9 +235,9 @@ def _depth(bindings: list) -> int:
 
 
 @functools.lru_cache(maxsize=1)
-def _parser() -> tuple[Lark, ToSyntax]:
+def _parser() -> tuple[Parser, ToSyntax]:
     transformer = ToSyntax()
-    return build_parser(transformer), transformer
+    return Parser(tables.load(), transformer), transformer
 
 
 def unsupported(file: str, tok: Token) -> Diagnostic:
@@ -264,24 +255,24 @@ def unsupported(file: str, tok: Token) -> Diagnostic:
 
 def parse(text: str, file: str) -> tuple[Attrs | None, list[Diagnostic]]:
     """Parse declaration text into a syntax attribute set, collecting diagnostics."""
-    lark, transformer = _parser()
+    parser, transformer = _parser()
     transformer.reset(file)
     try:
-        tree = lark.parse(text)
-    except UnexpectedInput as err:
-        found = _syntax_error(lark, text, file, err)
+        tree = parser.parse(text)
+    except ParseError as err:
+        found = _syntax_error(parser, text, file, err)
         if found in transformer.diagnostics:
             return None, transformer.diagnostics
         return None, [*transformer.diagnostics, found]
     return tree, transformer.diagnostics
 
 
-def _syntax_error(lark: Lark, text: str, file: str, err: UnexpectedInput) -> Diagnostic:
-    """Translate a Lark error into one located diagnostic, naming the construct when known."""
-    earlier = _first_forbidden(lark, text, err.pos_in_stream)
+def _syntax_error(parser: Parser, text: str, file: str, err: ParseError) -> Diagnostic:
+    """Translate a parse error into one located diagnostic, naming the construct when known."""
+    earlier = _first_forbidden(parser, text, err.pos_in_stream)
     if earlier is not None:
         return _construct(file, text, earlier)
-    if isinstance(err, UnexpectedCharacters):
+    if isinstance(err, LexError):
         line, col = err.line, err.column
         span = Span(file, line, col, line, col + 1)
         rest = text[err.pos_in_stream : err.pos_in_stream + 2]
@@ -295,9 +286,10 @@ def _syntax_error(lark: Lark, text: str, file: str, err: UnexpectedInput) -> Dia
         return checks.UNEXPECTED_TOKEN.at(
             span, f"unexpected character {char!r}", checks.UNEXPECTED_TOKEN.doc
         )
-    tok: Token = err.token
-    expected = sorted(getattr(err, "expected", None) or getattr(err, "accepts", None) or ())
-    if tok.type == "$END" or isinstance(err, UnexpectedEOF):
+    assert isinstance(err, TokenError)
+    tok = err.token
+    expected = sorted(err.expected)
+    if tok.type == "$END":
         line, col = _end_position(text)
         span = Span(file, line, col, line, col + 1)
     else:
@@ -318,15 +310,13 @@ def _construct(file: str, text: str, tok: Token) -> Diagnostic:
     return unsupported(file, tok)
 
 
-def _first_forbidden(lark: Lark, text: str, stop: int | None) -> Token | None:
+def _first_forbidden(parser: Parser, text: str, stop: int) -> Token | None:
     """The first token before `stop` that starts a construct outside the subset, if any."""
-    if stop is None:
-        stop = len(text)
     try:
-        for tok in lark.lex(text[:stop]):
+        for tok in parser.tokens(text[:stop]):
             if tok.type in _FORBIDDEN:
                 return tok
-    except UnexpectedInput:
+    except LexError:
         return None
     return None
 

@@ -1,30 +1,48 @@
-"""The start-up caches shipped in compiler/_generated are current with grammar/ and templates/."""
+"""The start-up caches shipped in compiler/_generated are current with grammar/ and templates/,
+and the table-driven parser parses as Lark does."""
 
 from __future__ import annotations
 
 import filecmp
 from pathlib import Path
 
-from compiler import _lark, emit, generate
+from compiler import emit, generate, tables
 from tests.conftest import EXAMPLES
 
 
-def test_standalone_parser_is_current_and_in_use() -> None:
-    """Generated from this grammar, and parsing exactly as Lark itself does. (Lark numbers its
-    LALR states differently from run to run, so the text cannot be compared.)"""
-    import lark
-
-    from compiler._generated import agent_parser
+def test_parser_tables_are_current_and_in_use() -> None:
+    from compiler._generated import agent_tables
 
     assert (
-        generate.digest(_lark.GRAMMAR) == agent_parser.GRAMMAR_SHA256
+        tables.grammar_sha256() == agent_tables.GRAMMAR_SHA256
     ), "run: python -m compiler.generate"
-    assert _lark.STANDALONE
-    reference = lark.Lark(_lark.GRAMMAR.read_text(), **_lark.OPTIONS)
-    standalone = agent_parser.Lark_StandAlone()
+    shipped = (generate.GENERATED / "agent_tables.py").read_text()
+    assert shipped == tables.source(tables.from_lark()), "run: python -m compiler.generate"
+    assert tables.load() is agent_tables.TABLES
+
+
+def test_stale_tables_fall_back_to_lark(monkeypatch) -> None:
+    monkeypatch.setattr(tables, "grammar_sha256", lambda: "0" * 64)
+    tables.load.cache_clear()
+    try:
+        from compiler._generated import agent_tables
+
+        fallback = tables.load()
+        assert fallback is not agent_tables.TABLES
+        assert fallback == agent_tables.TABLES
+    finally:
+        tables.load.cache_clear()
+
+
+def test_table_parser_equals_lark_on_the_examples() -> None:
+    """Values, spans and diagnostics as Lark's own LALR parser gives them."""
+    from tests.test_properties import _outcome_lark, _outcome_ours
+
     for example in EXAMPLES:
         text = example.read_text()
-        assert standalone.parse(text) == reference.parse(text), example
+        ours = _outcome_ours(text)
+        assert ours[0] == "value", example
+        assert ours == _outcome_lark(text), example
 
 
 def test_compiled_templates_are_current_and_in_use(tmp_path: Path) -> None:

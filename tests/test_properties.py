@@ -6,15 +6,17 @@ import json
 import os
 import tempfile
 
+import attrs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
+from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 
-from compiler import dump
-from compiler._lark import GRAMMAR
+from compiler import dump, lalr, parser, tables
 from compiler.catalog import catalog
 from compiler.pipeline import analyze
+from compiler.tables import GRAMMAR
 from tests.conftest import nix_string
 
 GRAMMAR_LARK = Lark(GRAMMAR.read_text(), parser="lalr", lexer="basic")
@@ -66,6 +68,38 @@ EXPLICIT = {
     "LINE_COMMENT": st.just("# c\n"),
     "BLOCK_COMMENT": st.just("/* c */"),
 }
+TOKEN_SOUP = st.lists(
+    st.sampled_from(
+        [
+            "sourceos.localAgents.a = {",
+            "};",
+            'image = "localhost/a:1";',
+            "[",
+            "]",
+            "{",
+            "}",
+            '"${x}"',
+            "let",
+            "= ",
+            ";",
+            "lifecycle.keepAlive = ",
+            "true",
+            "12",
+            "''",
+            "\\",
+            '"',
+            "/*",
+            "*/",
+            "#",
+            "\n",
+            "\xe9",
+            "\x00",
+        ]
+    ),
+    max_size=30,
+).map(lambda parts: "".join(parts).encode("utf-8", "surrogatepass"))
+
+
 SETTINGS = settings(
     max_examples=int(os.environ.get("AGENTC_HYPOTHESIS_EXAMPLES", "200")),
     deadline=None,
@@ -102,38 +136,7 @@ def test_check_never_raises_on_random_bytes(data: bytes) -> None:
 
 
 @SETTINGS
-@given(
-    st.lists(
-        st.sampled_from(
-            [
-                "sourceos.localAgents.a = {",
-                "};",
-                'image = "localhost/a:1";',
-                "[",
-                "]",
-                "{",
-                "}",
-                '"${x}"',
-                "let",
-                "= ",
-                ";",
-                "lifecycle.keepAlive = ",
-                "true",
-                "12",
-                "''",
-                "\\",
-                '"',
-                "/*",
-                "*/",
-                "#",
-                "\n",
-                "\xe9",
-                "\x00",
-            ]
-        ),
-        max_size=30,
-    ).map(lambda parts: "".join(parts).encode("utf-8", "surrogatepass"))
-)
+@given(TOKEN_SOUP)
 def test_check_never_raises_on_token_soup(data: bytes) -> None:
     _check_bytes(data)
 
@@ -176,3 +179,52 @@ def test_declared_values_round_trip_through_dump(
     assert agent["description"] == description
     assert agent["environment"] == env
     assert agent["lifecycle"]["maxRestartsPerHour"] == restarts
+
+
+class _LarkSyntax(parser.ToSyntax):
+    __visit_tokens__ = False  # Lark: no token callbacks
+
+
+def _outcome_ours(text: str) -> tuple:
+    transformer = _LarkSyntax()
+    transformer.reset("t")
+    try:
+        value = lalr.Parser(tables.load(), transformer).parse(text)
+    except lalr.LexError as err:
+        return ("lex", err.pos_in_stream, err.line, err.column)
+    except lalr.TokenError as err:
+        tok = err.token
+        where = (tok.start_pos, tok.line, tok.column, tok.end_line, tok.end_column)
+        return ("token", tok.type, tok.value, *where, sorted(err.expected))
+    return ("value", attrs.asdict(value), transformer.diagnostics)
+
+
+_LARK_SYNTAX = _LarkSyntax()
+_LARK = Lark(GRAMMAR.read_text(), transformer=_LARK_SYNTAX, **tables.OPTIONS)
+
+
+def _outcome_lark(text: str) -> tuple:
+    transformer = _LARK_SYNTAX
+    transformer.reset("t")
+    try:
+        value = _LARK.parse(text)
+    except UnexpectedCharacters as err:
+        return ("lex", err.pos_in_stream, err.line, err.column)
+    except UnexpectedToken as err:
+        tok = err.token
+        where = (tok.start_pos, tok.line, tok.column, tok.end_line, tok.end_column)
+        return ("token", tok.type, tok.value, *where, sorted(err.expected))
+    return ("value", attrs.asdict(value), transformer.diagnostics)
+
+
+@SETTINGS
+@given(
+    st.one_of(
+        from_lark(GRAMMAR_LARK, explicit=EXPLICIT),
+        TOKEN_SOUP.map(lambda b: b.decode("utf-8", "surrogatepass")),
+    )
+)
+def test_table_parser_agrees_with_lark(text: str) -> None:
+    """The shipped table-driven parser is Lark's LALR parser: same values, spans and
+    diagnostics, and the same error at the same place with the same expected terminals."""
+    assert _outcome_ours(text) == _outcome_lark(text)
