@@ -1,4 +1,5 @@
-"""The wheel carries the grammar and templates, so an installed agentc works anywhere."""
+"""The wheel carries the grammar, the templates and their generated start-up caches, so an
+installed agentc works anywhere and starts as fast as a checkout."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 
-def test_wheel_ships_grammar_and_templates_and_runs_from_elsewhere(tmp_path: Path) -> None:
+def test_wheel_ships_grammar_templates_and_caches_and_runs_from_elsewhere(tmp_path: Path) -> None:
     build = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
          "-w", str(tmp_path / "dist"), str(ROOT)],
@@ -25,6 +26,8 @@ def test_wheel_ships_grammar_and_templates_and_runs_from_elsewhere(tmp_path: Pat
     templates = sorted(p.name for p in (ROOT / "templates").glob("*.j2"))
     for name in templates:
         assert f"compiler/templates/{name}" in names
+    assert "compiler/_generated/agent_tables.py" in names
+    assert "compiler/_generated/templates/sources.json" in names
     target = tmp_path / "site"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target),
@@ -46,3 +49,14 @@ def test_wheel_ships_grammar_and_templates_and_runs_from_elsewhere(tmp_path: Pat
     )  # fmt: skip
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout.decode().startswith(str(target))
+    caches = subprocess.run(
+        [sys.executable, "-c", "from compiler import emit, tables;"
+         " from compiler._generated import agent_tables;"
+         " assert tables.load() is agent_tables.TABLES, 'tables';"
+         " assert emit._compiled_templates_current(), 'templates'"],
+        capture_output=True,
+        cwd=elsewhere,
+        env={**os.environ, "PYTHONPATH": str(target)},
+        timeout=60,
+    )  # fmt: skip
+    assert caches.returncode == 0, caches.stderr.decode()
