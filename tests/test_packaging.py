@@ -4,6 +4,7 @@ installed agentc works anywhere and starts as fast as a checkout."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -12,10 +13,23 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 
+def _tracked_copy(target: Path) -> Path:
+    """The checkout's tracked files only: a stale build/ directory must not reach the wheel."""
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.decode()
+    for name in filter(None, tracked.split("\0")):
+        if (ROOT / name).is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, target / name)
+    return target
+
+
 def test_wheel_ships_grammar_templates_and_caches_and_runs_from_elsewhere(tmp_path: Path) -> None:
+    source = _tracked_copy(tmp_path / "src")
     build = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-         "-w", str(tmp_path / "dist"), str(ROOT)],
+         "-w", str(tmp_path / "dist"), str(source)],
         capture_output=True,
         timeout=300,
     )  # fmt: skip
@@ -27,6 +41,10 @@ def test_wheel_ships_grammar_templates_and_caches_and_runs_from_elsewhere(tmp_pa
     for name in templates:
         assert f"compiler/templates/{name}" in names
     assert "compiler/_generated/agent_tables.py" in names
+    modules = {n for n in names if n.startswith("compiler/") and n.endswith(".py")}
+    assert modules == {
+        p.relative_to(source).as_posix() for p in (source / "compiler").rglob("*.py")
+    }
     assert "compiler/_generated/templates/sources.json" in names
     target = tmp_path / "site"
     subprocess.run(
