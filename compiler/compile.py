@@ -14,7 +14,6 @@ from compiler.diagnostics import Diagnostic, has_errors
 from compiler.emit import Artifact, emit, manifest
 from compiler.lint import policy
 from compiler.pipeline import analyze
-from compiler.toollint import tool_lints
 
 
 @attrs.frozen
@@ -46,6 +45,8 @@ def build(paths: list[str], tools: bool = False) -> tuple[dict[str, list[Artifac
         artifacts.append(Artifact("manifest.json", manifest(agent, name, artifacts, report), 0o644))
         trees[agent.name] = artifacts
     if tools:
+        from compiler.toollint import tool_lints  # subprocess only when tools run
+
         found = tool_lints(trees)
         diagnostics += found
         for bad in {d.span.file.split("/", 1)[0] for d in found if d.is_error}:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any
 
@@ -20,6 +19,8 @@ _MISSING = object()
 
 def did_you_mean(word: str, options: list[str] | tuple[str, ...]) -> str:
     """A ` did you mean `x`?` suffix for a close match, or nothing."""
+    import difflib  # only on an error: keeps start-up lean
+
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     if not close:
         lowered = {o.lower(): o for o in options}

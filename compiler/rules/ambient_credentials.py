@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from compiler import ir
 from compiler.rules.base import Finding, Rule
 from compiler.rules.patterns import container_run_args
-from compiler.service import Service
+
+if TYPE_CHECKING:
+    from compiler.service import Service
 
 
 class AmbientCredentials(Rule):

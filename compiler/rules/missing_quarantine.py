@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from compiler import ir
 from compiler.rules.base import Finding, Rule
 from compiler.rules.patterns import runs_container
-from compiler.service import Service
+
+if TYPE_CHECKING:
+    from compiler.service import Service
 
 REQUIRED = ("capture_service_definition", "capture_logs")
 PODMAN = ("capture_runtime_state", "capture_image_metadata", "capture_redacted_auth_config")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from compiler import ir
 from compiler.rules.base import Finding, Rule
 from compiler.rules.patterns import SECRET_VALUE, looks_secret
-from compiler.service import Service
+
+if TYPE_CHECKING:
+    from compiler.service import Service
 
 
 class SecretInDefinition(Rule):

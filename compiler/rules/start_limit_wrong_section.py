@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from compiler import ir
 from compiler.emit import Artifact
 from compiler.rules.base import Finding, Rule
-from compiler.service import Service
 from compiler.span import Span
+
+if TYPE_CHECKING:
+    from compiler.service import Service
 
 KEYS = ("StartLimitBurst", "StartLimitIntervalSec")
 
