@@ -95,12 +95,12 @@ class Parser:
     def __init__(self, tables: Tables, transformer: object) -> None:
         self.tables = tables
         self._match = re.compile(tables.pattern).match
-        self._callbacks: list[Callable[[list], Any] | None] = []
-        for origin, _size, name, _splice, expand1 in tables.rules:
+        self._reductions: list[tuple[str, int, tuple[int, ...], bool, Callable | None]] = []
+        for origin, size, name, splice, expand1 in tables.rules:
             callback = getattr(transformer, name, None)
             if callback is None and not origin.startswith("_") and not expand1:
                 raise TypeError(f"{type(transformer).__name__} has no method for rule `{name}`")
-            self._callbacks.append(callback)
+            self._reductions.append((origin, size, splice, expand1, callback))
 
     def tokens(self, text: str) -> Iterator[Token]:
         """The terminals of `text`, ignored ones skipped; raises LexError where none matches."""
@@ -125,59 +125,52 @@ class Parser:
                 yield Token(kind, m.group(), pos, line, column, line, end - line_start + 1, end)
             pos = end
 
+    def _stream(self, text: str) -> Iterator[Token]:
+        """The terminals, then the end marker at the last one's position (as Lark places it)."""
+        last = Token(END, "", 0, 1, 1, 1, 1, 0)
+        for last in self.tokens(text):
+            yield last
+        if last.type != END:
+            last = Token(END, "", last.start_pos, last.line, last.column, last.end_line,
+                         last.end_column, last.end_pos)  # fmt: skip
+        yield last
+
     def parse(self, text: str) -> Any:
         """The transformer's value for the start rule; raises LexError or TokenError."""
-        actions, goto, rules, callbacks = (
-            self.tables.actions,
-            self.tables.goto,
-            self.tables.rules,
-            self._callbacks,
-        )
+        actions, goto, reductions = self.tables.actions, self.tables.goto, self._reductions
+        accept = self.tables.accept
         states, values = [self.tables.start], []
-
-        def reduce(index: int) -> None:
-            origin, size, _name, splice, expand1 = rules[index]
-            if size:
-                children = values[-size:]
-                del values[-size:]
-                del states[-size:]
-            else:
-                children = []
-            if splice:
-                children = _splice(children, splice)
-            callback = callbacks[index]
-            if expand1 and len(children) == 1:
-                value = children[0]
-            elif callback is None:  # a `_rule`: its children go to the parent
-                value = children
-            else:
-                value = callback(children)
-            states.append(goto[states[-1]][origin])
-            values.append(value)
-
-        last = None
-        for token in self.tokens(text):
+        for token in self._stream(text):
             kind = token.type
             while True:
                 action = actions[states[-1]].get(kind)
                 if action is None:
                     raise TokenError(token, frozenset(actions[states[-1]]))
-                if action >= 0:
+                if action >= 0:  # shift (never the end marker: it is accepted below)
                     states.append(action)
                     values.append(token)
                     break
-                reduce(~action)
-            last = token
-        end = Token(END, "", 0, 1, 1, 1, 1, 0)
-        if last is not None:  # as Lark does, the end borrows the last token's position
-            end = Token(END, "", last.start_pos, last.line, last.column, last.end_line,
-                        last.end_column, last.end_pos)  # fmt: skip
-        while states[-1] != self.tables.accept:
-            action = actions[states[-1]].get(END)
-            if action is None or action >= 0:
-                raise TokenError(end, frozenset(actions[states[-1]]))
-            reduce(~action)
-        return values[-1]
+                origin, size, splice, expand1, callback = reductions[~action]
+                if size:
+                    children = values[-size:]
+                    del values[-size:]
+                    del states[-size:]
+                else:
+                    children = []
+                if splice:
+                    children = _splice(children, splice)
+                if expand1 and len(children) == 1:
+                    value = children[0]
+                elif callback is None:  # a `_rule`: its children go to the parent
+                    value = children
+                else:
+                    value = callback(children)
+                state = goto[states[-1]][origin]
+                if state == accept:
+                    return value
+                states.append(state)
+                values.append(value)
+        raise AssertionError("the end marker is always accepted or rejected")
 
 
 def _splice(children: list, splice: tuple[int, ...]) -> list:
