@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import itertools
 import re
 from collections.abc import Iterable
 
@@ -47,7 +46,7 @@ PATTERNS: tuple[tuple[str, str], ...] = (
 # context a command word needs before it is checked after the match (`_after_command_start`).
 _WORD, _COMMAND = "word", "command"
 _FAST: tuple[tuple[str, re.Pattern[str], str | None], ...] = tuple(
-    (what, re.compile(fast), context)
+    (what, re.compile(fast, re.MULTILINE), context)
     for what, fast, context in (
         (PATTERNS[0][0], r"sed[ \t]+(?:-[A-Za-z]*i|--in-place)(?:[ \t]|$)", _WORD),
         (PATTERNS[1][0], r"readlink[ \t]+-[A-Za-z]*f", None),
@@ -87,50 +86,55 @@ def _in_context(code: str, offset: int, context: str | None) -> bool:
 
 def findings_in_script(path: str, text: str) -> Iterable[Finding]:
     """Non-portable constructs in one script, located by line and column (first per line)."""
-    lines = _code_lines(text)
-    code = "\n".join(lines)
-    starts = list(itertools.accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+    hits = [(what, m, context) for what, regex, context in _FAST for m in regex.finditer(text)]
+    if not hits:  # the usual case: no need to find the script's quotes and comments
+        return []
+    starts, ends = _hidden(text)
+    line_starts = [0, *(m.end() for m in _NEWLINE.finditer(text))]
     found: dict[int, Finding] = {}
-    for what, regex, context in _FAST:
-        for m in regex.finditer(code):
-            offset = m.start()
-            if what == PATTERNS[7][0]:  # arrays: a name must stand before `=(`
-                name = _ARRAY_NAME.search(code, 0, offset)
-                if name is None or not _in_context(code, name.start(), _WORD):
-                    continue
-                offset = name.start()
-            elif not _in_context(code, offset, context):
+    for what, m, context in hits:
+        offset = m.start()
+        i = bisect.bisect_right(starts, offset) - 1
+        if i >= 0 and offset < ends[i]:  # inside single quotes or a comment
+            continue
+        if what == PATTERNS[7][0]:  # arrays: a name must stand before `=(`
+            name = _ARRAY_NAME.search(text, 0, offset)
+            if name is None or not _in_context(text, name.start(), _WORD):
                 continue
-            line = bisect.bisect_right(starts, offset)
-            col = offset - starts[line - 1] + 1
-            if line in found and found[line].span.column <= col:
-                continue
-            found[line] = Finding(
-                Span(path, line, col, line, col + (m.end() - offset)),
-                f"{what} in a generated POSIX sh script",
-                "generated scripts must run under dash, busybox, posh, mksh, yash, zsh"
-                " and macOS's bash 3.2 in sh mode",
-            )
+            offset = name.start()
+        elif not _in_context(text, offset, context):
+            continue
+        line = bisect.bisect_right(line_starts, offset)
+        col = offset - line_starts[line - 1] + 1
+        if line in found and found[line].span.column <= col:
+            continue
+        found[line] = Finding(
+            Span(path, line, col, line, col + (m.end() - offset)),
+            f"{what} in a generated POSIX sh script",
+            "generated scripts must run under dash, busybox, posh, mksh, yash, zsh"
+            " and macOS's bash 3.2 in sh mode",
+        )
     return [found[line] for line in sorted(found)]
 
 
-_NOT_NEWLINE = re.compile(r"[^\n]")
+_NEWLINE = re.compile(r"\n")
 _QUOTED_OR_COMMENT = re.compile(r"""'[^']*'|"(?:[^"\\]|\\.)*"|#[^\n]*|\\.""", re.DOTALL)
 
 
-def _blank(m: re.Match[str]) -> str:
-    lexeme = m.group()
-    first = lexeme[0]
-    if first == "'":
-        return "'" + _NOT_NEWLINE.sub(" ", lexeme[1:-1]) + "'"
-    if first == "#" and (m.start() == 0 or m.string[m.start() - 1] in " \t;\n"):
-        return ""
-    return lexeme
-
-
-def _code_lines(text: str) -> list[str]:
-    """The script's lines with comments and single-quoted text blanked (quotes may span lines)."""
-    return _QUOTED_OR_COMMENT.sub(_blank, text).split("\n")
+def _hidden(text: str) -> tuple[list[int], list[int]]:
+    """Where the shell sees no code: single-quoted text and comments, as sorted start and end
+    offsets. Double-quoted strings and escapes are skipped over, so a `'` or `#` in them
+    starts nothing."""
+    starts, ends = [], []
+    for m in _QUOTED_OR_COMMENT.finditer(text):
+        first, start = text[m.start()], m.start()
+        if first == "'":
+            starts.append(start + 1)
+            ends.append(m.end() - 1)
+        elif first == "#" and (start == 0 or text[start - 1] in " \t;\n"):
+            starts.append(start)
+            ends.append(m.end())
+    return starts, ends
 
 
 class GnuOnlySyntax(Rule):
