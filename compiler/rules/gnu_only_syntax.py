@@ -118,20 +118,31 @@ def findings_in_script(path: str, text: str) -> Iterable[Finding]:
 
 
 _NEWLINE = re.compile(r"\n")
-_QUOTED_OR_COMMENT = re.compile(r"""'[^']*'|"(?:[^"\\]|\\.)*"|#[^\n]*|\\.""", re.DOTALL)
+# Each match: code the shell reads (plain text, double-quoted strings, escapes, quotes that
+# never close), then the next single-quoted string or `#...` run if any; the tail is optional,
+# so a match never fails and never backtracks. Iterating hidden regions, not every token,
+# keeps the work in the regex engine.
+_NEXT_HIDDEN = re.compile(
+    r"""(?:[^'"#\\]+|"(?:[^"\\]|\\[\s\S])*"|\\[\s\S]|["\\]|'(?![^']*'))*"""
+    r"""(?:('[^']*')|(#[^\n]*))?"""
+)
 
 
 def _hidden(text: str) -> tuple[list[int], list[int]]:
     """Where the shell sees no code: single-quoted text and comments, as sorted start and end
     offsets. Double-quoted strings and escapes are skipped over, so a `'` or `#` in them
-    starts nothing."""
+    starts nothing; a `#` inside a word is no comment (and the rest of its line is skipped)."""
     starts, ends = [], []
-    for m in _QUOTED_OR_COMMENT.finditer(text):
-        first, start = text[m.start()], m.start()
-        if first == "'":
+    for m in _NEXT_HIDDEN.finditer(text):
+        if m.lastindex is None:
+            if m.end() >= len(text):
+                break
+            continue
+        start = m.start(m.lastindex)
+        if m.lastindex == 1:
             starts.append(start + 1)
             ends.append(m.end() - 1)
-        elif first == "#" and (start == 0 or text[start - 1] in " \t;\n"):
+        elif start == 0 or text[start - 1] in " \t;\n":
             starts.append(start)
             ends.append(m.end())
     return starts, ends
