@@ -5,14 +5,67 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import IO
+from typing import IO, Callable
 
 from compiler import __version__
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
 
-def _parser() -> argparse.ArgumentParser:
+_FORMAT: dict = {"choices": ("text", "json", "sarif"), "default": "text"}
+_NO_TOOLS: dict = {
+    "action": "store_true",
+    "help": "skip the shellcheck and systemd-analyze lints even when installed",
+}
+
+
+def _check_args(c: argparse.ArgumentParser) -> None:
+    c.add_argument("files", nargs="+", metavar="FILE")
+    c.add_argument("--format", **_FORMAT)
+    c.add_argument("--no-tools", **_NO_TOOLS)
+
+
+def _compile_args(c: argparse.ArgumentParser) -> None:
+    c.add_argument("files", nargs="+", metavar="FILE")
+    c.add_argument("-o", "--output", required=True, metavar="OUTDIR")
+    c.add_argument("--format", **_FORMAT)
+    c.add_argument("--no-tools", **_NO_TOOLS)
+
+
+def _dump_args(c: argparse.ArgumentParser) -> None:
+    c.add_argument("file", metavar="FILE")
+    c.add_argument("--format", choices=("json",), default="json")
+    c.add_argument("--no-defaults", action="store_true", help="only what the file writes")
+
+
+def _explain_args(c: argparse.ArgumentParser) -> None:
+    c.add_argument("rule", metavar="RULE")
+
+
+def _audit_args(c: argparse.ArgumentParser) -> None:
+    c.add_argument("paths", nargs="+", metavar="PATH")
+    c.add_argument("--format", **_FORMAT)
+
+
+def _fmt_args(c: argparse.ArgumentParser) -> None:
+    c.add_argument("files", nargs="+", metavar="FILE")
+    c.add_argument("--check", action="store_true")
+
+
+# name: (help, arguments)
+_SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
+    "check": ("parse, validate and lint declarations", _check_args),
+    "compile": ("compile declarations into OUTDIR/<name>/...", _compile_args),
+    "dump": ("print the normalized declaration as JSON", _dump_args),
+    "explain": ("document a rule or diagnostic (name or code)", _explain_args),
+    "audit": ("policy rules over existing launchd plists and systemd units", _audit_args),
+    "fmt": ("canonical formatting (planned; not implemented yet)", _fmt_args),
+}
+
+
+def _parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with `only`, the other commands get no arguments (argparse
+    takes milliseconds per command, and `agentc` starts in every Nix build)."""
     p = argparse.ArgumentParser(
         prog="agentc",
         description="Compile SourceOS local-agent declarations into guarded service artifacts.",
@@ -20,44 +73,21 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"agentc {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    fmt = {"choices": ("text", "json", "sarif"), "default": "text"}
-
-    no_tools = {
-        "action": "store_true",
-        "help": "skip the shellcheck and systemd-analyze lints even when installed",
-    }
-    c = sub.add_parser("check", help="parse, validate and lint declarations")
-    c.add_argument("files", nargs="+", metavar="FILE")
-    c.add_argument("--format", **fmt)
-    c.add_argument("--no-tools", **no_tools)
-
-    c = sub.add_parser("compile", help="compile declarations into OUTDIR/<name>/...")
-    c.add_argument("files", nargs="+", metavar="FILE")
-    c.add_argument("-o", "--output", required=True, metavar="OUTDIR")
-    c.add_argument("--format", **fmt)
-    c.add_argument("--no-tools", **no_tools)
-
-    c = sub.add_parser("dump", help="print the normalized declaration as JSON")
-    c.add_argument("file", metavar="FILE")
-    c.add_argument("--format", choices=("json",), default="json")
-    c.add_argument("--no-defaults", action="store_true", help="only what the file writes")
-
-    c = sub.add_parser("explain", help="document a rule or diagnostic (name or code)")
-    c.add_argument("rule", metavar="RULE")
-
-    c = sub.add_parser("audit", help="policy rules over existing launchd plists and systemd units")
-    c.add_argument("paths", nargs="+", metavar="PATH")
-    c.add_argument("--format", **fmt)
-
-    c = sub.add_parser("fmt", help="canonical formatting (planned; not implemented yet)")
-    c.add_argument("files", nargs="+", metavar="FILE")
-    c.add_argument("--check", action="store_true")
+    for name, (help, add_arguments) in _SUBCOMMANDS.items():
+        c = sub.add_parser(name, help=help)
+        if only is None or only == name:
+            add_arguments(c)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `agentc` console script."""
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv == ["--version"]:
+        sys.stdout.write(f"agentc {__version__}\n")
+        return EXIT_OK
+    only = argv[0] if argv and argv[0] in _SUBCOMMANDS else None
+    args = _parser(only).parse_args(argv)
     out = sys.stdout
     try:
         return _COMMANDS[args.command](args, out)

@@ -73,13 +73,18 @@ class Node:
         """Whether the declaration wrote this field (rather than taking its default)."""
         return key in self.spans
 
+    def __repr__(self) -> str:
+        # One repr for every node: attrs would generate and compile one per class at import.
+        fields = (f"{a.name}={getattr(self, a.name)!r}" for a in attrs.fields(type(self)) if a.repr)
+        return f"{type(self).__name__}({', '.join(fields)})"
+
 
 def home(rel: str) -> Callable[[str], str]:
     """A default path under `$HOME` that depends on the agent name."""
     return lambda name: f"{HOME}/{rel.format(agent=name)}"
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, repr=False)
 class Owner(Node):
     """Who owns the agent (spec section 3)."""
 
@@ -90,7 +95,7 @@ class Owner(Node):
     spans: Mapping[str, Span] = spans_field()
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, repr=False)
 class Auth(Node):
     """How the runtime authenticates to registries (spec sections 3 and 6)."""
 
@@ -131,7 +136,7 @@ class Auth(Node):
     spans: Mapping[str, Span] = spans_field()
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, repr=False)
 class Podman(Node):
     """How the Podman runtime is reached (spec section 3)."""
 
@@ -163,7 +168,7 @@ class Podman(Node):
     spans: Mapping[str, Span] = spans_field()
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, repr=False)
 class KeepAlive(Node):
     """launchd's dictionary form of KeepAlive."""
 
@@ -187,7 +192,7 @@ class KeepAlive(Node):
     spans: Mapping[str, Span] = spans_field()
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, repr=False)
 class Lifecycle(Node):
     """Start, restart and stop behaviour (spec sections 3 and 4)."""
 
@@ -236,7 +241,7 @@ class Lifecycle(Node):
     spans: Mapping[str, Span] = spans_field()
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, repr=False)
 class Logs(Node):
     """Where the agent's logs go (spec sections 3 and 4)."""
 
@@ -261,7 +266,7 @@ class Logs(Node):
     spans: Mapping[str, Span] = spans_field()
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, repr=False)
 class Health(Node):
     """How activation decides the agent is really up (spec sections 3 and 5)."""
 
@@ -292,7 +297,7 @@ class Health(Node):
     spans: Mapping[str, Span] = spans_field()
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, repr=False)
 class Quarantine(Node):
     """What `quarantine` captures (spec section 9)."""
 
@@ -313,7 +318,7 @@ class Quarantine(Node):
     spans: Mapping[str, Span] = spans_field()
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, repr=False)
 class Install(Node):
     """Overrides of the install directories (DESIGN.md section 4)."""
 
@@ -339,7 +344,7 @@ class Install(Node):
     spans: Mapping[str, Span] = spans_field()
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, repr=False)
 class Agent(Node):
     """One `sourceos.localAgents.<name>` declaration."""
 
