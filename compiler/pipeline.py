@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+
 import attrs
 
 from compiler import ir, source
@@ -14,22 +16,28 @@ from compiler.validate import duplicate_agents, validate
 
 @attrs.frozen
 class Analysis:
-    """Everything known about a set of declaration files before emitting."""
+    """Everything known about a set of declaration files before emitting (diagnostics sorted
+    by `Diagnostic.sort_key`)."""
 
     sources: dict[str, source.Source]
     documents: dict[str, Attrs]
     agents: list[ir.Agent]
     diagnostics: list[Diagnostic]
     unreadable: bool
+    _positions: list[tuple[str, int]] = attrs.field(
+        init=False,
+        eq=False,
+        repr=False,
+        default=attrs.Factory(lambda a: [(d.span.file, d.span.line) for d in a.diagnostics], True),
+    )
 
     def diagnostics_for(self, agent: ir.Agent) -> list[Diagnostic]:
-        """The diagnostics that belong to one agent (its span covers them)."""
+        """The diagnostics that belong to one agent (its span covers them). They are sorted by
+        file and line, so this is two binary searches, not a scan per agent."""
         s = agent.span
-        return [
-            d
-            for d in self.diagnostics
-            if d.span.file == s.file and s.line <= d.span.line <= s.end_line
-        ]
+        first = bisect.bisect_left(self._positions, (s.file, s.line))
+        last = bisect.bisect_right(self._positions, (s.file, s.end_line))
+        return self.diagnostics[first:last]
 
     def errors_for(self, agent: ir.Agent) -> list[Diagnostic]:
         """The error diagnostics that belong to one agent."""
