@@ -26,7 +26,13 @@ def test_benchmark_quick_run_reports_every_figure(tmp_path: Path) -> None:
     report = json.loads(out.read_text())
     assert report["cold"]["compile_s"] > 0 and report["cold"]["floor_s"] > 0
     assert set(report["bulk"]["sizes"]) == {"1", "10"}
-    assert report["activation"]["status_s"] > 0
-    assert len(report["verdicts"]) == 7
-    for line in ("cold compile", "agents/s", "activate overhead", "agentctl status"):
+    act = report["activation"]
+    assert act["status_s"] > 0
+    # The stand-ins count their calls, so the tools' share can be taken out of the overhead.
+    assert act["activate_tool_calls"] > act["failed_preflight_tool_calls"] > 0
+    assert 0 < act["activate_overhead_s"] < act["activate_s"]
+    assert 0 < act["failed_preflight_overhead_s"] <= act["failed_preflight_s"]
+    assert len(report["verdicts"]) == 9
+    for line in ("cold compile", "agents/s", "activate overhead", "failed-preflight activate"
+                 " overhead", "agentctl status"):  # fmt: skip
         assert line in result.stdout
