@@ -223,16 +223,14 @@ def _field_span(agent: ir.Agent, field: str) -> Any:
 
 def manifest(agent: ir.Agent, source_name: str, artifacts: list[Artifact], lint: list) -> bytes:
     """manifest.json: declaration, provenance, artifact hashes, lint results; no timestamps."""
-    from compiler.dump import node_json
-
-    declaration = node_json(agent)
+    declaration, digest = normalized(agent)
     doc = {
         "agent": agent.name,
         "label": agent.label,
         "compiler": {"name": "agentc", "version": __version__},
         "source": source_name,
         "declaration": declaration,
-        "declarationSha256": declaration_sha256(declaration),
+        "declarationSha256": digest,
         "provenance": provenance(agent),
         "artifacts": {
             a.path: {"sha256": a.sha256, "mode": f"{a.mode:04o}"}
@@ -242,6 +240,20 @@ def manifest(agent: ir.Agent, source_name: str, artifacts: list[Artifact], lint:
         "lint": lint,
     }
     return (json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+_NORMALIZED: list[tuple[ir.Agent, dict[str, Any], str]] = []
+
+
+def normalized(agent: ir.Agent) -> tuple[dict[str, Any], str]:
+    """The normalized declaration (`dump.node_json`) and its hash, for `emit` and `manifest`:
+    the last agent's are kept, so they are computed once per agent."""
+    if not _NORMALIZED or _NORMALIZED[0][0] is not agent:
+        from compiler.dump import node_json
+
+        declaration = node_json(agent)
+        _NORMALIZED[:] = [(agent, declaration, declaration_sha256(declaration))]
+    return _NORMALIZED[0][1], _NORMALIZED[0][2]
 
 
 def declaration_sha256(declaration: dict[str, Any]) -> str:
@@ -299,11 +311,10 @@ def emit(agent: ir.Agent, source_name: str) -> tuple[list[Artifact], list[Diagno
     wrapper = em.render("sourceos-agent.j2")
     unit = em.render("sourceos-agent@.service.j2")
     plist = em.plist()
-    from compiler.dump import node_json
     from compiler.rules.gnu_only_syntax import PATTERNS
 
     facts = {
-        "declaration_sha256": declaration_sha256(node_json(agent)),
+        "declaration_sha256": normalized(agent)[1],
         "unit_name": unit_name(agent),
         "load_hint": load_hint(agent),
         "gnu_patterns": "\n".join(pattern for _, pattern in PATTERNS),
