@@ -103,18 +103,30 @@ class Parser:
             self._reductions.append((origin, size, splice, expand1, callback))
 
     def tokens(self, text: str) -> Iterator[Token]:
-        """The terminals of `text`, ignored ones skipped; raises LexError where none matches."""
+        """The terminals of `text`, ignored ones skipped; raises LexError where none matches.
+        (The pattern may consume a run of blanks before the terminal; see tables.py.)"""
         match, ignore, newline = self._match, self.tables.ignore, self.tables.newline
         pos, line, line_start, size = 0, 1, 0, len(text)
         while pos < size:
             m = match(text, pos)
             if m is None:
                 raise LexError(pos, line, pos - line_start + 1)
-            kind, end = m.lastgroup, m.end()
-            assert kind is not None
+            kind = m.lastgroup
+            start = m.end() if kind is None else m.start(kind)
+            if start != pos:  # blanks the pattern skipped
+                count = text.count("\n", pos, start)
+                if count:
+                    line += count
+                    line_start = text.rindex("\n", pos, start) + 1
+                pos = start
+            if kind is None:
+                if pos < size:
+                    raise LexError(pos, line, pos - line_start + 1)
+                return
+            end = m.end()
             first, column = line, pos - line_start + 1
             if kind in newline:
-                value = m.group()
+                value = m.group(kind)
                 count = value.count("\n")
                 if count:
                     line += count
@@ -122,7 +134,7 @@ class Parser:
                 if kind not in ignore:
                     yield Token(kind, value, pos, first, column, line, end - line_start + 1, end)
             elif kind not in ignore:
-                yield Token(kind, m.group(), pos, line, column, line, end - line_start + 1, end)
+                yield Token(kind, m.group(kind), pos, line, column, line, end - line_start + 1, end)
             pos = end
 
     def _stream(self, text: str) -> Iterator[Token]:

@@ -58,3 +58,22 @@ def test_compiled_templates_are_current_and_in_use(tmp_path: Path) -> None:
 def test_stale_templates_fall_back_to_the_sources(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setattr(emit, "COMPILED", tmp_path)
     assert not emit._compiled_templates_current()
+
+
+def test_blank_runs_are_skipped_only_when_no_terminal_can_start_with_a_blank() -> None:
+    """The lexer's one-match-per-token pattern is used only when it cannot change a token."""
+    ws = {"WS": r"[ \t\n]+"}
+    ignore = frozenset({"WS"})
+    assert tables._skipping_blanks({**ws, "A": r"a(?!b)", "N": r"[0-9]+"}, ignore) == (
+        r"[ \t\n]*(?:(?P<A>a(?!b))|(?P<N>[0-9]+))?"
+    )
+    for other in (r"\s*b", r"(?:x|\t)y", r"[^a]", r".", r"(?=a)?\n"):
+        assert tables._skipping_blanks({**ws, "B": other}, ignore) is None, other
+    assert tables._skipping_blanks({**ws, "A": "a"}, frozenset()) is None
+
+
+def test_the_table_lexer_places_tokens_after_blank_runs_as_lark_does() -> None:
+    from tests.test_properties import _outcome_lark, _outcome_ours
+
+    for text in ("", "  \n\t ", "\n\n  a = 1;  \n", "a = 1;\n  \n", "  @", "a =\n\n  {", "x"):
+        assert _outcome_ours(text) == _outcome_lark(text), repr(text)
