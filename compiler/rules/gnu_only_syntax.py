@@ -13,7 +13,8 @@ from compiler.rules.base import Finding, Rule
 from compiler.span import Span
 
 # (what, pattern) — matched on lines outside comments; kept simple enough that the
-# generated activation script can apply the same list with `grep -E`.
+# generated activation script can apply the same list with `grep -E`. Bracketed characters
+# (`[$]'`, `<<[<]`) keep the list, as bin/activate embeds it, from matching itself.
 PATTERNS: tuple[tuple[str, str], ...] = (
     (
         "`sed -i` without a backup suffix (GNU-only)",
@@ -26,15 +27,15 @@ PATTERNS: tuple[tuple[str, str], ...] = (
     ("`echo -e` (not POSIX)", r"(^|[;&|[:space:]])echo[[:space:]]+-e"),
     ("`[[ ... ]]` (bash/ksh)", r"(^|[;&|[:space:]])\[\[[[:space:]]"),
     ("arrays (bash/ksh)", r"(^|[;&|[:space:]])[A-Za-z_][A-Za-z0-9_]*=\("),
-    ("`$'...'` strings (not POSIX before 2024)", r"\$'"),
-    ("`<<<` here-strings (bash/ksh/zsh)", r"<<<"),
+    ("`$'...'` strings (not POSIX before 2024)", r"[$]'"),
+    ("`<<<` here-strings (bash/ksh/zsh)", r"<<[<]"),
     (
         "`function` keyword (not POSIX)",
         r"(^[[:space:]]*|[;&|][[:space:]]*)function[[:space:]]+[A-Za-z_]",
     ),
     ("`source` (use `.`)", r"(^[[:space:]]*|[;&|][[:space:]]*)source[[:space:]]"),
-    ("`&>` redirection (bash)", r"&>"),
-    ("`|&` pipe (bash)", r"\|&"),
+    ("`&>` redirection (bash)", r"&[>]"),
+    ("`|&` pipe (bash)", r"[|]&"),
     ("`${var:offset}` substrings (bash)", r"\$\{[A-Za-z_][A-Za-z0-9_]*:( -)?[0-9]"),
     ("case conversion `${var,,}`/`${var^^}` (bash 4)", r"\$\{[A-Za-z_][A-Za-z0-9_]*(,,|\^\^)"),
     (
@@ -89,20 +90,23 @@ def findings_in_script(path: str, text: str) -> Iterable[Finding]:
     hits = [(what, m, context) for what, regex, context in _FAST for m in regex.finditer(text)]
     if not hits:  # the usual case: no need to find the script's quotes and comments
         return []
-    starts, ends = _hidden(text)
     line_starts = [0, *(m.end() for m in _NEWLINE.finditer(text))]
     found: dict[int, Finding] = {}
+    hidden: tuple[list[int], list[int]] | None = None
     for what, m, context in hits:
         offset = m.start()
-        i = bisect.bisect_right(starts, offset) - 1
-        if i >= 0 and offset < ends[i]:  # inside single quotes or a comment
-            continue
         if what == PATTERNS[7][0]:  # arrays: a name must stand before `=(`
             name = _ARRAY_NAME.search(text, 0, offset)
             if name is None or not _in_context(text, name.start(), _WORD):
                 continue
             offset = name.start()
         elif not _in_context(text, offset, context):
+            continue
+        if hidden is None:  # only now: most candidates fail their context
+            hidden = _hidden(text)
+        starts, ends = hidden
+        i = bisect.bisect_right(starts, m.start()) - 1
+        if i >= 0 and m.start() < ends[i]:  # inside single quotes or a comment
             continue
         line = bisect.bisect_right(line_starts, offset)
         col = offset - line_starts[line - 1] + 1
