@@ -21,6 +21,23 @@ def test_version() -> None:
     assert result.stdout.decode().strip() == f"agentc {__version__}"
 
 
+def test_version_and_explain_load_neither_emitters_nor_parser() -> None:
+    """They answer at start-up speed: no jinja2, no templates, no parser tables."""
+    heavy = ("jinja2", "compiler.emit", "compiler.lalr", "compiler.parser", "lark", "plistlib")
+    for argv in (["--version"], ["explain", "unbounded-keepalive"], ["explain", "AG101"]):
+        probe = (
+            "import contextlib, io, sys\n"
+            "from compiler.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    code = main({argv!r})\n"
+            f"print(code, sorted(m for m in sys.modules if m.startswith({heavy!r})))\n"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60
+        )
+        assert result.stdout.strip() == "0 []", (argv, result.stdout, result.stderr)
+
+
 def test_usage_error_exits_2() -> None:
     assert agentc().returncode == 2
     assert agentc("check").returncode == 2

@@ -6,11 +6,14 @@ import bisect
 import hashlib
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from compiler import ir
-from compiler.emit import Artifact
 from compiler.rules.base import Finding, Rule
 from compiler.span import Span
+
+if TYPE_CHECKING:
+    from compiler.emit import Artifact
 
 # (what, pattern) — matched on lines outside comments; kept simple enough that the
 # generated activation script can apply the same list with `grep -E`. Bracketed characters

@@ -6,9 +6,11 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from compiler import ir
-from compiler.emit import Artifact
 from compiler.rules.base import Finding, Rule
 from compiler.span import Span
+
+if TYPE_CHECKING:
+    from compiler.emit import Artifact
 
 if TYPE_CHECKING:
     from compiler.service import Service
