@@ -106,6 +106,7 @@ def environment(compiled: bool = True) -> jinja2.Environment:
         sd_env=_filter(escape.sd_env),
         sd_value=_filter(escape.sd_value),
         sd_path=_filter(escape.sd_path),
+        comment=_filter(escape.comment),
     )
     return env
 

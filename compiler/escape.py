@@ -95,6 +95,18 @@ def sd_path(value: str) -> str:
     return value.replace("%", "%%")
 
 
+# comments (scripts and units) -----------------------------------------------------
+
+
+def comment(value: str) -> str:
+    """Text for inside one `#` comment line: printable characters as they are, and a
+    backslash or anything else (a newline, a control character) as its Python escape, so the
+    text cannot end the comment and still reads back exactly."""
+    if value.isprintable() and "\\" not in value:
+        return value
+    return "".join(c if c.isprintable() and c != "\\" else repr(c)[1:-1] for c in value)
+
+
 # launchd property lists ----------------------------------------------------------
 
 HOME_PLACEHOLDER = "@SOURCEOS_HOME@"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import plistlib
 import re
@@ -189,3 +190,30 @@ def test_nul_is_refused_by_every_escaper(value: str) -> None:
             fn(value)
     with pytest.raises(escape.CannotEscape):
         escape.sd_env("A", value)
+
+
+@SETTINGS
+@given(name=VALUE.filter(lambda v: "/" not in v and v not in ("", ".", "..")))
+def test_a_hostile_declaration_file_name_stays_inside_its_comments(tmp_path_factory, name) -> None:
+    """The source file's name is written into every script's and the unit's header comment; a
+    newline in it once ended the comment and ran the rest as shell."""
+    tmp = tmp_path_factory.mktemp("source-name")
+    decl = tmp / f"{name}\n$(touch CANARY)\ntouch CANARY\n.agent"
+    decl.write_text('sourceos.localAgents.h = {\n  image = "localhost/h:1";\n};\n')
+    trees, result = build([str(decl)])
+    assert not [d for d in result.diagnostics if d.is_error]
+    dash = require_tool("dash")
+    for art in trees["h"]:
+        text = art.data.decode()
+        assert "\ntouch CANARY" not in text, art.path
+        if art.path.startswith("bin/"):
+            header = text.splitlines()[1:3]
+            assert escape.comment(decl.name) in "".join(header), art.path
+            assert subprocess.run([dash, "-n"], input=art.data).returncode == 0, art.path
+
+
+def test_comment_text_reads_back_exactly() -> None:
+    for value in ("plain.agent", "a\nb", "back\\slash", "tab\t", "é ü", "\u2028", "\x1b[31m"):
+        escaped = escape.comment(value)
+        assert escaped.isprintable()
+        assert ast.literal_eval(f"'{escaped}'") == value
