@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 import plistlib
 from collections.abc import Callable
@@ -61,13 +62,16 @@ def _filter(fn: Callable[..., str]) -> Callable[..., str]:
 
     @jinja2.pass_context
     def template_filter(ctx: Any, value: Any, field: str, *args: Any) -> str:
-        if ctx.get("shape"):
-            return "V"
         try:
-            return fn(value, *args)
+            escaped = fn(value, *args)
         except escape.CannotEscape as err:
             ctx["problems"].append((field, str(err)))
-            return "<invalid>"
+            escaped = "<invalid>"
+        marks = ctx.get("marks")
+        if marks is None:
+            return escaped
+        marks.append(escaped)  # see Emitter.render_shaped
+        return f"{_MARK}{len(marks) - 1}{_MARK}"
 
     return template_filter
 
@@ -140,15 +144,19 @@ class Emitter:
             self.problem(field, reason)
         return text
 
-    def shape(self, template: str, **extra: Any) -> str:
-        """The template rendered with every escaped value (and the names and declaration
-        hash) replaced by a constant: the part of a script the agent's values cannot change."""
-        anonymous = attrs.evolve(self.agent, name="n", container_name="c")
-        if "declaration_sha256" in extra:
-            extra = {**extra, "declaration_sha256": "0" * 64}
-        context = self._context(anonymous, problems=[], shape=True, **extra)
-        context["source"] = "s"
-        return environment().get_template(template).render(context)
+    def render_shaped(self, template: str, **extra: Any) -> tuple[str, str]:
+        """The rendered text and its shape, from one rendering: each escaped value is rendered
+        as a NUL-delimited mark (no escaper lets a NUL through), then filled in with the value
+        for the text and with `V` for the shape, the part of a script no value can change."""
+        problems: list[tuple[str, str]] = []
+        marks: list[str] = []
+        context = self._context(self.agent, problems=problems, marks=marks, **extra)
+        parts = environment().get_template(template).render(context).split(_MARK)
+        for field, reason in dict.fromkeys(problems):
+            self.problem(field, reason)
+        literal = parts[::2]
+        filled = [marks[int(i)] for i in parts[1::2]]
+        return _interleave(literal, filled), _interleave(literal, ["V"] * len(filled))
 
     def problem(self, field: str, reason: str) -> None:
         """Record that `field` cannot be carried into an artifact."""
@@ -196,6 +204,14 @@ class Emitter:
         if a.scope == "user":
             job["LimitLoadToSessionType"] = "Aqua"
         return plistlib.dumps(job, fmt=plistlib.FMT_XML, sort_keys=True)
+
+
+_MARK = "\0"
+
+
+def _interleave(literal: list[str], values: list[str]) -> str:
+    pairs = itertools.zip_longest(literal, values, fillvalue="")
+    return "".join(itertools.chain.from_iterable(pairs))
 
 
 def launchd_keepalive(lc: ir.Lifecycle) -> bool | dict[str, bool]:
@@ -309,7 +325,7 @@ def load_hint(agent: ir.Agent) -> str:
 def emit(agent: ir.Agent, source_name: str) -> tuple[list[Artifact], list[Diagnostic]]:
     """An agent's artifacts but the manifest, or diagnostics for values that cannot be carried."""
     em = Emitter(agent, source_name)
-    wrapper = em.render("sourceos-agent.j2")
+    wrapper, wrapper_shape = em.render_shaped("sourceos-agent.j2")
     unit = em.render("sourceos-agent@.service.j2")
     plist = em.plist()
     from compiler.rules.gnu_only_syntax import PATTERNS
@@ -320,17 +336,12 @@ def emit(agent: ir.Agent, source_name: str) -> tuple[list[Artifact], list[Diagno
         "load_hint": load_hint(agent),
         "gnu_patterns": "\n".join(pattern for _, pattern in PATTERNS),
     }
-    activate = em.render("activate.j2", **facts)
-    agentctl = em.render("agentctl.j2", **facts)
+    activate, activate_shape = em.render_shaped("activate.j2", **facts)
+    agentctl, agentctl_shape = em.render_shaped("agentctl.j2", **facts)
     artifacts = [
-        Artifact(
-            f"bin/{wrapper_name(agent)}",
-            wrapper.encode(),
-            EXECUTABLE,
-            em.shape("sourceos-agent.j2"),
-        ),
-        Artifact("bin/activate", activate.encode(), EXECUTABLE, em.shape("activate.j2", **facts)),
-        Artifact("bin/agentctl", agentctl.encode(), EXECUTABLE, em.shape("agentctl.j2", **facts)),
+        Artifact(f"bin/{wrapper_name(agent)}", wrapper.encode(), EXECUTABLE, wrapper_shape),
+        Artifact("bin/activate", activate.encode(), EXECUTABLE, activate_shape),
+        Artifact("bin/agentctl", agentctl.encode(), EXECUTABLE, agentctl_shape),
         Artifact(f"systemd/{unit_name(agent)}", unit.encode(), REGULAR),
         Artifact(f"launchd/{agent.label}.plist", plist, REGULAR),
     ]

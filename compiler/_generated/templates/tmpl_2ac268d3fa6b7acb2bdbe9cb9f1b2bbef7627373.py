@@ -34,7 +34,7 @@ def root(context, missing=missing):
     yield '\nSCOPE_FLAG='
     yield str(("' --user'" if (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'scope') == 'user') else ''))
     yield '\nDECLARATION_SHA256='
-    yield str((undefined(name='declaration_sha256') if l_0_declaration_sha256 is missing else l_0_declaration_sha256))
+    yield str(t_1(context, (undefined(name='declaration_sha256') if l_0_declaration_sha256 is missing else l_0_declaration_sha256), 'declaration'))
     yield '\nAGENTC_VERSION='
     yield str(t_1(context, (undefined(name='version') if l_0_version is missing else l_0_version), 'version'))
     yield '\nWRAPPER_NAME=sourceos-agent-'
