@@ -91,13 +91,19 @@ def write_tree(target: Path, artifacts: list[Artifact]) -> None:
     """Write one agent's files into a temporary sibling, then rename it into place."""
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
+        os.chmod(tmp, 0o755)
+        made = {str(tmp)}
         for art in artifacts:
-            path = tmp / art.path
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(art.data)
-            os.chmod(path, art.mode)
-        for d in [tmp, *(p for p in tmp.rglob("*") if p.is_dir())]:
-            os.chmod(d, 0o755)
+            path = os.path.join(tmp, art.path)
+            parent = os.path.dirname(path)
+            if parent not in made:
+                os.makedirs(parent, mode=0o755, exist_ok=True)
+                os.chmod(parent, 0o755)  # whatever the umask
+                made.add(parent)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, art.mode)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(art.data)
+            os.chmod(path, art.mode)  # whatever the umask
         if target.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
             os.rename(target, old / target.name)
