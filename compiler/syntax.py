@@ -9,32 +9,43 @@ import attrs
 from compiler.span import Span
 
 
-@attrs.frozen(slots=True)
-class Str:
+class _Value:
+    """Behaviour shared by syntax values."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        # One repr for every value: attrs would generate and compile one per class at import.
+        fields = (f"{a.name}={getattr(self, a.name)!r}" for a in attrs.fields(type(self)) if a.repr)
+        return f"{type(self).__name__}({', '.join(fields)})"
+
+
+@attrs.frozen(slots=True, repr=False)
+class Str(_Value):
     """A double-quoted string, escapes already decoded."""
 
     value: str
     span: Span
 
 
-@attrs.frozen(slots=True)
-class Int:
+@attrs.frozen(slots=True, repr=False)
+class Int(_Value):
     """A non-negative integer literal."""
 
     value: int
     span: Span
 
 
-@attrs.frozen(slots=True)
-class Bool:
+@attrs.frozen(slots=True, repr=False)
+class Bool(_Value):
     """`true` or `false`."""
 
     value: bool
     span: Span
 
 
-@attrs.frozen(slots=True)
-class Null:
+@attrs.frozen(slots=True, repr=False)
+class Null(_Value):
     """`null`."""
 
     span: Span
@@ -45,8 +56,8 @@ class Null:
         return None
 
 
-@attrs.frozen(slots=True)
-class List:
+@attrs.frozen(slots=True, repr=False)
+class List(_Value):
     """`[ a b ]`."""
 
     items: tuple[Value, ...]
@@ -54,16 +65,16 @@ class List:
     depth: int = 1
 
 
-@attrs.frozen(slots=True, eq=False)
-class Entry:
+@attrs.frozen(slots=True, eq=False, repr=False)
+class Entry(_Value):
     """One key of an attribute set: where its name was written and its value."""
 
     key_span: Span
     value: Value
 
 
-@attrs.frozen(slots=True, eq=False)
-class Attrs:
+@attrs.frozen(slots=True, eq=False, repr=False)
+class Attrs(_Value):
     """`{ k = v; }` with attribute paths expanded into nested sets (`implicit` ones)."""
 
     entries: dict[str, Entry]
@@ -72,8 +83,8 @@ class Attrs:
     implicit: bool = False
 
 
-@attrs.frozen(slots=True)
-class Invalid:
+@attrs.frozen(slots=True, repr=False)
+class Invalid(_Value):
     """A value that already produced a diagnostic; lowering skips it silently."""
 
     span: Span
