@@ -18,7 +18,7 @@ END = "$END"
 class Tables(NamedTuple):
     """One grammar's lexer and LALR tables, states numbered canonically."""
 
-    pattern: str  # alternation of (?P<TERMINAL>...) in Lark's match order
+    pattern: str  # (?P<TERMINAL>...) alternatives in Lark's order, maybe led by a blank run
     ignore: frozenset[str]
     newline: frozenset[str]  # terminals whose text may hold a newline
     actions: tuple[dict[str, int], ...]  # state → terminal → shift to n (n >= 0) or reduce ~n
