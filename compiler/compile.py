@@ -12,7 +12,7 @@ import attrs
 
 from compiler import source
 from compiler.diagnostics import Diagnostic, has_errors
-from compiler.emit import Artifact, emit, manifest
+from compiler.emit import Artifact, emit, manifest, normalized
 from compiler.lint import policy
 from compiler.pipeline import analyze
 
@@ -49,14 +49,19 @@ def _build(paths: list[str], tools: bool) -> tuple[dict[str, list[Artifact]], Co
     for agent in analysis.agents:
         invalid = bool(analysis.errors_for(agent))
         name = os.path.basename(agent.span.file)
-        artifacts, problems = ([], []) if invalid else emit(agent, name)
-        lint = policy(agent, None if invalid or problems else artifacts)
+        if invalid:
+            diagnostics += policy(agent, None)
+            continue
+        declared = normalized(agent)
+        artifacts, problems = emit(agent, name, declared)
+        lint = policy(agent, None if problems else artifacts)
         diagnostics += problems + lint
-        if invalid or problems or has_errors(lint):
+        if problems or has_errors(lint):
             continue
         own = analysis.diagnostics_for(agent) + lint
         report = [_portable(d) for d in sorted(own, key=Diagnostic.sort_key)]
-        artifacts.append(Artifact("manifest.json", manifest(agent, name, artifacts, report), 0o644))
+        data = manifest(agent, name, artifacts, report, declared)
+        artifacts.append(Artifact("manifest.json", data, 0o644))
         trees[agent.name] = artifacts
     if tools:
         from compiler.toollint import tool_lints  # subprocess only when tools run

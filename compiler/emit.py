@@ -238,9 +238,16 @@ def _field_span(agent: ir.Agent, field: str) -> Any:
     return node.at(parts[-1])
 
 
-def manifest(agent: ir.Agent, source_name: str, artifacts: list[Artifact], lint: list) -> bytes:
-    """manifest.json: declaration, provenance, artifact hashes, lint results; no timestamps."""
-    declaration, digest = normalized(agent)
+def manifest(
+    agent: ir.Agent,
+    source_name: str,
+    artifacts: list[Artifact],
+    lint: list,
+    declared: tuple[dict[str, Any], str],
+) -> bytes:
+    """manifest.json: declaration, provenance, artifact hashes, lint results; no timestamps.
+    `declared` is `normalized(agent)`, which `emit` takes too."""
+    declaration, digest = declared
     doc = {
         "agent": agent.name,
         "label": agent.label,
@@ -259,18 +266,13 @@ def manifest(agent: ir.Agent, source_name: str, artifacts: list[Artifact], lint:
     return (json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
-_NORMALIZED: list[tuple[ir.Agent, dict[str, Any], str]] = []
-
-
 def normalized(agent: ir.Agent) -> tuple[dict[str, Any], str]:
-    """The normalized declaration (`dump.node_json`) and its hash, for `emit` and `manifest`:
-    the last agent's are kept, so they are computed once per agent."""
-    if not _NORMALIZED or _NORMALIZED[0][0] is not agent:
-        from compiler.dump import node_json
+    """The normalized declaration (`dump.node_json`) and its hash, computed once per agent
+    for `emit` (the hash goes into bin/activate) and `manifest`."""
+    from compiler.dump import node_json
 
-        declaration = node_json(agent)
-        _NORMALIZED[:] = [(agent, declaration, declaration_sha256(declaration))]
-    return _NORMALIZED[0][1], _NORMALIZED[0][2]
+    declaration = node_json(agent)
+    return declaration, declaration_sha256(declaration)
 
 
 def declaration_sha256(declaration: dict[str, Any]) -> str:
@@ -322,8 +324,11 @@ def load_hint(agent: ir.Agent) -> str:
     return f"podman load -i <archive> (or podman build -t {agent.image} .)"
 
 
-def emit(agent: ir.Agent, source_name: str) -> tuple[list[Artifact], list[Diagnostic]]:
-    """An agent's artifacts but the manifest, or diagnostics for values that cannot be carried."""
+def emit(
+    agent: ir.Agent, source_name: str, declared: tuple[dict[str, Any], str]
+) -> tuple[list[Artifact], list[Diagnostic]]:
+    """An agent's artifacts but the manifest, or diagnostics for values that cannot be carried
+    (`declared` is `normalized(agent)`)."""
     em = Emitter(agent, source_name)
     wrapper, wrapper_shape = em.render_shaped("sourceos-agent.j2")
     unit = em.render("sourceos-agent@.service.j2")
@@ -331,7 +336,7 @@ def emit(agent: ir.Agent, source_name: str) -> tuple[list[Artifact], list[Diagno
     from compiler.rules.gnu_only_syntax import PATTERNS
 
     facts = {
-        "declaration_sha256": normalized(agent)[1],
+        "declaration_sha256": declared[1],
         "unit_name": unit_name(agent),
         "load_hint": load_hint(agent),
         "gnu_patterns": "\n".join(pattern for _, pattern in PATTERNS),
