@@ -192,12 +192,12 @@ def activation(tmp: Path, runs: int) -> dict:
         "activate_s": statistics.median(full),
         "activate_tool_calls": statistics.median(full_calls),
         "activate_overhead_s": statistics.median(
-            t - settle - n * per_call for t, n in zip(full, full_calls)
+            t - settle - n * per_call for t, n in zip(full, full_calls, strict=True)
         ),
         "failed_preflight_s": statistics.median(failed),
         "failed_preflight_tool_calls": statistics.median(failed_calls),
         "failed_preflight_overhead_s": statistics.median(
-            t - n * per_call for t, n in zip(failed, failed_calls)
+            t - n * per_call for t, n in zip(failed, failed_calls, strict=True)
         ),
         "tool_call_s": per_call,
         "status_s": status,

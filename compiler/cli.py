@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import IO, Callable
+from collections.abc import Callable
+from typing import IO
 
 from compiler import __version__
 

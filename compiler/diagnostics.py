@@ -9,7 +9,7 @@ import attrs
 from compiler.span import Span
 
 
-class Severity(str, enum.Enum):
+class Severity(str, enum.Enum):  # noqa: UP042 - str() and format() of a value stay as they are
     """Diagnostic severities; their values are the SARIF levels."""
 
     ERROR = "error"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Union
-
 import attrs
 
 from compiler.span import Span
@@ -91,7 +89,7 @@ class Invalid(_Value):
     depth: int = 0
 
 
-Value = Union[Str, Int, Bool, Null, List, Attrs, Invalid]
+Value = Str | Int | Bool | Null | List | Attrs | Invalid
 
 TYPE_NAMES: dict[type, str] = {
     Str: "a string",

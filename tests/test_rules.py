@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
-import tomllib
 
 from compiler import service
 from compiler.compile import build
@@ -262,7 +262,9 @@ GNU_SAMPLES = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("sample", "entry"), list(zip(GNU_SAMPLES, range(len(GNU_SAMPLES)))))
+@pytest.mark.parametrize(
+    ("sample", "entry"), list(zip(GNU_SAMPLES, range(len(GNU_SAMPLES)), strict=True))
+)
 def test_gnu_patterns_agree_between_python_and_grep(sample: str, entry: int) -> None:
     """The compiler's check and the one bin/activate runs with grep -E flag the same lines."""
     from compiler.rules.gnu_only_syntax import PATTERNS

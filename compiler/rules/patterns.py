@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 
@@ -60,7 +61,9 @@ def looks_secret(name: str, value: str) -> bool:
     if SECRET_VALUE.search(value):
         return True
     words = [w for w in re.split(r"[^A-Z0-9]+", name.upper()) if w]
-    named = bool(SECRET_WORDS & set(words)) or any(p in SECRET_PAIRS for p in zip(words, words[1:]))
+    named = bool(SECRET_WORDS & set(words)) or any(
+        p in SECRET_PAIRS for p in itertools.pairwise(words)
+    )
     named = named or (words[-1:] == ["CREDENTIALS"] or words[-1:] == ["CREDENTIAL"])
     plain = value.strip().lower() in NOT_SECRET_VALUES or value.startswith(("/", "$HOME/", "~/"))
     return named and not plain
