@@ -1,31 +1,59 @@
 #!/bin/sh
-# Set up everything agentc and its tests need on a fresh Debian machine:
-# the system tools the tests run for real, and a virtualenv in .venv with
-# agentc installed (editable) plus the test dependencies.
+# Set up everything agentc and its tests need on a fresh Debian machine: the system packages
+# the tests run for real, and a virtualenv in .venv with agentc installed (editable) plus the
+# test dependencies. Packages are checked by name, not by a command on PATH: catatonit has no
+# command, and a dynamically linked busybox would not run inside the test image.
+#
+# As root, whatever is missing is installed with apt-get. Otherwise the missing packages are
+# listed; with CI set (to anything but empty, false or 0) that is an error.
 set -eu
 cd "$(dirname "$0")/.."
 
-# Real tools the tests use: shells for the POSIX check, shellcheck, Podman,
-# Nix, systemd (for systemd-analyze and the user manager).
-need="podman:podman runc:runc busybox:busybox-static shellcheck:shellcheck
-nix-instantiate:nix-bin posh:posh mksh:mksh yash:yash zsh:zsh dash:dash
-systemd-analyze:systemd xmllint:libxml2-utils"
+# Real tools the tests use, by Debian package:
+#   podman runc catatonit   rootful Podman; catatonit is the init binary `podman run --init`
+#                           needs (Debian's podman only recommends it)
+#   busybox-static          the test image's only binary (copied into a container rootfs)
+#   shellcheck              the artifact lints
+#   nix-bin                 Nix 2.8: the declaration oracle and the Nix integration tests
+#   dash posh mksh yash zsh the POSIX shells the generated scripts must run under
+#   systemd                 systemd-analyze and the real user manager
+#   libxml2-utils           xmllint
+#   python3-venv git        the virtualenv; the packaging test builds from the tracked files
+#   bison make gcc          build macOS's /bin/sh (bash 3.2) from ../shared/toolchains
+PACKAGES="podman runc catatonit busybox-static shellcheck nix-bin dash posh mksh yash zsh
+systemd libxml2-utils python3-venv git bison make gcc"
+
+strict=no
+case ${CI:-} in '' | false | 0) ;; *) strict=yes ;; esac
+
 missing=""
-for pair in $need; do
-    cmd=${pair%%:*} pkg=${pair#*:}
-    command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg"
-done
+if command -v dpkg-query >/dev/null 2>&1; then
+    for pkg in $PACKAGES; do
+        status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || :)
+        [ "$status" = "install ok installed" ] || missing="$missing $pkg"
+    done
+else
+    echo "setup: not a Debian system; install the equivalents of:$PACKAGES" >&2
+fi
 if [ -n "$missing" ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "setup: installing system packages:$missing"
         apt-get update -qq
+        # shellcheck disable=SC2086  # a list of package names
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    elif [ "$strict" = yes ]; then
+        echo "setup: missing system packages:$missing (run this script as root to install them)" >&2
+        exit 1
     else
         echo "setup: missing system packages:$missing (install them as root)" >&2
     fi
 fi
 
 python=${PYTHON:-python3}
+if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    echo "setup: agentc needs Python 3.11 or newer ($python is $("$python" --version 2>&1))" >&2
+    exit 1
+fi
 if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
 fi
