@@ -48,7 +48,11 @@ def root(context, missing=missing):
     yield str(t_1(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'))
     yield '. It checks\n# what the runtime needs, fails closed with one log line when something is missing\n# (exit '
     yield str((undefined(name='fail_closed') if l_0_fail_closed is missing else l_0_fail_closed))
-    yield ' under systemd, which RestartPreventExitStatus does not\n# restart; a clean exit under launchd, which KeepAlive {SuccessfulExit = false} does\n# not respawn), isolates registry credentials, then execs the runtime.\nset -u\numask 077\n'
+    yield ' under systemd, which RestartPreventExitStatus does not\n# restart; a clean exit under launchd, which KeepAlive {SuccessfulExit = false} does\n# not respawn), isolates registry credentials, then execs the runtime.\n'
+    if (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime') == 'podman'):
+        pass
+        yield "#\n# With --check-create (activation's container-spec preflight) it does everything it would do\n# before a start, in a scratch state directory, then creates the container exactly as it would\n# run it, under a scratch name, and removes it: never started, nothing persistent written.\n# Exit 0: it can be created; 3: it cannot be checked before a pull; else the cause on stderr.\n"
+    yield 'set -u\numask 077\n'
     t_5 = []
     pass
     if environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'connection'):
@@ -62,14 +66,20 @@ def root(context, missing=missing):
     context.exported_vars.add('connection_args')
     yield '\nAGENT='
     yield str(t_2(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'))
-    yield '\nMANAGER=${SOURCEOS_AGENT_MANAGER:-systemd}\nSTATE_DIR=${SOURCEOS_AGENT_STATE_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/sourceos/agents/$AGENT}\nAPP_LOG='
+    yield '\nMANAGER=${SOURCEOS_AGENT_MANAGER:-systemd}\nPROBE=no\ncase ${1:-} in\n'
+    if (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime') == 'podman'):
+        pass
+        yield '--check-create) PROBE=yes ;;\n'
+    yield '\'\') ;;\n*)\n    printf \'%s\\n\' "usage: sourceos-agent-$AGENT'
+    yield str((' [--check-create]' if (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime') == 'podman') else ''))
+    yield '" >&2\n    exit 2\n    ;;\nesac\nSTATE_DIR=${SOURCEOS_AGENT_STATE_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/sourceos/agents/$AGENT}\nAPP_LOG='
     yield str(t_3(context, environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'logs'), 'app'), 'logs.app'))
-    yield '\nPATH=/opt/podman/bin:/opt/homebrew/bin:/usr/local/bin:/run/current-system/sw/bin:/nix/var/nix/profiles/default/bin:$HOME/.nix-profile/bin:${PATH:-/usr/bin:/bin:/usr/sbin:/sbin}\nexport PATH\n\nlog() {\n    line="$(date -u \'+%Y-%m-%dT%H:%M:%SZ\') sourceos-agent-${AGENT}[$$]: $*"\n    printf \'%s\\n\' "$line" >&2\n    printf \'%s\\n\' "$line" >>"$APP_LOG" 2>/dev/null || :\n}\n\nfail_closed() {\n    log "fail-closed: $*"\n    if [ "$MANAGER" = launchd ]; then\n        exit 0\n    fi\n    exit '
+    yield '\nPATH=/opt/podman/bin:/opt/homebrew/bin:/usr/local/bin:/run/current-system/sw/bin:/nix/var/nix/profiles/default/bin:$HOME/.nix-profile/bin:${PATH:-/usr/bin:/bin:/usr/sbin:/sbin}\nexport PATH\n\nlog() {\n    line="$(date -u \'+%Y-%m-%dT%H:%M:%SZ\') sourceos-agent-${AGENT}[$$]: $*"\n    printf \'%s\\n\' "$line" >&2\n    [ "$PROBE" = yes ] || printf \'%s\\n\' "$line" >>"$APP_LOG" 2>/dev/null || :\n}\n\nfail_closed() {\n    log "fail-closed: $*"\n    if [ "$PROBE" = yes ]; then\n        exit 1\n    fi\n    if [ "$MANAGER" = launchd ]; then\n        exit 0\n    fi\n    exit '
     yield str((undefined(name='fail_closed') if l_0_fail_closed is missing else l_0_fail_closed))
-    yield '\n}\n\nmkdir -p "${APP_LOG%/*}" 2>/dev/null || :\nmkdir -p "$STATE_DIR" || fail_closed "cannot create state directory $STATE_DIR"\n'
+    yield '\n}\n\n[ "$PROBE" = yes ] || mkdir -p "${APP_LOG%/*}" 2>/dev/null || :\nmkdir -p "$STATE_DIR" || fail_closed "cannot create state directory $STATE_DIR"\n'
     if (undefined(name='breaker') if l_0_breaker is missing else l_0_breaker):
         pass
-        yield '\n# launchd has no start limit of its own: this wrapper is the circuit breaker.\nif [ "$MANAGER" = launchd ]; then\n    now=$(date +%s)\n    starts_file=$STATE_DIR/starts\n    recent=0\n    kept=\n    if [ -f "$starts_file" ]; then\n        while IFS= read -r t || [ -n "$t" ]; do\n            case $t in \'\' | *[!0-9]*) continue ;; esac\n            if [ $((now - t)) -lt 3600 ]; then\n                recent=$((recent + 1))\n                kept="$kept$t\n"\n            fi\n        done <"$starts_file"\n    fi\n    if [ "$recent" -ge '
+        yield '\n# launchd has no start limit of its own: this wrapper is the circuit breaker.\nif [ "$MANAGER" = launchd ] && [ "$PROBE" = no ]; then\n    now=$(date +%s)\n    starts_file=$STATE_DIR/starts\n    recent=0\n    kept=\n    if [ -f "$starts_file" ]; then\n        while IFS= read -r t || [ -n "$t" ]; do\n            case $t in \'\' | *[!0-9]*) continue ;; esac\n            if [ $((now - t)) -lt 3600 ]; then\n                recent=$((recent + 1))\n                kept="$kept$t\n"\n            fi\n        done <"$starts_file"\n    fi\n    if [ "$recent" -ge '
         yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'max_restarts_per_hour'))
         yield ' ]; then\n        fail_closed "started $recent times in the last hour (maxRestartsPerHour = '
         yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'max_restarts_per_hour'))
@@ -95,7 +105,7 @@ def root(context, missing=missing):
             yield '[ -r "$AUTHFILE" ] || fail_closed "service-account authfile $AUTHFILE is missing or unreadable"\n'
         else:
             pass
-            yield 'if [ ! -f "$AUTHFILE" ]; then\n    if ! { mkdir -p "${AUTHFILE%/*}" && printf \'%s\\n\' \'{"auths":{}}\' >"$AUTHFILE"; }; then\n        fail_closed "cannot create the empty authfile $AUTHFILE"\n    fi\nfi\n'
+            yield '# A probe creates no authfile outside its scratch directory.\n[ "$PROBE" = yes ] && [ ! -f "$AUTHFILE" ] && AUTHFILE=$STATE_DIR/auth.json\nif [ ! -f "$AUTHFILE" ]; then\n    if ! { mkdir -p "${AUTHFILE%/*}" && printf \'%s\\n\' \'{"auths":{}}\' >"$AUTHFILE"; }; then\n        fail_closed "cannot create the empty authfile $AUTHFILE"\n    fi\nfi\n'
         if (not environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'auth'), 'allow_ambient_docker_config')):
             pass
             yield '\n# Podman reads credentials from --authfile/REGISTRY_AUTH_FILE, from DOCKER_CONFIG,\n# and from $XDG_CONFIG_HOME/containers/auth.json: point all three at agent-owned\n# files. The agent\'s config directory gets the host\'s Podman configuration\n# (connections included) but never its auth.json.\nISOLATED=$STATE_DIR/isolated\nHOST_CONTAINERS=${XDG_CONFIG_HOME:-$HOME/.config}/containers\nrm -rf "$ISOLATED/config"\nmkdir -p "$ISOLATED/docker" "$ISOLATED/config/containers" || fail_closed "cannot create $ISOLATED"\nprintf \'%s\\n\' \'{"auths":{}}\' >"$ISOLATED/docker/config.json"\nprintf \'%s\\n\' \'{"auths":{}}\' >"$ISOLATED/config/containers/auth.json"\nfor f in containers.conf podman-connections.json registries.conf storage.conf policy.json; do\n    if [ -f "$HOST_CONTAINERS/$f" ]; then\n        cp "$HOST_CONTAINERS/$f" "$ISOLATED/config/containers/$f" || fail_closed "cannot copy $HOST_CONTAINERS/$f"\n    fi\ndone\nif [ -d "$HOST_CONTAINERS/containers.conf.d" ]; then\n    cp -R "$HOST_CONTAINERS/containers.conf.d" "$ISOLATED/config/containers/" || fail_closed "cannot copy $HOST_CONTAINERS/containers.conf.d"\nfi\nDOCKER_CONFIG=$ISOLATED/docker\nXDG_CONFIG_HOME=$ISOLATED/config\nexport DOCKER_CONFIG XDG_CONFIG_HOME\n'
@@ -103,21 +113,26 @@ def root(context, missing=missing):
         yield str(t_2(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'image'), 'image'))
         yield '\nCONTAINER='
         yield str(t_2(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'container_name'), 'containerName'))
-        yield '\n'
-        if (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'pull') != 'always'):
-            pass
-            yield 'podman'
-            yield str((undefined(name='connection_args') if l_0_connection_args is missing else l_0_connection_args))
-            yield ' image exists "$IMAGE" </dev/null\nrc=$?\ncase $rc in\n0) ;;\n1) fail_closed "image $IMAGE is not present locally and pull = '
-            yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'pull'))
-            yield '; load it, then tag it as $IMAGE" ;;\n*) fail_closed "podman'
-            yield str((undefined(name='connection_args') if l_0_connection_args is missing else l_0_connection_args))
-            yield ' did not answer (exit $rc): is the Podman machine running and its socket reachable?" ;;\nesac\n'
-        yield '\nset -- podman'
+        yield '\npodman'
         yield str((undefined(name='connection_args') if l_0_connection_args is missing else l_0_connection_args))
-        yield ' run --name "$CONTAINER" --replace --rm --init \\\n    --pull='
+        yield ' image exists "$IMAGE" </dev/null\nrc=$?\ncase $rc in\n0) ;;\n'
+        if (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'pull') == 'always'):
+            pass
+            yield '1)\n    if [ "$PROBE" = yes ]; then\n        log "image $IMAGE is not present locally yet (pull = always pulls it at start)"\n        exit 3\n    fi\n    ;;\n'
+        else:
+            pass
+            yield '1) fail_closed "image $IMAGE is not present locally and pull = '
+            yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'pull'))
+            yield '; load it, then tag it as $IMAGE" ;;\n'
+        yield '*) fail_closed "podman'
+        yield str((undefined(name='connection_args') if l_0_connection_args is missing else l_0_connection_args))
+        yield ' did not answer (exit $rc): is the Podman machine running and its socket reachable?" ;;\nesac\n\n# The probe creates under a scratch name, never replacing anything, and never pulls.\nif [ "$PROBE" = yes ]; then\n    set -- podman'
+        yield str((undefined(name='connection_args') if l_0_connection_args is missing else l_0_connection_args))
+        yield ' create --name "$CONTAINER-preflight-$$" --rm --init --pull=never\nelse\n    set -- podman'
+        yield str((undefined(name='connection_args') if l_0_connection_args is missing else l_0_connection_args))
+        yield ' run --name "$CONTAINER" --replace --rm --init \\\n        --pull='
         yield str(('always' if (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'pull') == 'always') else 'never'))
-        yield ' --authfile "$AUTHFILE" --stop-timeout '
+        yield '\nfi\nset -- "$@" --authfile "$AUTHFILE" --stop-timeout '
         yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'shutdown_timeout_seconds'))
         yield '\n'
         for l_1_name in t_4(environment, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'environment')):
@@ -138,7 +153,9 @@ def root(context, missing=missing):
             yield str(t_2(context, l_1_arg, 'command'))
             yield '\n'
         l_1_arg = missing
-        yield 'log "starting container $CONTAINER from $IMAGE"\nexec "$@" </dev/null\n'
+        yield 'if [ "$PROBE" = yes ]; then\n    probe_id=$("$@" </dev/null) || exit 1\n    podman'
+        yield str((undefined(name='connection_args') if l_0_connection_args is missing else l_0_connection_args))
+        yield ' rm -f "$probe_id" >/dev/null </dev/null || exit 1\n    exit 0\nfi\nlog "starting container $CONTAINER from $IMAGE"\nexec "$@" </dev/null\n'
     else:
         pass
         yield '\nPROGRAM='
@@ -159,4 +176,4 @@ def root(context, missing=missing):
         yield ' </dev/null\n'
 
 blocks = {}
-debug_info = '2=42&4=48&6=50&11=54&13=64&16=66&31=68&36=70&54=73&55=75&60=77&62=80&65=82&68=85&69=88&73=93&82=99&109=103&110=105&111=107&112=110&116=112&117=114&121=117&122=119&123=123&124=127&126=130&130=134&131=138&137=145&140=147&152=149&161=153'
+debug_info = '2=42&4=48&6=50&9=52&18=58&20=68&24=70&29=74&34=76&52=78&57=80&75=83&76=85&81=87&83=90&86=92&89=95&90=98&94=103&105=109&132=113&133=115&134=117&138=119&146=125&148=128&153=130&155=132&156=134&158=136&159=138&160=142&162=145&166=149&167=153&171=157&178=162&181=164&193=166&202=170'
