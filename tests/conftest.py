@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.agent"))
-IN_CI = os.environ.get("CI") == "true"
+IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "false", "0")
 
 
 def require_tool(name: str) -> str:
@@ -79,11 +79,13 @@ def darwin(tmp_path: Path, store: PodmanStore) -> Iterator[DarwinHost]:
     """A simulated macOS host: fake launchctl, podman machine shim, real Podman."""
     from tests.hosts import DarwinHost
 
-    host = DarwinHost(tmp_path, store)
+    host = None
     try:
+        host = DarwinHost(tmp_path, store)
         yield host
     finally:
-        host.cleanup()
+        if host is not None:
+            host.cleanup()
         store.cleanup()
 
 
@@ -97,9 +99,21 @@ def linux(tmp_path: Path, store: PodmanStore) -> Iterator[LinuxHost]:
         if IN_CI:
             pytest.fail("systemd is not installed")
         pytest.skip("systemd is not installed")
-    host = LinuxHost(tmp_path, store)
+    host = None
     try:
+        host = LinuxHost(tmp_path, store)  # stops its own manager if it fails to start
         yield host
     finally:
-        host.cleanup()
+        if host is not None:
+            host.cleanup()
         store.cleanup()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def sweep_simulated_launchd(tmp_path_factory) -> Iterator[None]:
+    """At session end, end every launchd-simulator supervisor (and its job's process group)
+    that this session started and a test left behind, by PID."""
+    yield
+    from tests.hosts import sweep_supervisors
+
+    sweep_supervisors(tmp_path_factory.getbasetemp())

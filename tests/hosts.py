@@ -81,10 +81,16 @@ class PodmanStore:
         self.podman("rmi", "-f", name, check=False)
 
     def container_state(self, name: str) -> str | None:
+        """The container's state, or None when Podman says there is no such container; any
+        other failure of Podman is an error, never taken for "absent"."""
         out = self.podman(
             "container", "inspect", "--format", "{{.State.Status}}", name, check=False
         )
-        return out.stdout.strip() or None
+        if out.returncode == 0 and out.stdout.strip():
+            return out.stdout.strip()
+        if out.returncode != 0 and "no such container" in out.stderr:
+            return None
+        raise RuntimeError(f"podman container inspect {name}: exit {out.returncode}: {out.stderr}")
 
     def cleanup(self, final: bool = False) -> None:
         """Remove every container of this store; a run that was still starting one when its
@@ -131,6 +137,36 @@ def compile_agent(out: Path, name: str, body: str) -> Path:
 def _executable(path: Path, target: Path) -> None:
     path.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{target}" "$@"\n')
     path.chmod(0o755)
+
+
+# Credential helpers speaking the docker-credential protocol (`docker-credential-NAME get`, the
+# server URL on stdin, an error on stdout with exit 1): one that fails the way a logged-out
+# cloud SDK does, one that waits for a person who never comes (it records its PID so the test
+# can end it).
+CREDENTIAL_HELPERS = {
+    "failing": (
+        "#!/bin/sh\ncat >/dev/null\n"
+        "echo 'ERROR: (gcloud.auth.docker-helper) You do not currently have an active account"
+        " selected.'\nexit 1\n"
+    ),
+    "hanging": '#!/bin/sh\necho $$ >>"$0.pids"\nexec sleep 120\n',
+}
+
+
+def credential_helper(bin_dir: Path, kind: str) -> str:
+    """Write `docker-credential-<kind>` into bin_dir; returns the helper's name for configs."""
+    path = bin_dir / f"docker-credential-{kind}"
+    path.write_text(CREDENTIAL_HELPERS[kind])
+    path.chmod(0o755)
+    return kind
+
+
+def kill_credential_helpers(bin_dir: Path) -> None:
+    """End every hanging helper a test started, by the PIDs it recorded."""
+    for pids in bin_dir.glob("docker-credential-*.pids"):
+        for pid in pids.read_text().split():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(int(pid), signal.SIGKILL)
 
 
 class Host:
@@ -240,7 +276,8 @@ class DarwinHost(Host):
         return self.home / "Library" / "LaunchAgents" / f"{label}.plist"
 
     def cleanup(self) -> None:
-        """Stop every simulated job (supervisor and job, by PID)."""
+        """Stop every simulated job (supervisor and job, by PID) and any credential helper."""
+        kill_credential_helpers(self.bin)
         for job in self.loaded():
             with contextlib.suppress(ProcessLookupError, PermissionError, TypeError):
                 os.kill(job.get("supervisor_pid"), signal.SIGKILL)
@@ -256,17 +293,24 @@ class LinuxHost(Host):
 
     def __init__(self, tmp: Path, store: PodmanStore) -> None:
         super().__init__(tmp, store)
+        self.bin = tmp / "bin"
+        self.bin.mkdir(exist_ok=True)
         self.manager = UserManager(tmp, self.home)
-        self.manager.start()
-        self.manager.systemctl(
-            "set-environment", *(f"{k}={v}" for k, v in store.env.items()),
-            f"PATH={os.environ.get('PATH', '/usr/bin:/bin')}",
-        )  # fmt: skip
+        try:
+            self.manager.start()
+            self.manager.systemctl(
+                "set-environment", *(f"{k}={v}" for k, v in store.env.items()),
+                f"PATH={self.bin}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+            )  # fmt: skip
+        except BaseException:
+            self.manager.stop()
+            raise
 
     @property
     def env(self) -> dict[str, str]:
         return {
             **{k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "SOURCEOS_"))},
+            "PATH": f"{self.bin}:{os.environ.get('PATH', '/usr/bin:/bin')}",
             "HOME": str(self.home),
             "XDG_RUNTIME_DIR": str(self.manager.runtime_dir),
             "XDG_CONFIG_HOME": str(self.manager.config_home),
@@ -286,4 +330,43 @@ class LinuxHost(Host):
         )
 
     def cleanup(self) -> None:
+        kill_credential_helpers(self.bin)
         self.manager.stop()
+
+
+def sweep_supervisors(base: Path) -> list[int]:
+    """Kill the simulator's supervisors whose launchd directory lies under `base`, and their
+    jobs' process groups; returns the PIDs it killed."""
+    killed = []
+    marker = str(FAKES / "launchctl.py").encode()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            environ = (proc / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if marker not in cmdline or b"--supervise" not in cmdline:
+            continue
+        launchd = next((e[len(b"FAKE_LAUNCHD_DIR="):] for e in environ
+                        if e.startswith(b"FAKE_LAUNCHD_DIR=")), b"")  # fmt: skip
+        if not launchd.startswith(str(base).encode()):
+            continue
+        pid = int(proc.name)
+        jobs = Path(launchd.decode()) / "jobs"
+        for job in jobs.glob("*.json") if jobs.exists() else ():
+            with contextlib.suppress(ValueError, OSError):
+                record = json.loads(job.read_text())
+                if record.get("supervisor_pid") == pid and record.get("job_pid"):
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.killpg(record["job_pid"], signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGTERM)  # a supervisor ends its job's process group on TERM
+            killed.append(pid)
+    if killed:
+        time.sleep(0.5)
+    for pid in killed:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+    return killed

@@ -13,6 +13,22 @@ from pathlib import Path
 
 from tests.conftest import require_tool
 
+CGROUP = Path("/sys/fs/cgroup")
+
+
+def cgroup_hierarchies(root: Path = CGROUP) -> list[Path]:
+    """Where a delegated cgroup for a user manager goes: the one cgroup2 tree on a pure v2
+    host (stock Debian 12), or the named systemd tree plus the unified one on a hybrid host."""
+    if (root / "cgroup.controllers").exists():
+        return [root]
+    hierarchies = [root / h for h in ("systemd", "unified") if (root / h).is_dir()]
+    if not hierarchies or hierarchies[0].name != "systemd":
+        raise RuntimeError(
+            f"no cgroup hierarchy systemd can run under at {root}: mount cgroup2 there"
+            " (pure v2) or the named `systemd` hierarchy (hybrid)"
+        )
+    return hierarchies
+
 
 class UserManager:
     """A real systemd user manager in a private mount namespace and delegated cgroup."""
@@ -24,6 +40,7 @@ class UserManager:
         self.config_home = home / ".config"
         self.cgroup = f"agentc-test-{os.getpid()}-{time.monotonic_ns()}"
         self.proc: subprocess.Popen | None = None
+        self.hierarchies: list[Path] = []
 
     @property
     def env(self) -> dict[str, str]:
@@ -35,27 +52,42 @@ class UserManager:
             "HOME": str(self.home),
         }
 
+    SYSTEMD = Path("/lib/systemd/systemd")
+
     def start(self) -> None:
-        """Boot the manager and wait until it reports `running`."""
-        systemd = Path("/lib/systemd/systemd")
+        """Boot the manager and wait until it reports `running`; on any failure, stop what was
+        started (process and cgroups) before raising."""
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
+        if os.geteuid() != 0:
+            raise RuntimeError(
+                "a private systemd user manager needs root here: it makes a delegated cgroup"
+                " and mounts a tmpfs on /run/systemd in its own mount namespace"
+            )
+        systemd = self.SYSTEMD
         if not systemd.exists():
             require_tool("systemd")
         require_tool("unshare")
         (self.config_home / "systemd" / "user").mkdir(parents=True, exist_ok=True)
         self.runtime_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        for hierarchy in ("systemd", "unified"):
-            Path(f"/sys/fs/cgroup/{hierarchy}/{self.cgroup}").mkdir(parents=True, exist_ok=True)
+        self.hierarchies = cgroup_hierarchies()
+        for hierarchy in self.hierarchies:
+            (hierarchy / self.cgroup).mkdir(parents=True, exist_ok=True)
+        join = " && ".join(
+            f"echo $$ > {h / self.cgroup / 'cgroup.procs'}" for h in self.hierarchies
+        )
         inner = (
             "mount -t tmpfs tmpfs /run/systemd && mkdir /run/systemd/system && "
             f"exec env -i HOME={self.home} USER=root LOGNAME=root "
             f"XDG_RUNTIME_DIR={self.runtime_dir} XDG_CONFIG_HOME={self.config_home} "
             f"PATH=/usr/sbin:/usr/bin:/sbin:/bin {systemd} --user"
         )
-        outer = (
-            f"echo $$ > /sys/fs/cgroup/systemd/{self.cgroup}/cgroup.procs && "
-            f"echo $$ > /sys/fs/cgroup/unified/{self.cgroup}/cgroup.procs && "
-            f'exec unshare --mount --propagation private sh -c "{inner}"'
-        )
+        outer = f'{join} && exec unshare --mount --propagation private sh -c "{inner}"'
         log = open(self.workdir / "manager.log", "wb")  # noqa: SIM115 - closed with the manager
         self.proc = subprocess.Popen(["sh", "-c", outer], stdout=log, stderr=log)
         log.close()
@@ -94,8 +126,8 @@ class UserManager:
             except subprocess.TimeoutExpired:
                 self.proc.send_signal(signal.SIGKILL)
                 self.proc.wait(timeout=10)
-        for hierarchy in ("systemd", "unified"):
-            root = Path(f"/sys/fs/cgroup/{hierarchy}/{self.cgroup}")
+        for hierarchy in self.hierarchies:
+            root = hierarchy / self.cgroup
             if root.exists():
                 self._kill_cgroup(root)
                 for d in sorted(root.rglob("*"), key=lambda p: -len(p.parts)):

@@ -21,6 +21,7 @@ from tests.hosts import (
     LinuxHost,
     PodmanStore,
     compile_agent,
+    credential_helper,
 )
 
 pytestmark = pytest.mark.real
@@ -52,9 +53,18 @@ def checks(result) -> dict[str, dict]:
     return {c["id"]: c for c in json.loads(result.stdout)["preflight"]}
 
 
+def outcome(result) -> tuple[int, str]:
+    """What a person or a script sees of a run: its exit status and the state it reports."""
+    return result.returncode, json.loads(result.stdout)["state"]
+
+
 def assert_nothing_persisted(host: DarwinHost, result) -> None:
     """The acceptance criterion: no plist installed, no bootstrap/enable call ever made."""
-    assert result.returncode == 3, result.stdout + result.stderr
+    if result.stdout.startswith("{"):
+        assert outcome(result) == (3, "staged"), result.stdout + result.stderr
+    else:
+        assert result.returncode == 3, result.stdout + result.stderr
+        assert "- persistence: staged but not enabled" in result.stdout
     assert not host.plist_path(LABEL).exists()
     assert mutating_calls(host) == []
     assert host.loaded() == []
@@ -112,7 +122,7 @@ def test_missing_machine_prevents_installation(darwin: DarwinHost) -> None:
 
 
 def test_credential_helper_failure_prevents_enablement(darwin: DarwinHost) -> None:
-    require_tool("docker-credential-gcloud")
+    helper = credential_helper(darwin.bin, "failing")
     agent = compile_agent(
         darwin.out,
         "node-commander",
@@ -121,11 +131,33 @@ def test_credential_helper_failure_prevents_enablement(darwin: DarwinHost) -> No
     )
     sa = darwin.home / ".config" / "node-commander" / "sa-auth.json"
     sa.parent.mkdir(parents=True)
-    sa.write_text(json.dumps({"auths": {}, "credHelpers": {"localhost": "gcloud"}}))
+    sa.write_text(json.dumps({"auths": {}, "credHelpers": {"localhost": helper}}))
     result = darwin.activate(agent, "--json")
     assert_nothing_persisted(darwin, result)
     c = checks(result)["credential-helper"]
     assert c["status"] == "fail" and "without a person" in c["detail"]
+    assert "You do not currently have an active account" in c["detail"]
+
+
+def test_hanging_credential_helper_is_bounded_and_prevents_enablement(darwin: DarwinHost) -> None:
+    """A helper that waits for a person (a browser login, a PIN) is cut off, not waited on."""
+    helper = credential_helper(darwin.bin, "hanging")
+    agent = compile_agent(
+        darwin.out,
+        "node-commander",
+        f'image = "{IMAGE}";\nauth = {{ mode = "service-account";'
+        ' authfile = "$HOME/.config/node-commander/sa-auth.json"; };',
+    )
+    sa = darwin.home / ".config" / "node-commander" / "sa-auth.json"
+    sa.parent.mkdir(parents=True)
+    sa.write_text(json.dumps({"auths": {}, "credHelpers": {"localhost": helper}}))
+    began = time.monotonic()
+    result = darwin.activate(agent, "--json")
+    assert time.monotonic() - began < 60
+    assert_nothing_persisted(darwin, result)
+    c = checks(result)["credential-helper"]
+    assert c["status"] == "fail" and "without a person" in c["detail"]
+    assert (darwin.bin / "docker-credential-hanging.pids").exists(), "the helper never ran"
 
 
 def test_failed_preflight_stages_with_clear_remediation(darwin: DarwinHost) -> None:
@@ -184,6 +216,60 @@ def test_no_half_enabled_respawn_loop_on_real_systemd(linux: LinuxHost) -> None:
     assert (linux.home / "logs" / "c.log").read_text().count("starting /bin/false") == starts
 
 
+def _demo_agent(host, name: str = "demo") -> Path:
+    return compile_agent(
+        host.out,
+        name,
+        f'image = "{IMAGE}";\ncommand = [ "/bin/sleep" "300" ];\npodman = {{ connection = null;'
+        " requireMachine = false; };\n" + CRASHER_LOGS.replace("/c.", "/d."),
+    )
+
+
+def test_missing_init_binary_fails_preflight_on_real_systemd(
+    linux: LinuxHost, store: PodmanStore
+) -> None:
+    """Debian's podman only recommends catatonit: a host without it (here hidden under an empty
+    mount, as on a fresh machine) fails preflight by name, instead of rolling back a start."""
+    require_tool("unshare")
+    agent = _demo_agent(linux)
+    init_dir = "/usr/libexec/podman"
+    hide = f'mount -t tmpfs -o size=64k tmpfs {init_dir} && exec "$0" "$@"'
+    result = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", hide,
+         str(agent / "bin" / "activate"), "--json"],
+        env=linux.env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert outcome(result) == (3, "staged"), result.stdout + result.stderr
+    c = checks(result)["container-spec"]
+    assert c["status"] == "fail" and "catatonit" in c["detail"], c
+    assert c["remediation"] == "sudo apt-get install catatonit"
+    assert linux.unit("demo")["LoadState"] == "not-found"
+    assert not (
+        linux.home / ".config" / "systemd" / "user" / "sourceos-agent@demo.service"
+    ).exists()
+    assert store.podman("ps", "-aq").stdout.split() == []
+    # The same host with the binary in place passes the check.
+    result = linux.activate(agent, "--dry-run", "--json")
+    assert checks(result)["container-spec"]["status"] == "pass", result.stdout
+
+
+def test_missing_init_binary_fails_preflight_on_the_simulator(
+    darwin: DarwinHost, store: PodmanStore
+) -> None:
+    conf = darwin.tmp / "containers-no-init.conf"
+    conf.write_text(
+        Path(store.env["CONTAINERS_CONF"])
+        .read_text()
+        .replace("[containers]\n", '[containers]\ninit_path = "/nonexistent/catatonit"\n')
+    )
+    result = darwin.activate(node_commander(darwin), "--json", env={"CONTAINERS_CONF": str(conf)})
+    assert_nothing_persisted(darwin, result)
+    c = checks(result)["container-spec"]
+    assert c["status"] == "fail" and "/nonexistent/catatonit" in c["detail"], c
+    assert c["remediation"].endswith("install catatonit")
+    assert store.podman("ps", "-aq").stdout.split() == []
+
+
 def test_happy_path_on_real_systemd_and_podman(linux: LinuxHost, store: PodmanStore) -> None:
     agent = compile_agent(
         linux.out,
@@ -214,15 +300,15 @@ def test_happy_path_on_real_systemd_and_podman(linux: LinuxHost, store: PodmanSt
 
 def test_podman_machine_missing(darwin: DarwinHost) -> None:
     darwin.scenario(machines={})
-    assert (
-        checks(darwin.activate(node_commander(darwin), "--json"))["podman-machine-exists"]["status"]
-        == "fail"
-    )
+    result = darwin.activate(node_commander(darwin), "--json")
+    assert_nothing_persisted(darwin, result)
+    assert checks(result)["podman-machine-exists"]["status"] == "fail"
 
 
 def test_podman_machine_stopped(darwin: DarwinHost) -> None:
     darwin.scenario(machines={"podman-machine-default": "stopped"})
     result = darwin.activate(node_commander(darwin), "--json")
+    assert_nothing_persisted(darwin, result)
     assert checks(result)["podman-machine-running"]["status"] == "fail"
 
 
@@ -246,6 +332,7 @@ def test_local_image_missing(darwin: DarwinHost) -> None:
 
 def test_local_image_present(darwin: DarwinHost) -> None:
     result = darwin.activate(node_commander(darwin), "--json")
+    assert outcome(result) == (0, "running"), result.stdout
     c = checks(result)["local-image"]
     assert c["status"] == "pass" and NODE_COMMANDER_IMAGE in c["detail"]
 
@@ -264,10 +351,10 @@ def test_remote_image_tag_present(darwin: DarwinHost) -> None:
 
 
 def test_host_docker_config_with_google_credential_helper(darwin: DarwinHost) -> None:
-    require_tool("docker-credential-gcloud")
+    helper = credential_helper(darwin.bin, "failing")
     docker = darwin.home / ".docker"
     docker.mkdir()
-    (docker / "config.json").write_text(json.dumps({"credHelpers": {"localhost": "gcloud"}}))
+    (docker / "config.json").write_text(json.dumps({"credHelpers": {"localhost": helper}}))
     agent = compile_agent(
         darwin.out,
         "node-commander",
@@ -278,21 +365,22 @@ def test_host_docker_config_with_google_credential_helper(darwin: DarwinHost) ->
     assert_nothing_persisted(darwin, result)
     c = checks(result)
     assert c["credential-helper"]["status"] == "fail"
+    assert "You do not currently have an active account" in c["credential-helper"]["detail"]
     assert c["host-auth-isolation"]["status"] == "fail"
 
 
 def test_empty_authfile_bypasses_ambient_credentials(
     darwin: DarwinHost, store: PodmanStore
 ) -> None:
-    require_tool("docker-credential-gcloud")
+    helper = credential_helper(darwin.bin, "failing")
     docker = darwin.home / ".docker"
     docker.mkdir()
-    (docker / "config.json").write_text(json.dumps({"credHelpers": {"localhost": "gcloud"}}))
+    (docker / "config.json").write_text(json.dumps({"credHelpers": {"localhost": helper}}))
     containers = darwin.home / ".config" / "containers"
     containers.mkdir(parents=True)
-    (containers / "auth.json").write_text(json.dumps({"credHelpers": {"localhost": "gcloud"}}))
+    (containers / "auth.json").write_text(json.dumps({"credHelpers": {"localhost": helper}}))
     result = darwin.activate(node_commander(darwin), "--json")
-    assert result.returncode == 0, result.stdout
+    assert outcome(result) == (0, "running"), result.stdout
     c = checks(result)
     assert c["credential-helper"]["status"] == "pass"
     assert c["host-auth-isolation"]["status"] == "pass"
@@ -303,11 +391,12 @@ def test_launchd_disabled_override(darwin: DarwinHost) -> None:
     subprocess.run(
         ["launchctl", "disable", f"gui/{os.getuid()}/{LABEL}"], env=darwin.env, check=True
     )
+    (darwin.launchd / "calls.log").unlink()  # the operator's own call, before activation
     result = darwin.activate(node_commander(darwin), "--json")
+    assert_nothing_persisted(darwin, result)
     c = checks(result)["label-not-disabled"]
     assert c["status"] == "fail"
     assert c["remediation"] == f"launchctl enable gui/{os.getuid()}/{LABEL}"
-    assert not darwin.plist_path(LABEL).exists()
 
 
 def test_duplicate_label(darwin: DarwinHost) -> None:
@@ -318,9 +407,9 @@ def test_duplicate_label(darwin: DarwinHost) -> None:
         f"<key>Label</key><string>{LABEL}</string></dict></plist>\n"
     )
     result = darwin.activate(node_commander(darwin), "--json")
+    assert_nothing_persisted(darwin, result)
     c = checks(result)["label-not-conflicting"]
     assert c["status"] == "fail" and str(other) in c["detail"]
-    assert result.returncode == 3
 
 
 def test_old_system_wide_plist(darwin: DarwinHost) -> None:
@@ -329,11 +418,11 @@ def test_old_system_wide_plist(darwin: DarwinHost) -> None:
     shutil.copy(ROOT / "tests" / "fixtures" / "incident" / "Library" / "LaunchAgents"
                 / "com.socioprophet.node-commander.plist", legacy)  # fmt: skip
     result = darwin.activate(node_commander(darwin), "--json")
+    assert_nothing_persisted(darwin, result)
     c = checks(result)["label-not-conflicting"]
     assert c["status"] == "fail"
     assert "old system-wide plist" in c["detail"]
     assert "spec section 14" in c["remediation"]
-    assert result.returncode == 3
 
 
 def test_container_enters_stopping(darwin: DarwinHost) -> None:
@@ -349,7 +438,7 @@ def test_container_enters_stopping(darwin: DarwinHost) -> None:
         result = darwin.activate(agent, "--json")
     finally:
         stopper.cancel()
-    assert result.returncode == 4, result.stdout
+    assert outcome(result) == (4, "absent"), result.stdout
     steps = {s["step"]: s for s in json.loads(result.stdout)["steps"]}
     assert "stopping" in steps["health"]["detail"]
     assert darwin.loaded() == [] and not darwin.plist_path(LABEL).exists()
@@ -369,7 +458,7 @@ def test_wrapper_with_gnu_only_syntax(darwin: DarwinHost) -> None:
     ).hexdigest()
     (agent / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     result = darwin.activate(agent, "--json")
-    assert result.returncode == 1
+    assert outcome(result) == (1, "absent"), result.stdout
     steps = {s["step"]: s for s in json.loads(result.stdout)["steps"]}
     assert steps["lint-wrapper"]["status"] == "fail"
     assert mutating_calls(darwin) == [] and not darwin.plist_path(LABEL).exists()
@@ -380,16 +469,17 @@ def test_tampered_artifact_fails_evaluate(darwin: DarwinHost) -> None:
     plist = agent / "launchd" / f"{LABEL}.plist"
     plist.write_text(plist.read_text().replace("<false/>", "<true/>"))
     result = darwin.activate(agent, "--json")
-    assert result.returncode == 1
+    assert outcome(result) == (1, "absent"), result.stdout
     steps = {s["step"]: s for s in json.loads(result.stdout)["steps"]}
     assert steps["evaluate"]["status"] == "fail" and "changed" in steps["evaluate"]["detail"]
+    assert mutating_calls(darwin) == [] and not darwin.plist_path(LABEL).exists()
 
 
 def test_log_directory_missing_is_created(darwin: DarwinHost) -> None:
     result = darwin.activate(node_commander(darwin), "--json")
+    assert outcome(result) == (0, "running"), result.stdout
     assert checks(result)["log-directory"]["status"] == "warn"
     assert (darwin.home / "Library" / "Logs" / "SourceOS").is_dir()
-    assert result.returncode == 0
 
 
 def test_log_directory_not_writable(darwin: DarwinHost, tmp_path: Path) -> None:
@@ -414,14 +504,16 @@ def test_nix_store_target_stale_or_garbage_collected(darwin: DarwinHost) -> None
         f'runtime = "nix-app";\ncommand = [ "{GONE}/bin/x" ];',
     )
     result = darwin.activate(agent, "--json")
-    assert result.returncode == 3
+    assert outcome(result) == (3, "staged"), result.stdout
     c = checks(result)["runtime"]
     assert c["status"] == "fail" and "garbage-collected" in c["detail"]
     link = darwin.home / ".nix-profile" / "bin" / "indexer"
     link.parent.mkdir(parents=True)
     link.symlink_to(f"{GONE}/bin/indexer")
     agent = compile_agent(darwin.out, "indexer", f'runtime = "nix-app";\ncommand = [ "{link}" ];')
-    c = checks(darwin.activate(agent, "--json"))["runtime"]
+    result = darwin.activate(agent, "--json")
+    assert outcome(result) == (3, "staged"), result.stdout
+    c = checks(result)["runtime"]
     assert c["status"] == "fail" and "dangling link" in c["detail"]
 
 

@@ -72,6 +72,7 @@ def test_artifact_snapshot(snapshot_artifact, name: str, path: str, data: bytes)
     assert data.decode() == snapshot_artifact
 
 
+@pytest.mark.real  # a real tool or a file outside the package source
 @pytest.mark.parametrize(("name", "data"), SCRIPTS, ids=[n for n, _ in SCRIPTS])
 def test_script_is_shellcheck_clean(tmp_path: Path, name: str, data: bytes) -> None:
     shellcheck = require_tool("shellcheck")
@@ -81,6 +82,7 @@ def test_script_is_shellcheck_clean(tmp_path: Path, name: str, data: bytes) -> N
     assert result.returncode == 0, result.stdout
 
 
+@pytest.mark.real  # a real tool or a file outside the package source
 @pytest.mark.parametrize("shell", SHELLS, ids=[" ".join(s[:-1]) for s in SHELLS])
 def test_scripts_parse_in_every_posix_shell(tmp_path: Path, shell: list[str]) -> None:
     require_tool(shell[0])
@@ -96,6 +98,7 @@ def installed_unit(data: bytes, state_dir: Path) -> str:
     return data.decode().replace(STATE_PLACEHOLDER, str(state_dir))
 
 
+@pytest.mark.real  # a real tool or a file outside the package source
 @pytest.mark.parametrize(("name", "data"), UNITS, ids=[n for n, _ in UNITS])
 def test_unit_verifies_with_no_output(tmp_path: Path, name: str, data: bytes) -> None:
     analyze = require_tool("systemd-analyze")

@@ -88,6 +88,7 @@ def _calls(path: Path) -> list[list[str]]:
     return calls
 
 
+@pytest.mark.real  # a real tool or a file outside the package source
 @SETTINGS
 @given(args=st.lists(VALUE, max_size=4))
 def test_wrapper_passes_exactly_the_declared_container_argv(tmp_path_factory, args) -> None:
@@ -111,6 +112,7 @@ def test_wrapper_passes_exactly_the_declared_container_argv(tmp_path_factory, ar
     assert not list(tmp.rglob("CANARY"))
 
 
+@pytest.mark.real  # a real tool or a file outside the package source
 @SETTINGS
 @given(args=st.lists(VALUE | VALUE.map(lambda v: "$HOME/" + v), max_size=4))
 def test_wrapper_execs_exactly_the_declared_native_argv(tmp_path_factory, args) -> None:
@@ -130,6 +132,7 @@ def test_wrapper_execs_exactly_the_declared_native_argv(tmp_path_factory, args) 
 ENV = st.dictionaries(st.from_regex(r"[A-Z][A-Z0-9_]{0,6}", fullmatch=True), VALUE, max_size=4)
 
 
+@pytest.mark.real  # a real tool or a file outside the package source
 @SETTINGS
 @given(env=ENV, log=VALUE)
 def test_unit_and_plist_carry_environment_and_paths_exactly(tmp_path_factory, env, log) -> None:
@@ -192,6 +195,7 @@ def test_nul_is_refused_by_every_escaper(value: str) -> None:
         escape.sd_env("A", value)
 
 
+@pytest.mark.real  # a real tool or a file outside the package source
 @SETTINGS
 @given(name=VALUE.filter(lambda v: "/" not in v and v not in ("", ".", "..")))
 def test_a_hostile_declaration_file_name_stays_inside_its_comments(tmp_path_factory, name) -> None:

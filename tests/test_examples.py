@@ -6,6 +6,8 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT, agentc, require_tool
 
 
@@ -16,6 +18,7 @@ def test_example_checks_clean(example: Path) -> None:
     assert [d for d in diagnostics if d["severity"] != "note"] == []
 
 
+@pytest.mark.real  # a real tool or a file outside the package source
 def test_spec_section_3_block_parses_as_written() -> None:
     spec = (ROOT.parent / "shared" / "reference" / "local-agent-runtime.md").read_text()
     block = spec.split("```nix\n", 1)[1].split("```", 1)[0]
@@ -72,12 +75,14 @@ def _nix_eval(path: Path, tmp_path: Path) -> object:
     raise AssertionError(result.stderr.decode())
 
 
+@pytest.mark.real  # a real tool or a file outside the package source
 def test_nix_oracle_agrees_with_dump_no_defaults(example: Path, tmp_path: Path) -> None:
     ours = agentc("dump", "--format", "json", "--no-defaults", str(example))
     assert ours.returncode == 0, ours.stderr.decode()
     assert json.loads(ours.stdout) == _nix_eval(example, tmp_path)
 
 
+@pytest.mark.real  # a real tool or a file outside the package source
 def test_nix_oracle_on_tricky_strings_and_merges(tmp_path: Path) -> None:
     tricky = tmp_path / "tricky.agent"
     tricky.write_text(

@@ -10,6 +10,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 
@@ -25,6 +27,7 @@ def _tracked_copy(target: Path) -> Path:
     return target
 
 
+@pytest.mark.real  # a real tool or a file outside the package source
 def test_wheel_ships_grammar_templates_and_caches_and_runs_from_elsewhere(tmp_path: Path) -> None:
     source = _tracked_copy(tmp_path / "src")
     build = subprocess.run(
