@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 import jinja2
 
-from compiler import __version__, checks, escape, ir
+from compiler import __version__, checks, escape, ir, shlib
 from compiler.diagnostics import Diagnostic
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -40,6 +40,9 @@ class Artifact:
     mode: int
     # The text with every escaped value replaced: equal shapes lint alike (see gnu-only-syntax).
     shape: str | None = attrs.field(default=None, eq=False, repr=False)
+    # A script's generated head (header and facts), the only part that depends on the
+    # declaration; the static library (`compiler.shlib`) follows it.
+    head: str | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def sha256(self) -> str:
@@ -330,9 +333,6 @@ def emit(
     """An agent's artifacts but the manifest, or diagnostics for values that cannot be carried
     (`declared` is `normalized(agent)`)."""
     em = Emitter(agent, source_name)
-    wrapper, wrapper_shape = em.render_shaped("sourceos-agent.j2")
-    unit = em.render("sourceos-agent@.service.j2")
-    plist = em.plist()
     from compiler.rules.gnu_only_syntax import PATTERNS
 
     facts = {
@@ -341,13 +341,18 @@ def emit(
         "load_hint": load_hint(agent),
         "gnu_patterns": "\n".join(pattern for _, pattern in PATTERNS),
     }
-    activate, activate_shape = em.render_shaped("activate.j2", **facts)
-    agentctl, agentctl_shape = em.render_shaped("agentctl.j2", **facts)
-    artifacts = [
-        Artifact(f"bin/{wrapper_name(agent)}", wrapper.encode(), EXECUTABLE, wrapper_shape),
-        Artifact("bin/activate", activate.encode(), EXECUTABLE, activate_shape),
-        Artifact("bin/agentctl", agentctl.encode(), EXECUTABLE, agentctl_shape),
-        Artifact(f"systemd/{unit_name(agent)}", unit.encode(), REGULAR),
-        Artifact(f"launchd/{agent.label}.plist", plist, REGULAR),
+    scripts = [
+        (f"bin/{wrapper_name(agent)}", "sourceos-agent.j2", "wrapper"),
+        ("bin/activate", "activate.j2", "activate"),
+        ("bin/agentctl", "agentctl.j2", "agentctl"),
     ]
+    artifacts = []
+    for path, template, kind in scripts:
+        head, head_shape = em.render_shaped(template, library=shlib.describe(kind), **facts)
+        library = shlib.text(kind)
+        data = (head + library).encode()
+        artifacts.append(Artifact(path, data, EXECUTABLE, head_shape + library, head))
+    unit = em.render("sourceos-agent@.service.j2")
+    artifacts.append(Artifact(f"systemd/{unit_name(agent)}", unit.encode(), REGULAR))
+    artifacts.append(Artifact(f"launchd/{agent.label}.plist", em.plist(), REGULAR))
     return artifacts, em.diagnostics

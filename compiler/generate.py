@@ -1,6 +1,7 @@
 """Generate the start-up caches shipped in the package: the grammar's LALR tables and the
-compiled templates. Run `python -m compiler.generate` after changing grammar/ or templates/;
-a test fails while they are stale, and the compiler falls back to building them at run time."""
+compiled templates. Run `python -m compiler.generate` after changing grammar/, templates/ or shell/;
+a test fails while they are stale, and the compiler falls back to building them at run time
+(for shell/: to linting whole scripts at every compile, see `compiler.shlib`)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,43 @@ def compile_templates(target: Path) -> None:
     (target / "__init__.py").write_text('"""Compiled templates (generated)."""\n')
 
 
+def library_findings() -> list[str]:
+    """shellcheck's findings, at its default severity, on the static shell library: each file
+    on its own and every bundled example's scripts whole (the library after real facts)."""
+    import subprocess
+    import tempfile
+
+    from compiler import shlib
+    from compiler.compile import build, write_tree
+
+    tool = shutil.which("shellcheck")
+    if tool is None:
+        return ["shellcheck is not installed: the library cannot be verified"]
+    examples = sorted((Path(__file__).parent.parent / "examples").glob("*.agent"))
+    with tempfile.TemporaryDirectory(prefix="agentc-verify-") as tmp:
+        paths = [str(shlib.SHELL / name) for name in shlib.FILES]
+        trees, _ = build([str(e) for e in examples])
+        for name, tree in trees.items():
+            write_tree(Path(tmp) / name, tree)
+            paths += [str(p) for p in sorted((Path(tmp) / name / "bin").iterdir())]
+        result = subprocess.run(
+            [tool, "-s", "sh", "-f", "gcc", *paths], capture_output=True, text=True, timeout=600
+        )
+        return [line.replace(tmp, "OUT") for line in result.stdout.splitlines()] + (
+            [result.stderr.strip()] if result.stderr.strip() else []
+        )
+
+
+def record_library() -> list[str]:
+    """Record the library's hash as verified, if shellcheck finds nothing in it."""
+    from compiler import shlib
+
+    findings = library_findings()
+    if not findings:
+        shlib.RECORD.write_text(json.dumps({"sha256": shlib.sha256()}, indent=2) + "\n")
+    return findings
+
+
 def main() -> None:
     """Regenerate everything under compiler/_generated/."""
     GENERATED.mkdir(exist_ok=True)
@@ -47,7 +85,11 @@ def main() -> None:
     (GENERATED / "agent_tables.py").write_text(parser_source())
     (GENERATED / "agent_parser.py").unlink(missing_ok=True)
     compile_templates(GENERATED / "templates")
+    findings = record_library()
     print(f"wrote {GENERATED}")
+    if findings:
+        print("the shell library is not verified; shellcheck says:", *findings, sep="\n")
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,16 @@
 """Artifact lints by real tools when this machine has them: shellcheck and systemd-analyze.
 
-Escaped values cannot change what these tools find in a script, so shellcheck reads one
-script per distinct shape (see `Artifact.shape`); units are verified in batches. A missing
-tool is skipped here (the test suite requires them); a tool that fails or hangs is a
-finding, never a crash.
+A script is its generated head (header and facts) followed by agentc's static library, which
+is verified once per version (`compiler.shlib`); shellcheck reads only the heads, unless the
+library differs from the verified one, when it reads whole scripts. Escaped values cannot
+change what shellcheck finds, so it reads one script per distinct shape (see
+`Artifact.shape`). Both tools run at once, units in batches. A missing tool is skipped here
+(the test suite requires them); a tool that fails or hangs is a finding, never a crash.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import os
 import re
@@ -16,7 +19,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from compiler import checks
+from compiler import checks, shlib
 from compiler.diagnostics import Diagnostic
 from compiler.emit import Artifact
 from compiler.escape import STATE_PLACEHOLDER
@@ -33,6 +36,7 @@ def tool_lints(trees: dict[str, list[Artifact]]) -> list[Diagnostic]:
     """shellcheck the generated scripts and verify the generated units, batched."""
     if not trees:
         return []
+    whole = not shlib.verified()
     with tempfile.TemporaryDirectory(prefix="agentc-lint-") as tmp:
         root = Path(tmp)
         scripts: dict[str, list[str]] = {}  # written file -> every artifact of that shape
@@ -43,25 +47,26 @@ def tool_lints(trees: dict[str, list[Artifact]]) -> list[Diagnostic]:
             for art in artifacts:
                 shown = f"{name}/{art.path}"
                 if art.path.startswith("bin/"):
+                    text = art.data if whole or art.head is None else art.head.encode()
                     installed = state / art.path  # what ExecStart runs, for systemd-analyze
                     installed.parent.mkdir(parents=True, exist_ok=True)
-                    installed.write_bytes(art.data)
+                    installed.write_bytes(text)
                     installed.chmod(0o755)
                     key = hashlib.sha256((art.shape or shown).encode()).digest()
                     if key in shapes:
                         scripts[shapes[key]].append(shown)
                         continue
-                    path = root / "out" / name / art.path
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    path.write_bytes(art.data)
-                    shapes[key] = str(path)
-                    scripts[str(path)] = [shown]
+                    shapes[key] = str(installed)
+                    scripts[str(installed)] = [shown]
                 elif art.path.startswith("systemd/"):
                     path = root / "out" / name / art.path
                     path.parent.mkdir(parents=True, exist_ok=True)
                     path.write_text(art.data.decode().replace(STATE_PLACEHOLDER, str(state)))
                     units[str(path)] = shown
-        return _shellcheck(scripts) + _verify(units, root)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            checked = pool.submit(_shellcheck, scripts)
+            verified = pool.submit(_verify, units, root)
+            return checked.result() + verified.result()
 
 
 def _run(
@@ -83,7 +88,7 @@ def _shellcheck(scripts: dict[str, list[str]]) -> list[Diagnostic]:
     paths = list(scripts)
     for start in range(0, len(paths), BATCH):
         batch = paths[start : start + BATCH]
-        text, failed = _run([tool, "-s", "sh", "-S", "warning", "-f", "gcc", *batch],
+        text, failed = _run([tool, "-s", "sh", "-f", "gcc", *batch],
                             scripts[batch[0]][0], checks.SHELLCHECK)  # fmt: skip
         out += [failed] if failed else []
         for line in text.splitlines():

@@ -49,6 +49,9 @@ def test_wheel_ships_grammar_templates_and_caches_and_runs_from_elsewhere(tmp_pa
         p.relative_to(source).as_posix() for p in (source / "compiler").rglob("*.py")
     }
     assert "compiler/_generated/templates/sources.json" in names
+    for script in sorted((ROOT / "shell").glob("*.sh")):
+        assert f"compiler/shell/{script.name}" in names
+    assert "compiler/_generated/shell.json" in names
     target = tmp_path / "site"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target),
@@ -74,7 +77,8 @@ def test_wheel_ships_grammar_templates_and_caches_and_runs_from_elsewhere(tmp_pa
         [sys.executable, "-c", "from compiler import emit, tables;"
          " from compiler._generated import agent_tables;"
          " assert tables.load() is agent_tables.TABLES, 'tables';"
-         " assert emit._compiled_templates_current(), 'templates'"],
+         " assert emit._compiled_templates_current(), 'templates';"
+         " from compiler import shlib; assert shlib.verified(), 'shell library'"],
         capture_output=True,
         cwd=elsewhere,
         env={**os.environ, "PYTHONPATH": str(target)},

@@ -10,9 +10,9 @@ def root(context, missing=missing):
     l_0_agent = resolve('agent')
     l_0_version = resolve('version')
     l_0_source = resolve('source')
+    l_0_library = resolve('library')
     l_0_fail_closed = resolve('fail_closed')
     l_0_breaker = resolve('breaker')
-    l_0_connection_args = missing
     try:
         t_1 = environment.filters['comment']
     except KeyError:
@@ -20,22 +20,28 @@ def root(context, missing=missing):
         def t_1(*unused):
             raise TemplateRuntimeError("No filter named 'comment' found.")
     try:
-        t_2 = environment.filters['sh']
+        t_2 = environment.filters['join']
     except KeyError:
         @internalcode
         def t_2(*unused):
-            raise TemplateRuntimeError("No filter named 'sh' found.")
+            raise TemplateRuntimeError("No filter named 'join' found.")
     try:
-        t_3 = environment.filters['sh_home']
+        t_3 = environment.filters['sh']
     except KeyError:
         @internalcode
         def t_3(*unused):
-            raise TemplateRuntimeError("No filter named 'sh_home' found.")
+            raise TemplateRuntimeError("No filter named 'sh' found.")
     try:
-        t_4 = environment.filters['sort']
+        t_4 = environment.filters['sh_home']
     except KeyError:
         @internalcode
         def t_4(*unused):
+            raise TemplateRuntimeError("No filter named 'sh_home' found.")
+    try:
+        t_5 = environment.filters['sort']
+    except KeyError:
+        @internalcode
+        def t_5(*unused):
             raise TemplateRuntimeError("No filter named 'sort' found.")
     pass
     yield '#!/bin/sh\n# sourceos-agent-'
@@ -46,134 +52,64 @@ def root(context, missing=missing):
     yield str(t_1(context, (undefined(name='source') if l_0_source is missing else l_0_source), 'source'))
     yield '. Do not edit.\n#\n# The only program the service manager runs for agent '
     yield str(t_1(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'))
-    yield '. It checks\n# what the runtime needs, fails closed with one log line when something is missing\n# (exit '
+    yield ". Its facts\n# come first; everything after them is agentc's static library ("
+    yield str((undefined(name='library') if l_0_library is missing else l_0_library))
+    yield ').\n# shellcheck disable=SC2034,SC2016,SC2088  # facts: read by the library below; literal values\nset -u\numask 077\n\nAGENT='
+    yield str(t_3(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'))
+    yield '\nRUNTIME='
+    yield str(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime'))
+    yield '\nFAIL_CLOSED='
     yield str((undefined(name='fail_closed') if l_0_fail_closed is missing else l_0_fail_closed))
-    yield ' under systemd, which RestartPreventExitStatus does not\n# restart; a clean exit under launchd, which KeepAlive {SuccessfulExit = false} does\n# not respawn), isolates registry credentials, then execs the runtime.\n'
+    yield '\nAPP_LOG='
+    yield str(t_4(context, environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'logs'), 'app'), 'logs.app'))
+    yield '\nBREAKER_MAX='
+    yield str((environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'max_restarts_per_hour') if (undefined(name='breaker') if l_0_breaker is missing else l_0_breaker) else "''"))
+    yield '\nSTARTUP_TIMEOUT='
+    yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'startup_timeout_seconds'))
+    yield '\nSTOP_TIMEOUT='
+    yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'shutdown_timeout_seconds'))
+    yield '\nENV_FILE='
+    yield str(t_4(context, (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'environment_file') or ''), 'environmentFile'))
+    yield '\n'
     if (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime') == 'podman'):
         pass
-        yield "#\n# With --check-create (activation's container-spec preflight) it does everything it would do\n# before a start, in a scratch state directory, then creates the container exactly as it would\n# run it, under a scratch name, and removes it: never started, nothing persistent written.\n# Exit 0: it can be created; 3: it cannot be checked before a pull; else the cause on stderr.\n"
-    yield 'set -u\numask 077\n'
-    t_5 = []
-    pass
-    if environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'connection'):
-        pass
-        t_5.extend((
-            ' --connection ',
-            str(t_2(context, environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'connection'), 'podman.connection')),
-        ))
-    l_0_connection_args = (Markup if context.eval_ctx.autoescape else identity)(concat(t_5))
-    context.vars['connection_args'] = l_0_connection_args
-    context.exported_vars.add('connection_args')
-    yield '\nAGENT='
-    yield str(t_2(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'))
-    yield '\nMANAGER=${SOURCEOS_AGENT_MANAGER:-systemd}\nPROBE=no\ncase ${1:-} in\n'
-    if (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime') == 'podman'):
-        pass
-        yield '--check-create) PROBE=yes ;;\n'
-    yield '\'\') ;;\n*)\n    printf \'%s\\n\' "usage: sourceos-agent-$AGENT'
-    yield str((' [--check-create]' if (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime') == 'podman') else ''))
-    yield '" >&2\n    exit 2\n    ;;\nesac\nSTATE_DIR=${SOURCEOS_AGENT_STATE_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/sourceos/agents/$AGENT}\nAPP_LOG='
-    yield str(t_3(context, environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'logs'), 'app'), 'logs.app'))
-    yield '\nPATH=/opt/podman/bin:/opt/homebrew/bin:/usr/local/bin:/run/current-system/sw/bin:/nix/var/nix/profiles/default/bin:$HOME/.nix-profile/bin:${PATH:-/usr/bin:/bin:/usr/sbin:/sbin}\nexport PATH\n\nlog() {\n    line="$(date -u \'+%Y-%m-%dT%H:%M:%SZ\') sourceos-agent-${AGENT}[$$]: $*"\n    printf \'%s\\n\' "$line" >&2\n    [ "$PROBE" = yes ] || printf \'%s\\n\' "$line" >>"$APP_LOG" 2>/dev/null || :\n}\n\nfail_closed() {\n    log "fail-closed: $*"\n    if [ "$PROBE" = yes ]; then\n        exit 1\n    fi\n    if [ "$MANAGER" = launchd ]; then\n        exit 0\n    fi\n    exit '
-    yield str((undefined(name='fail_closed') if l_0_fail_closed is missing else l_0_fail_closed))
-    yield '\n}\n\n[ "$PROBE" = yes ] || mkdir -p "${APP_LOG%/*}" 2>/dev/null || :\nmkdir -p "$STATE_DIR" || fail_closed "cannot create state directory $STATE_DIR"\n'
-    if (undefined(name='breaker') if l_0_breaker is missing else l_0_breaker):
-        pass
-        yield '\n# launchd has no start limit of its own: this wrapper is the circuit breaker.\nif [ "$MANAGER" = launchd ] && [ "$PROBE" = no ]; then\n    now=$(date +%s)\n    starts_file=$STATE_DIR/starts\n    recent=0\n    kept=\n    if [ -f "$starts_file" ]; then\n        while IFS= read -r t || [ -n "$t" ]; do\n            case $t in \'\' | *[!0-9]*) continue ;; esac\n            if [ $((now - t)) -lt 3600 ]; then\n                recent=$((recent + 1))\n                kept="$kept$t\n"\n            fi\n        done <"$starts_file"\n    fi\n    if [ "$recent" -ge '
-        yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'max_restarts_per_hour'))
-        yield ' ]; then\n        fail_closed "started $recent times in the last hour (maxRestartsPerHour = '
-        yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'max_restarts_per_hour'))
-        yield '); not starting again until an operator runs: agentctl restart"\n    fi\n    printf \'%s%s\\n\' "$kept" "$now" >"$starts_file.tmp" && mv -f "$starts_file.tmp" "$starts_file"\nfi\n'
-    if environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'environment_file'):
-        pass
-        yield '\nENV_FILE='
-        yield str(t_3(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'environment_file'), 'environmentFile'))
-        yield '\n[ -r "$ENV_FILE" ] || fail_closed "environment file $ENV_FILE is missing or unreadable"\n'
-    if (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime') == 'podman'):
-        pass
-        yield '\ncommand -v podman >/dev/null 2>&1 || fail_closed "podman is not installed (searched PATH=$PATH)"\n'
-        if environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'auth'), 'authfile'):
-            pass
-            yield 'AUTHFILE='
-            yield str(t_3(context, environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'auth'), 'authfile'), 'auth.authfile'))
-            yield '\n'
-        else:
-            pass
-            yield 'AUTHFILE=$STATE_DIR/auth.json\n'
-        if (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'auth'), 'mode') == 'service-account'):
-            pass
-            yield '[ -r "$AUTHFILE" ] || fail_closed "service-account authfile $AUTHFILE is missing or unreadable"\n'
-        else:
-            pass
-            yield '# A probe creates no authfile outside its scratch directory.\n[ "$PROBE" = yes ] && [ ! -f "$AUTHFILE" ] && AUTHFILE=$STATE_DIR/auth.json\nif [ ! -f "$AUTHFILE" ]; then\n    if ! { mkdir -p "${AUTHFILE%/*}" && printf \'%s\\n\' \'{"auths":{}}\' >"$AUTHFILE"; }; then\n        fail_closed "cannot create the empty authfile $AUTHFILE"\n    fi\nfi\n'
-        if (not environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'auth'), 'allow_ambient_docker_config')):
-            pass
-            yield '\n# Podman reads credentials from --authfile/REGISTRY_AUTH_FILE, from DOCKER_CONFIG,\n# and from $XDG_CONFIG_HOME/containers/auth.json: point all three at agent-owned\n# files. The agent\'s config directory gets the host\'s Podman configuration\n# (connections included) but never its auth.json.\nISOLATED=$STATE_DIR/isolated\nHOST_CONTAINERS=${XDG_CONFIG_HOME:-$HOME/.config}/containers\nrm -rf "$ISOLATED/config"\nmkdir -p "$ISOLATED/docker" "$ISOLATED/config/containers" || fail_closed "cannot create $ISOLATED"\nprintf \'%s\\n\' \'{"auths":{}}\' >"$ISOLATED/docker/config.json"\nprintf \'%s\\n\' \'{"auths":{}}\' >"$ISOLATED/config/containers/auth.json"\nfor f in containers.conf podman-connections.json registries.conf storage.conf policy.json; do\n    if [ -f "$HOST_CONTAINERS/$f" ]; then\n        cp "$HOST_CONTAINERS/$f" "$ISOLATED/config/containers/$f" || fail_closed "cannot copy $HOST_CONTAINERS/$f"\n    fi\ndone\nif [ -d "$HOST_CONTAINERS/containers.conf.d" ]; then\n    cp -R "$HOST_CONTAINERS/containers.conf.d" "$ISOLATED/config/containers/" || fail_closed "cannot copy $HOST_CONTAINERS/containers.conf.d"\nfi\nDOCKER_CONFIG=$ISOLATED/docker\nXDG_CONFIG_HOME=$ISOLATED/config\nexport DOCKER_CONFIG XDG_CONFIG_HOME\n'
-        yield 'REGISTRY_AUTH_FILE=$AUTHFILE\nexport REGISTRY_AUTH_FILE\n\nIMAGE='
-        yield str(t_2(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'image'), 'image'))
+        yield 'IMAGE='
+        yield str(t_3(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'image'), 'image'))
         yield '\nCONTAINER='
-        yield str(t_2(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'container_name'), 'containerName'))
-        yield '\npodman'
-        yield str((undefined(name='connection_args') if l_0_connection_args is missing else l_0_connection_args))
-        yield ' image exists "$IMAGE" </dev/null\nrc=$?\ncase $rc in\n0) ;;\n'
-        if (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'pull') == 'always'):
-            pass
-            yield '1)\n    if [ "$PROBE" = yes ]; then\n        log "image $IMAGE is not present locally yet (pull = always pulls it at start)"\n        exit 3\n    fi\n    ;;\n'
-        else:
-            pass
-            yield '1) fail_closed "image $IMAGE is not present locally and pull = '
-            yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'pull'))
-            yield '; load it, then tag it as $IMAGE" ;;\n'
-        yield '*) fail_closed "podman'
-        yield str((undefined(name='connection_args') if l_0_connection_args is missing else l_0_connection_args))
-        yield ' did not answer (exit $rc): is the Podman machine running and its socket reachable?" ;;\nesac\n\n# The probe creates under a scratch name, never replacing anything, and never pulls.\nif [ "$PROBE" = yes ]; then\n    set -- podman'
-        yield str((undefined(name='connection_args') if l_0_connection_args is missing else l_0_connection_args))
-        yield ' create --name "$CONTAINER-preflight-$$" --rm --init --pull=never\nelse\n    set -- podman'
-        yield str((undefined(name='connection_args') if l_0_connection_args is missing else l_0_connection_args))
-        yield ' run --name "$CONTAINER" --replace --rm --init \\\n        --pull='
-        yield str(('always' if (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'pull') == 'always') else 'never'))
-        yield '\nfi\nset -- "$@" --authfile "$AUTHFILE" --stop-timeout '
-        yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'shutdown_timeout_seconds'))
-        yield '\n'
-        for l_1_name in t_4(environment, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'environment')):
-            _loop_vars = {}
-            pass
-            yield 'set -- "$@" --env '
-            yield str(t_2(context, l_1_name, 'environment'))
-            yield '\n'
-        l_1_name = missing
-        if environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'environment_file'):
-            pass
-            yield 'set -- "$@" --env-file "$ENV_FILE"\n'
-        yield 'set -- "$@" "$IMAGE"\n'
+        yield str(t_3(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'container_name'), 'containerName'))
+        yield '\nCONNECTION='
+        yield str(t_3(context, (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'connection') or ''), 'podman.connection'))
+        yield '\nPULL='
+        yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'pull'))
+        yield '\nAUTH_MODE='
+        yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'auth'), 'mode'))
+        yield '\nAUTHFILE_DECLARED='
+        yield str(t_4(context, (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'auth'), 'authfile') or ''), 'auth.authfile'))
+        yield '\nALLOW_AMBIENT='
+        yield str(('yes' if environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'auth'), 'allow_ambient_docker_config') else 'no'))
+        yield '\nENV_NAMES='
+        yield str(t_3(context, t_2(context.eval_ctx, t_5(environment, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'environment')), ' '), 'environment'))
+        yield '\nPROGRAM=\'\'\n\n# The container\'s command: runs "$@" with the declared argv appended.\nwith_command() {\n    "$@"'
         for l_1_arg in (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'command') or ()):
-            _loop_vars = {}
-            pass
-            yield 'set -- "$@" '
-            yield str(t_2(context, l_1_arg, 'command'))
-            yield '\n'
-        l_1_arg = missing
-        yield 'if [ "$PROBE" = yes ]; then\n    probe_id=$("$@" </dev/null) || exit 1\n    podman'
-        yield str((undefined(name='connection_args') if l_0_connection_args is missing else l_0_connection_args))
-        yield ' rm -f "$probe_id" >/dev/null </dev/null || exit 1\n    exit 0\nfi\nlog "starting container $CONTAINER from $IMAGE"\nexec "$@" </dev/null\n'
-    else:
-        pass
-        yield '\nPROGRAM='
-        yield str(t_3(context, environment.getitem(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'command'), 0), 'command'))
-        yield '\nwaited=0\nwhile [ ! -x "$PROGRAM" ]; do\n    if [ "$waited" -ge '
-        yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'startup_timeout_seconds'))
-        yield ' ]; then\n        case $PROGRAM in\n        /nix/store/*) fail_closed "Nix store target $PROGRAM is missing (garbage-collected?); re-run activation to rebuild it" ;;\n        esac\n        if [ -L "$PROGRAM" ]; then\n            fail_closed "$PROGRAM is a dangling link (its Nix store target was garbage-collected?); re-run activation"\n        fi\n        fail_closed "$PROGRAM does not exist or is not executable"\n    fi\n    sleep 1\n    waited=$((waited + 1))\ndone\n'
-        if environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'environment_file'):
-            pass
-            yield 'while IFS= read -r line || [ -n "$line" ]; do\n    case $line in \'\' | \'#\'*) continue ;; *=*) ;; *) log "ignoring a line without = in $ENV_FILE"; continue ;; esac\n    name=${line%%=*}\n    case $name in \'\' | [0-9]* | *[!A-Za-z0-9_]*) log "ignoring invalid variable name in $ENV_FILE"; continue ;; esac\n    export "$name=${line#*=}"\ndone <"$ENV_FILE"\n'
-        yield 'log "starting $PROGRAM"\nexec "$PROGRAM"'
-        for l_1_arg in environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'command')[1:]:
             _loop_vars = {}
             pass
             yield ' '
             yield str(t_3(context, l_1_arg, 'command'))
         l_1_arg = missing
-        yield ' </dev/null\n'
+        yield '\n}\n'
+    else:
+        pass
+        yield "IMAGE=''\nCONTAINER=''\nCONNECTION=''\nPULL=''\nAUTH_MODE=''\nAUTHFILE_DECLARED=''\nALLOW_AMBIENT=no\nENV_NAMES=''\nPROGRAM="
+        yield str(t_4(context, environment.getitem(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'command'), 0), 'command'))
+        yield '\n\n# The program\'s arguments: runs "$@" with the declared argv (after the program) appended.\nwith_command() {\n    "$@"'
+        for l_1_arg in environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'command')[1:]:
+            _loop_vars = {}
+            pass
+            yield ' '
+            yield str(t_4(context, l_1_arg, 'command'))
+        l_1_arg = missing
+        yield '\n}\n'
+    yield '\n'
 
 blocks = {}
-debug_info = '2=42&4=48&6=50&9=52&18=58&20=68&24=70&29=74&34=76&52=78&57=80&75=83&76=85&81=87&83=90&86=92&89=95&90=98&94=103&105=109&132=113&133=115&134=117&138=119&146=125&148=128&153=130&155=132&156=134&158=136&159=138&160=142&162=145&166=149&167=153&171=157&178=162&181=164&193=166&202=170'
+debug_info = '2=48&4=54&5=56&10=58&11=60&12=62&13=64&14=66&15=68&16=70&17=72&18=74&19=77&20=79&21=81&22=83&23=85&24=87&25=89&26=91&31=93&43=103&47=105'

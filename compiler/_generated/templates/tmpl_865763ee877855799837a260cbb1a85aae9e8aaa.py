@@ -1,0 +1,102 @@
+from jinja2.runtime import LoopContext, Macro, Markup, Namespace, TemplateNotFound, TemplateReference, TemplateRuntimeError, Undefined, escape, identity, internalcode, markup_join, missing, str_join
+name = '_facts.sh.j2'
+
+def root(context, missing=missing):
+    resolve = context.resolve_or_missing
+    undefined = environment.undefined
+    concat = environment.concat
+    cond_expr_undefined = Undefined
+    if 0: yield None
+    l_0_agent = resolve('agent')
+    l_0_declaration_sha256 = resolve('declaration_sha256')
+    l_0_version = resolve('version')
+    l_0_load_hint = resolve('load_hint')
+    try:
+        t_1 = environment.filters['comment']
+    except KeyError:
+        @internalcode
+        def t_1(*unused):
+            raise TemplateRuntimeError("No filter named 'comment' found.")
+    try:
+        t_2 = environment.filters['sh']
+    except KeyError:
+        @internalcode
+        def t_2(*unused):
+            raise TemplateRuntimeError("No filter named 'sh' found.")
+    try:
+        t_3 = environment.filters['sh_home']
+    except KeyError:
+        @internalcode
+        def t_3(*unused):
+            raise TemplateRuntimeError("No filter named 'sh_home' found.")
+    pass
+    yield '# shellcheck disable=SC2034,SC2016,SC2088  # facts: read by the library below; literal values\nset -u\numask 022\n\n# --- facts: agent '
+    yield str(t_1(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'))
+    yield ' as declared ---------------------------------\nAGENT='
+    yield str(t_2(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'))
+    yield '\nLABEL='
+    yield str(t_2(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'label'), 'label'))
+    yield '\nSCOPE='
+    yield str(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'scope'))
+    yield '\nRUNTIME='
+    yield str(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime'))
+    yield '\nDECLARATION_SHA256='
+    yield str(t_2(context, (undefined(name='declaration_sha256') if l_0_declaration_sha256 is missing else l_0_declaration_sha256), 'declaration'))
+    yield '\nAGENTC_VERSION='
+    yield str(t_2(context, (undefined(name='version') if l_0_version is missing else l_0_version), 'version'))
+    yield '\nSTARTUP_TIMEOUT='
+    yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'startup_timeout_seconds'))
+    yield '\nHEALTH_TYPE='
+    yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'health'), 'type'))
+    yield '\nINSTALL_LAUNCHD_DIR='
+    yield str(t_3(context, (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'install'), 'launchd_dir') or ''), 'install.launchdDir'))
+    yield '\nINSTALL_SYSTEMD_DIR='
+    yield str(t_3(context, (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'install'), 'systemd_dir') or ''), 'install.systemdDir'))
+    yield '\nLOG_APP='
+    yield str(t_3(context, environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'logs'), 'app'), 'logs.app'))
+    yield '\nLOG_OUT='
+    yield str(t_3(context, environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'logs'), 'stdout'), 'logs.stdout'))
+    yield '\nLOG_ERR='
+    yield str(t_3(context, environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'logs'), 'stderr'), 'logs.stderr'))
+    yield '\nCAPTURE_RUNTIME_STATE='
+    yield str(('yes' if environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'quarantine'), 'capture_runtime_state') else 'no'))
+    yield '\nCAPTURE_IMAGE_METADATA='
+    yield str(('yes' if environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'quarantine'), 'capture_image_metadata') else 'no'))
+    yield '\nCAPTURE_SERVICE_DEFINITION='
+    yield str(('yes' if environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'quarantine'), 'capture_service_definition') else 'no'))
+    yield '\nCAPTURE_LOGS='
+    yield str(('yes' if environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'quarantine'), 'capture_logs') else 'no'))
+    yield '\nCAPTURE_REDACTED_AUTH_CONFIG='
+    yield str(('yes' if environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'quarantine'), 'capture_redacted_auth_config') else 'no'))
+    yield '\n'
+    if (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime') == 'podman'):
+        pass
+        yield 'IMAGE='
+        yield str(t_2(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'image'), 'image'))
+        yield '\nCONTAINER='
+        yield str(t_2(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'container_name'), 'containerName'))
+        yield '\nCONNECTION='
+        yield str(t_2(context, (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'connection') or ''), 'podman.connection'))
+        yield '\nPULL='
+        yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'pull'))
+        yield '\nREQUIRE_MACHINE='
+        yield str(('yes' if (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'require_machine') and environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'connection')) else 'no'))
+        yield '\nREQUIRE_LOCAL_IMAGE='
+        yield str(('yes' if environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'require_local_image') else 'no'))
+        yield '\nAUTH_MODE='
+        yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'auth'), 'mode'))
+        yield '\nAUTHFILE_DECLARED='
+        yield str(t_3(context, (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'auth'), 'authfile') or ''), 'auth.authfile'))
+        yield '\nALLOW_AMBIENT='
+        yield str(('yes' if environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'auth'), 'allow_ambient_docker_config') else 'no'))
+        yield '\nLOAD_HINT='
+        yield str(t_2(context, (undefined(name='load_hint') if l_0_load_hint is missing else l_0_load_hint), 'image'))
+        yield "\nPROGRAM=''\n"
+    else:
+        pass
+        yield "IMAGE=''\nCONTAINER=''\nCONNECTION=''\nPULL=''\nREQUIRE_MACHINE=no\nREQUIRE_LOCAL_IMAGE=no\nAUTH_MODE=''\nAUTHFILE_DECLARED=''\nALLOW_AMBIENT=no\nLOAD_HINT=''\nPROGRAM="
+        yield str(t_3(context, environment.getitem(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'command'), 0), 'command'))
+        yield '\n'
+
+blocks = {}
+debug_info = '7=34&8=36&9=38&10=40&11=42&12=44&13=46&14=48&15=50&16=52&17=54&18=56&19=58&20=60&21=62&22=64&23=66&24=68&25=70&26=72&27=75&28=77&29=79&30=81&31=83&32=85&33=87&34=89&35=91&36=93&49=98'

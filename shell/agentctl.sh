@@ -1,0 +1,496 @@
+# shellcheck shell=sh
+# shellcheck disable=SC2154,SC2153  # the facts are assigned in the generated part
+# agentc's static library: the operator verbs (DESIGN.md section 6), after lib.sh.
+
+# A registered copy of agentctl lives in the state directory; the compiled tree it came
+# from is recorded beside it.
+if [ ! -f "$HERE/bin/activate" ] && [ -f "$STATE_DIR/source" ]; then
+    set_sources "$(cat "$STATE_DIR/source")"
+fi
+
+usage() {
+    echo "usage: agentctl VERB [--json] [options]"
+    echo "  preflight | stage | install | activate | start | stop | restart | status |"
+    echo "  logs [-n N] [-f] | doctor | quarantine [--output-dir DIR] | uninstall"
+}
+
+VERB=${1:-}
+[ $# -gt 0 ] && shift
+JSON=no
+ALLOW_FAILED=no
+LINES=50
+FOLLOW=no
+OUTPUT_DIR=${HOME}/Desktop/sourceos-quarantine
+PASS=
+while [ $# -gt 0 ]; do
+    case $1 in
+    --json) JSON=yes ;;
+    --allow-failed-preflight) ALLOW_FAILED=yes ;;
+    -n) LINES=${2:?-n needs a number}; shift ;;
+    -f) FOLLOW=yes ;;
+    --output-dir) OUTPUT_DIR=${2:?--output-dir needs a directory}; shift ;;
+    --stage-only | --dry-run) PASS="$PASS $1" ;;
+    *)
+        echo "agentctl: unknown option: $1" >&2
+        exit 2
+        ;;
+    esac
+    shift
+done
+
+restarts() {
+    if [ "$PLATFORM" = darwin ]; then
+        launchctl print "$DOMAIN/$LABEL" 2>/dev/null | sed -n '/^[[:space:]]*runs = /{s///p;q;}'
+    else
+        systemctl_ show -p NRestarts --value "$UNIT_NAME" 2>/dev/null
+    fi
+}
+
+last_exit() {
+    if [ "$PLATFORM" = darwin ]; then
+        code=$(launchctl print "$DOMAIN/$LABEL" 2>/dev/null | sed -n '/^[[:space:]]*last exit code = /{s///p;q;}')
+        [ -n "$code" ] && echo "exit code $code"
+    else
+        props=$(systemctl_ show -p Result -p ExecMainStatus --value "$UNIT_NAME" 2>/dev/null | tr '\n' ' ')
+        [ -n "$props" ] && echo "result $props" | sed 's/ *$//'
+    fi
+    tail -n 20 "$LOG_APP" 2>/dev/null | grep 'fail-closed' | tail -n 1
+}
+
+installed_state() {
+    if [ -f "$SERVICE_FILE" ]; then
+        case $(sm_state) in
+        running) echo running ;;
+        *) if sm_enabled; then echo enabled; else echo installed; fi ;;
+        esac
+    elif [ -d "$STATE_DIR/staged" ]; then
+        echo staged
+    else
+        echo absent
+    fi
+}
+
+cmd_status() {
+    state=$(installed_state)
+    manager=$(sm_state)
+    pid=$(sm_pid)
+    runs=$(restarts)
+    last=$(last_exit | tr '\n' ';' | sed 's/;$//')
+    generation=$(sed -n 's/^  "declarationSha256": "\([0-9a-f]*\)",*$/\1/p' "$STATE_DIR/manifest.json" 2>/dev/null)
+    quarantined=$(cat "$STATE_DIR/quarantined" 2>/dev/null)
+    container=
+    [ "$RUNTIME" = podman ] && container=$(container_state)
+    if [ "$JSON" = yes ]; then
+        printf '{'
+        json_pairs agent "$AGENT" label "$LABEL" state "$state" platform "$PLATFORM" \
+            serviceManager "$manager" pid "$pid" container "${container:-}" restarts "${runs:-0}" \
+            lastExit "$last" generation "${generation:-$DECLARATION_SHA256}" source "$HERE" \
+            serviceFile "$SERVICE_FILE" quarantined "$quarantined"
+        printf ',"logs":{'
+        json_pairs app "$LOG_APP" stdout "$LOG_OUT" stderr "$LOG_ERR"
+        printf '}}\n'
+        return 0
+    fi
+    echo "$AGENT ($LABEL): $state${quarantined:+ (quarantined to $quarantined)}"
+    echo "- service manager: $([ "$PLATFORM" = darwin ] && echo "launchd $DOMAIN" || echo "systemd$SCOPE_FLAG") reports $manager${pid:+, pid $pid}"
+    if [ "$RUNTIME" = podman ]; then
+        echo "- container $CONTAINER: ${container:-absent} (image $IMAGE)"
+    fi
+    echo "- restarts/runs: ${runs:-0}${last:+; last exit: $last}"
+    echo "- generation: ${generation:-$DECLARATION_SHA256} from $HERE"
+    echo "- service file: $SERVICE_FILE"
+    echo "- logs: $LOG_APP, $LOG_OUT, $LOG_ERR"
+}
+
+cmd_preflight() {
+    preflight
+    if [ "$JSON" = yes ]; then
+        passed=true
+        [ "$PREFLIGHT_FAILED" = 1 ] && passed=false
+        printf '{'
+        json_pairs agent "$AGENT"
+        printf ',"passed":%s,"preflight":[' "$passed"
+        sep=
+        while IFS="$TAB" read -r id st d r; do
+            [ -n "$id" ] || continue
+            printf '%s{' "$sep"
+            json_pairs id "$id" status "$st" detail "$d" remediation "$r"
+            printf '}'
+            sep=,
+        done <<CHECKS
+$CHECKS
+CHECKS
+        printf ']}\n'
+    else
+        echo "$AGENT preflight: $([ "$PREFLIGHT_FAILED" = 1 ] && echo failed || echo passed)"
+        while IFS="$TAB" read -r id st d r; do
+            [ -n "$id" ] || continue
+            echo "- $id: $st: $d${r:+ (action: $r)}"
+        done <<CHECKS
+$CHECKS
+CHECKS
+    fi
+    [ "$PREFLIGHT_FAILED" = 0 ]
+}
+
+require_preflight() {
+    preflight
+    if [ "$PREFLIGHT_FAILED" = 1 ] && [ "$ALLOW_FAILED" = no ]; then
+        echo "agentctl: $VERB refused: preflight fails:" >&2
+        while IFS="$TAB" read -r id st d r; do
+            [ "$st" = fail ] && echo "- $id: $d${r:+ (action: $r)}" >&2
+        done <<CHECKS
+$CHECKS
+CHECKS
+        echo "(override with --allow-failed-preflight)" >&2
+        exit 3
+    fi
+}
+
+result() {
+    if [ "$JSON" = yes ]; then
+        now=$(installed_state)
+        printf '{'
+        json_pairs agent "$AGENT" verb "$VERB" result "$1" state "$now"
+        printf '}\n'
+    else
+        echo "$AGENT: $VERB: $1 (now $(installed_state))"
+    fi
+}
+
+healthy_or_fail() {
+    if ! wait_healthy; then
+        echo "agentctl: $AGENT did not become healthy: $HEALTH_ERROR" >&2
+        exit 4
+    fi
+}
+
+cmd_start() {
+    [ -f "$SERVICE_FILE" ] || {
+        echo "agentctl: $AGENT is not installed; run: agentctl install" >&2
+        exit 1
+    }
+    require_preflight
+    if [ "$PLATFORM" = darwin ]; then
+        sm_loaded || launchctl bootstrap "$DOMAIN" "$SERVICE_FILE" || exit 1
+        launchctl kickstart "$DOMAIN/$LABEL" || exit 1
+    else
+        bounded 120 systemctl_ start "$UNIT_NAME" || exit 1
+    fi
+    healthy_or_fail
+    result started
+}
+
+cmd_stop() {
+    if [ "$PLATFORM" = darwin ]; then
+        launchctl bootout "$DOMAIN/$LABEL" >/dev/null 2>&1
+    else
+        bounded 120 systemctl_ stop "$UNIT_NAME" >/dev/null 2>&1
+    fi
+    result stopped
+}
+
+cmd_restart() {
+    [ -f "$SERVICE_FILE" ] || {
+        echo "agentctl: $AGENT is not installed; run: agentctl install" >&2
+        exit 1
+    }
+    require_preflight
+    rm -f "$STATE_DIR/starts"
+    if [ "$PLATFORM" = darwin ]; then
+        if sm_loaded; then
+            launchctl kickstart -k "$DOMAIN/$LABEL" || exit 1
+        else
+            launchctl bootstrap "$DOMAIN" "$SERVICE_FILE" && launchctl kickstart "$DOMAIN/$LABEL" || exit 1
+        fi
+    else
+        bounded 60 systemctl_ reset-failed "$UNIT_NAME" >/dev/null 2>&1
+        bounded 120 systemctl_ restart "$UNIT_NAME" || exit 1
+    fi
+    healthy_or_fail
+    result restarted
+}
+
+cmd_logs() {
+    set --
+    for f in "$LOG_APP" "$LOG_OUT" "$LOG_ERR"; do
+        [ -f "$f" ] && set -- "$@" "$f"
+    done
+    if [ $# -eq 0 ]; then
+        echo "agentctl: no logs yet ($LOG_APP, $LOG_OUT, $LOG_ERR)" >&2
+        exit 1
+    fi
+    if [ "$FOLLOW" = yes ]; then
+        exec tail -n "$LINES" -f "$@"
+    fi
+    tail -n "$LINES" "$@"
+}
+
+cmd_doctor() {
+    JSON_WANTED=$JSON
+    JSON=no
+    echo "== status"
+    cmd_status
+    echo "== preflight"
+    cmd_preflight && ok=yes || ok=no
+    echo "== drift"
+    if [ -f "$STATE_DIR/installed.sha256" ]; then
+        while read -r sum path; do
+            if [ ! -f "$path" ]; then
+                echo "- missing: $path"
+            elif [ "$(sha256_of "$path")" != "$sum" ]; then
+                echo "- changed since install: $path"
+            else
+                echo "- unchanged: $path"
+            fi
+        done <"$STATE_DIR/installed.sha256"
+    else
+        echo "- not installed by activate"
+    fi
+    JSON=$JSON_WANTED
+    [ "$ok" = yes ]
+}
+
+redact() {
+    sed -E 's/"([A-Za-z_]*([Aa][Uu][Tt][Hh]|[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]|[Tt][Oo][Kk][Ee][Nn]|[Ss][Ee][Cc][Rr][Ee][Tt])[A-Za-z_]*)"[[:space:]]*:[[:space:]]*"[^"]*"/"\1": "<redacted>"/g'
+}
+
+cmd_quarantine() {
+    stamp=$(date -u '+%Y%m%d-%H%M%S')
+    dir=$OUTPUT_DIR/$AGENT-$stamp
+    mkdir -p "$dir" || {
+        echo "agentctl: cannot create $dir" >&2
+        exit 1
+    }
+    items=
+    record() { # name status detail
+        flat "$3"
+        items="$items$1$TAB$2$TAB$FLAT$NL"
+    }
+    capture() { # file command...
+        out=$1
+        shift
+        if "$@" >"$dir/$out" 2>"$dir/$out.err"; then
+            rm -f "$dir/$out.err"
+            record "$out" captured ""
+        else
+            record "$out" failed "$(oneline "$(cat "$dir/$out.err" 2>/dev/null)")"
+            rm -f "$dir/$out.err"
+            [ -s "$dir/$out" ] || rm -f "$dir/$out"
+        fi
+    }
+    if [ "$CAPTURE_RUNTIME_STATE" = yes ]; then
+        # Runtime state first: once stopped, the container (run with --rm) is gone.
+        # 5. service manager status
+        if [ "$PLATFORM" = darwin ]; then
+            capture service-status.txt launchctl print "$DOMAIN/$LABEL"
+        else
+            capture service-status.txt systemctl_ show "$UNIT_NAME"
+        fi
+    fi
+    if [ "$RUNTIME" = podman ] && [ "$CAPTURE_RUNTIME_STATE" = yes ]; then
+        # 6. Podman machine and engine  7. container  8. image, while they still exist
+        if [ "$REQUIRE_MACHINE" = yes ]; then
+            capture podman-machine.json bounded 30 podman machine inspect "$(machine_name)"
+        fi
+        capture podman-info.json bounded 30 podman_ info --format json
+        capture container-inspect.json bounded 30 podman_ container inspect "$CONTAINER"
+    fi
+    if [ "$RUNTIME" = podman ] && [ "$CAPTURE_IMAGE_METADATA" = yes ]; then
+        # 8. image
+        capture image-inspect.json bounded 30 podman_ image inspect "$IMAGE"
+    fi
+    # 1. stop  2. disable
+    if [ "$PLATFORM" = darwin ]; then
+        launchctl bootout "$DOMAIN/$LABEL" >/dev/null 2>&1
+        if launchctl disable "$DOMAIN/$LABEL" >/dev/null 2>&1; then
+            record disable ok "launchctl disable $DOMAIN/$LABEL"
+        else
+            record disable failed ""
+        fi
+    else
+        bounded 120 systemctl_ stop "$UNIT_NAME" >/dev/null 2>&1
+        if bounded 60 systemctl_ disable "$UNIT_NAME" >/dev/null 2>&1; then
+            record disable ok "systemctl$SCOPE_FLAG disable $UNIT_NAME"
+        else
+            record disable failed ""
+        fi
+    fi
+    if [ "$RUNTIME" = podman ]; then
+        bounded 60 podman_ rm -f -t 10 "$CONTAINER" >/dev/null 2>&1
+    fi
+    record stop ok "$(sm_state)"
+    # 3. move the service definition aside
+    if [ -f "$SERVICE_FILE" ]; then
+        name=$([ "$PLATFORM" = darwin ] && echo service.plist.disabled || echo service.unit.disabled)
+        if [ "$CAPTURE_SERVICE_DEFINITION" = no ]; then
+            rm -f "$SERVICE_FILE"
+            record service-definition removed "$SERVICE_FILE"
+        elif mv "$SERVICE_FILE" "$dir/$name"; then
+            record "$name" captured "moved from $SERVICE_FILE"
+        else
+            record "$name" failed "cannot move $SERVICE_FILE"
+        fi
+        [ "$PLATFORM" = linux ] && bounded 60 systemctl_ daemon-reload >/dev/null 2>&1
+    else
+        record service-definition absent "$SERVICE_FILE"
+    fi
+    # 4. logs
+    if [ "$CAPTURE_LOGS" = yes ]; then
+        for f in "$LOG_APP" "$LOG_OUT" "$LOG_ERR"; do
+            if [ -f "$f" ]; then
+                if cp "$f" "$dir/${f##*/}"; then
+                    record "${f##*/}" captured "$f"
+                else
+                    record "${f##*/}" failed "$f"
+                fi
+            else
+                record "${f##*/}" absent "$f"
+            fi
+        done
+    fi
+    if [ "$RUNTIME" = podman ] && [ "$CAPTURE_REDACTED_AUTH_CONFIG" = yes ]; then
+        # 9. auth configuration, secrets redacted
+        {
+            for f in "$AUTHFILE" "${DOCKER_CONFIG:-$HOME/.docker}/config.json" "${XDG_CONFIG_HOME:-$HOME/.config}/containers/auth.json"; do
+                [ -f "$f" ] || continue
+                printf '{"file": '
+                json_str "$f"
+                printf ', "content": '
+                redact <"$f" | tr '\n' ' '
+                printf '}\n'
+            done
+        } >"$dir/auth-redacted.json"
+        record auth-redacted.json captured "tokens, passwords and auth values redacted"
+    fi
+    date -u '+%Y-%m-%dT%H:%M:%SZ' >"$STATE_DIR/quarantined.at" 2>/dev/null
+    printf '%s\n' "$dir" >"$STATE_DIR/quarantined" 2>/dev/null
+    # 11. remediation
+    {
+        echo "# $AGENT quarantined"
+        echo
+        echo "The service was stopped, disabled and its definition moved here, with its logs and"
+        echo "runtime state, at $stamp (UTC). Nothing for it is enabled on this host."
+        echo
+        echo "## What to look at"
+        echo "- \`service-status.txt\`: what the service manager last knew (runs, last exit)."
+        echo "- the logs: the last \`fail-closed\` line names the missing dependency."
+        echo "- \`auth-redacted.json\`: which credential sources the runtime could see."
+        echo
+        echo "## To bring it back"
+        echo "1. Fix the cause (see the logs and \`agentctl preflight\`)."
+        if [ "$PLATFORM" = darwin ]; then
+            echo "2. \`launchctl enable $DOMAIN/$LABEL\`"
+        else
+            echo "2. nothing to re-enable by hand"
+        fi
+        echo "3. Re-run activation: \`$HERE/bin/activate\`"
+        echo
+        echo "## To remove it for good"
+        echo "\`agentctl uninstall\`"
+    } >"$dir/remediation.md"
+    record remediation.md captured ""
+    # 10. manifest of everything captured, with hashes
+    {
+        printf '{'
+        json_pairs agent "$AGENT" label "$LABEL" quarantinedAt "$stamp" source "$HERE"
+        printf ',"items":['
+        sep=
+        while IFS="$TAB" read -r n st d; do
+            [ -n "$n" ] || continue
+            sum=
+            [ -f "$dir/$n" ] && sum=$(sha256_of "$dir/$n")
+            printf '%s{' "$sep"
+            json_pairs name "$n" status "$st" detail "$d" sha256 "$sum"
+            printf '}'
+            sep=,
+        done <<ITEMS
+$items
+ITEMS
+        printf ']}\n'
+    } >"$dir/manifest.json"
+    if [ "$JSON" = yes ]; then
+        now=$(installed_state)
+        printf '{'
+        json_pairs agent "$AGENT" directory "$dir" state "$now"
+        printf '}\n'
+    else
+        echo "$AGENT quarantined to $dir"
+        while IFS="$TAB" read -r n st d; do
+            [ -n "$n" ] && echo "- $n: $st${d:+ ($d)}"
+        done <<ITEMS
+$items
+ITEMS
+        echo "- persistence: $(installed_state)"
+    fi
+}
+
+cmd_uninstall() {
+    if [ "$PLATFORM" = darwin ]; then
+        launchctl bootout "$DOMAIN/$LABEL" >/dev/null 2>&1
+    else
+        bounded 120 systemctl_ stop "$UNIT_NAME" >/dev/null 2>&1
+        bounded 60 systemctl_ disable "$UNIT_NAME" >/dev/null 2>&1
+        bounded 60 systemctl_ reset-failed "$UNIT_NAME" >/dev/null 2>&1
+    fi
+    if [ "$RUNTIME" = podman ]; then
+        bounded 60 podman_ rm -f -t 10 "$CONTAINER" >/dev/null 2>&1
+    fi
+    kept=
+    removed=
+    if [ -f "$STATE_DIR/installed.sha256" ]; then
+        while read -r sum path; do
+            [ -f "$path" ] || continue
+            if [ "$(sha256_of "$path")" = "$sum" ]; then
+                rm -f "$path" && removed="$removed $path"
+            else
+                kept="$kept $path"
+            fi
+        done <"$STATE_DIR/installed.sha256"
+    fi
+    [ "$PLATFORM" = linux ] && bounded 60 systemctl_ daemon-reload >/dev/null 2>&1
+    if [ -n "$kept" ]; then
+        # Keep what the user changed, and the record of it.
+        for path in $kept; do echo "$path"; done >"$STATE_DIR/kept"
+        find "$STATE_DIR" -mindepth 1 -maxdepth 1 ! -name kept -exec rm -rf {} +
+    else
+        rm -rf "$STATE_DIR"
+    fi
+    if [ "$JSON" = yes ]; then
+        now=$(installed_state)
+        printf '{'
+        json_pairs agent "$AGENT" removed "${removed# }" kept "${kept# }" state "$now"
+        printf '}\n'
+    else
+        echo "$AGENT uninstalled"
+        for p in $removed; do echo "- removed $p"; done
+        for p in $kept; do echo "- kept $p: changed since install"; done
+        echo "- persistence: $(installed_state)"
+    fi
+}
+
+case $VERB in
+status) cmd_status ;;
+preflight) cmd_preflight || exit 3 ;;
+start) cmd_start ;;
+stop) cmd_stop ;;
+restart) cmd_restart ;;
+logs) cmd_logs ;;
+doctor) cmd_doctor || exit 1 ;;
+quarantine) cmd_quarantine ;;
+uninstall) cmd_uninstall ;;
+stage | install | activate)
+    # shellcheck disable=SC2086  # PASS is a list of flags
+    set -- $PASS
+    [ "$VERB" = stage ] && set -- "$@" --stage-only
+    [ "$ALLOW_FAILED" = yes ] && set -- "$@" --allow-failed-preflight
+    [ "$JSON" = yes ] && set -- "$@" --json
+    exec "$HERE/bin/activate" "$@"
+    ;;
+'' | -h | --help | help) usage ;;
+*)
+    echo "agentctl: unknown verb: $VERB" >&2
+    usage >&2
+    exit 2
+    ;;
+esac

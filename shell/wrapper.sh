@@ -1,0 +1,195 @@
+# shellcheck shell=sh
+# shellcheck disable=SC2154,SC2153  # the facts are assigned in the generated part
+# agentc's static library: the wrapper, the only program a service manager runs for an agent.
+#
+# It checks what the runtime needs, fails closed with one log line when something is missing
+# (exit $FAIL_CLOSED under systemd, which RestartPreventExitStatus does not restart; a clean
+# exit under launchd, which KeepAlive {SuccessfulExit = false} does not respawn), isolates
+# registry credentials, then execs the runtime.
+#
+# With --check-create (activation's container-spec preflight; podman agents) it does
+# everything it would do before a start, in a scratch state directory, then creates the
+# container exactly as it would run it, under a scratch name, and removes it: never started,
+# nothing persistent written. Exit 0: it can be created; 3: it cannot be checked before a
+# pull; else the cause on stderr.
+
+MANAGER=${SOURCEOS_AGENT_MANAGER:-systemd}
+PROBE=no
+case ${1:-} in
+'') ;;
+--check-create) [ "$RUNTIME" = podman ] && PROBE=yes ;;
+esac
+if [ "$#" -gt 1 ] || { [ "$#" = 1 ] && [ "$PROBE" = no ]; }; then
+    if [ "$RUNTIME" = podman ]; then
+        printf '%s\n' "usage: sourceos-agent-$AGENT [--check-create]" >&2
+    else
+        printf '%s\n' "usage: sourceos-agent-$AGENT" >&2
+    fi
+    exit 2
+fi
+STATE_DIR=${SOURCEOS_AGENT_STATE_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/sourceos/agents/$AGENT}
+PATH=/opt/podman/bin:/opt/homebrew/bin:/usr/local/bin:/run/current-system/sw/bin:/nix/var/nix/profiles/default/bin:$HOME/.nix-profile/bin:${PATH:-/usr/bin:/bin:/usr/sbin:/sbin}
+export PATH
+
+log() {
+    line="$(date -u '+%Y-%m-%dT%H:%M:%SZ') sourceos-agent-${AGENT}[$$]: $*"
+    printf '%s\n' "$line" >&2
+    [ "$PROBE" = yes ] || printf '%s\n' "$line" >>"$APP_LOG" 2>/dev/null || :
+}
+
+fail_closed() {
+    log "fail-closed: $*"
+    if [ "$PROBE" = yes ]; then
+        exit 1
+    fi
+    if [ "$MANAGER" = launchd ]; then
+        exit 0
+    fi
+    exit "$FAIL_CLOSED"
+}
+
+# podman, through the declared connection if there is one.
+podman_() {
+    if [ -n "$CONNECTION" ]; then
+        podman --connection "$CONNECTION" "$@"
+    else
+        podman "$@"
+    fi
+}
+
+[ "$PROBE" = yes ] || mkdir -p "${APP_LOG%/*}" 2>/dev/null || :
+mkdir -p "$STATE_DIR" || fail_closed "cannot create state directory $STATE_DIR"
+
+# launchd has no start limit of its own: this wrapper is the circuit breaker.
+if [ -n "$BREAKER_MAX" ] && [ "$MANAGER" = launchd ] && [ "$PROBE" = no ]; then
+    now=$(date +%s)
+    starts_file=$STATE_DIR/starts
+    recent=0
+    kept=
+    if [ -f "$starts_file" ]; then
+        while IFS= read -r t || [ -n "$t" ]; do
+            case $t in '' | *[!0-9]*) continue ;; esac
+            if [ $((now - t)) -lt 3600 ]; then
+                recent=$((recent + 1))
+                kept="$kept$t
+"
+            fi
+        done <"$starts_file"
+    fi
+    if [ "$recent" -ge "$BREAKER_MAX" ]; then
+        fail_closed "started $recent times in the last hour (maxRestartsPerHour = $BREAKER_MAX); not starting again until an operator runs: agentctl restart"
+    fi
+    printf '%s%s\n' "$kept" "$now" >"$starts_file.tmp" && mv -f "$starts_file.tmp" "$starts_file"
+fi
+
+if [ -n "$ENV_FILE" ] && [ ! -r "$ENV_FILE" ]; then
+    fail_closed "environment file $ENV_FILE is missing or unreadable"
+fi
+
+if [ "$RUNTIME" != podman ]; then
+    waited=0
+    while [ ! -x "$PROGRAM" ]; do
+        if [ "$waited" -ge "$STARTUP_TIMEOUT" ]; then
+            case $PROGRAM in
+            /nix/store/*) fail_closed "Nix store target $PROGRAM is missing (garbage-collected?); re-run activation to rebuild it" ;;
+            esac
+            if [ -L "$PROGRAM" ]; then
+                fail_closed "$PROGRAM is a dangling link (its Nix store target was garbage-collected?); re-run activation"
+            fi
+            fail_closed "$PROGRAM does not exist or is not executable"
+        fi
+        sleep 1
+        waited=$((waited + 1))
+    done
+    if [ -n "$ENV_FILE" ]; then
+        while IFS= read -r line || [ -n "$line" ]; do
+            case $line in '' | '#'*) continue ;; *=*) ;; *) log "ignoring a line without = in $ENV_FILE"; continue ;; esac
+            name=${line%%=*}
+            case $name in '' | [0-9]* | *[!A-Za-z0-9_]*) log "ignoring invalid variable name in $ENV_FILE"; continue ;; esac
+            export "$name=${line#*=}"
+        done <"$ENV_FILE"
+    fi
+    log "starting $PROGRAM"
+    with_command exec "$PROGRAM" </dev/null
+fi
+
+command -v podman >/dev/null 2>&1 || fail_closed "podman is not installed (searched PATH=$PATH)"
+AUTHFILE=${AUTHFILE_DECLARED:-$STATE_DIR/auth.json}
+if [ "$AUTH_MODE" = service-account ]; then
+    [ -r "$AUTHFILE" ] || fail_closed "service-account authfile $AUTHFILE is missing or unreadable"
+else
+    # A probe creates no authfile outside its scratch directory.
+    if [ "$PROBE" = yes ] && [ ! -f "$AUTHFILE" ]; then
+        AUTHFILE=$STATE_DIR/auth.json
+    fi
+    if [ ! -f "$AUTHFILE" ]; then
+        if ! { mkdir -p "${AUTHFILE%/*}" && printf '%s\n' '{"auths":{}}' >"$AUTHFILE"; }; then
+            fail_closed "cannot create the empty authfile $AUTHFILE"
+        fi
+    fi
+fi
+
+if [ "$ALLOW_AMBIENT" = no ]; then
+    # Podman reads credentials from --authfile/REGISTRY_AUTH_FILE, from DOCKER_CONFIG,
+    # and from $XDG_CONFIG_HOME/containers/auth.json: point all three at agent-owned
+    # files. The agent's config directory gets the host's Podman configuration
+    # (connections included) but never its auth.json.
+    ISOLATED=$STATE_DIR/isolated
+    HOST_CONTAINERS=${XDG_CONFIG_HOME:-$HOME/.config}/containers
+    rm -rf "$ISOLATED/config"
+    mkdir -p "$ISOLATED/docker" "$ISOLATED/config/containers" || fail_closed "cannot create $ISOLATED"
+    printf '%s\n' '{"auths":{}}' >"$ISOLATED/docker/config.json"
+    printf '%s\n' '{"auths":{}}' >"$ISOLATED/config/containers/auth.json"
+    for f in containers.conf podman-connections.json registries.conf storage.conf policy.json; do
+        if [ -f "$HOST_CONTAINERS/$f" ]; then
+            cp "$HOST_CONTAINERS/$f" "$ISOLATED/config/containers/$f" || fail_closed "cannot copy $HOST_CONTAINERS/$f"
+        fi
+    done
+    if [ -d "$HOST_CONTAINERS/containers.conf.d" ]; then
+        cp -R "$HOST_CONTAINERS/containers.conf.d" "$ISOLATED/config/containers/" || fail_closed "cannot copy $HOST_CONTAINERS/containers.conf.d"
+    fi
+    DOCKER_CONFIG=$ISOLATED/docker
+    XDG_CONFIG_HOME=$ISOLATED/config
+    export DOCKER_CONFIG XDG_CONFIG_HOME
+fi
+REGISTRY_AUTH_FILE=$AUTHFILE
+export REGISTRY_AUTH_FILE
+
+podman_ image exists "$IMAGE" </dev/null
+rc=$?
+case $rc:$PULL in
+0:*) ;;
+1:always)
+    if [ "$PROBE" = yes ]; then
+        log "image $IMAGE is not present locally yet (pull = always pulls it at start)"
+        exit 3
+    fi
+    ;;
+1:*) fail_closed "image $IMAGE is not present locally and pull = $PULL; load it, then tag it as $IMAGE" ;;
+*) fail_closed "podman${CONNECTION:+ --connection $CONNECTION} did not answer (exit $rc): is the Podman machine running and its socket reachable?" ;;
+esac
+
+set -- podman
+[ -n "$CONNECTION" ] && set -- "$@" --connection "$CONNECTION"
+# The probe creates under a scratch name, never replacing anything, and never pulls.
+if [ "$PROBE" = yes ]; then
+    set -- "$@" create --name "$CONTAINER-preflight-$$" --rm --init --pull=never
+elif [ "$PULL" = always ]; then
+    set -- "$@" run --name "$CONTAINER" --replace --rm --init --pull=always
+else
+    set -- "$@" run --name "$CONTAINER" --replace --rm --init --pull=never
+fi
+set -- "$@" --authfile "$AUTHFILE" --stop-timeout "$STOP_TIMEOUT"
+# shellcheck disable=SC2086  # variable names only ([A-Za-z_][A-Za-z0-9_]*), one per word
+for name in $ENV_NAMES; do
+    set -- "$@" --env "$name"
+done
+[ -n "$ENV_FILE" ] && set -- "$@" --env-file "$ENV_FILE"
+set -- "$@" "$IMAGE"
+if [ "$PROBE" = yes ]; then
+    probe_id=$(with_command "$@" </dev/null) || exit 1
+    podman_ rm -f "$probe_id" >/dev/null </dev/null || exit 1
+    exit 0
+fi
+log "starting container $CONTAINER from $IMAGE"
+with_command exec "$@" </dev/null
