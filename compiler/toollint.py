@@ -10,14 +10,17 @@ change what shellcheck finds, so it reads one script per distinct shape (see
 
 from __future__ import annotations
 
-import concurrent.futures
 import hashlib
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
+
+import attrs
 
 from compiler import checks, shlib
 from compiler.diagnostics import Diagnostic
@@ -30,13 +33,19 @@ _SHELLCHECK_LINE = re.compile(
 )
 _ANALYZE_LINE = re.compile(r"^(?P<file>/[^:]+):(?P<line>\d+): (?P<msg>.*)$")
 BATCH = 200
+TIMEOUT = 600
+SHELLCHECK_FLAGS = "-s sh -f gcc"
+VERIFY_FLAGS = "--user verify --man=no"
 
 
 def tool_lints(trees: dict[str, list[Artifact]]) -> list[Diagnostic]:
-    """shellcheck the generated scripts and verify the generated units, batched."""
+    """shellcheck the generated scripts and verify the generated units, both tools at once."""
     if not trees:
         return []
     whole = not shlib.verified()
+    sc_cache = CleanCache(shutil.which("shellcheck"), SHELLCHECK_FLAGS)
+    sd_cache = CleanCache(shutil.which("systemd-analyze"), VERIFY_FLAGS)
+    stamps: dict[str, bytes] = {}  # written file -> the text its clean stamp is keyed on
     with tempfile.TemporaryDirectory(prefix="agentc-lint-") as tmp:
         root = Path(tmp)
         scripts: dict[str, list[str]] = {}  # written file -> every artifact of that shape
@@ -44,65 +53,172 @@ def tool_lints(trees: dict[str, list[Artifact]]) -> list[Diagnostic]:
         units: dict[str, str] = {}
         for name, artifacts in trees.items():
             state = root / "state" / name
+            (state / "bin").mkdir(parents=True)
             for art in artifacts:
                 shown = f"{name}/{art.path}"
                 if art.path.startswith("bin/"):
-                    text = art.data if whole or art.head is None else art.head.encode()
                     installed = state / art.path  # what ExecStart runs, for systemd-analyze
-                    installed.parent.mkdir(parents=True, exist_ok=True)
+                    # Verified library: only the declaration's part is linted. bin/activate's
+                    # head is bin/agentctl's facts plus the version's constant lint patterns.
+                    text = art.data if whole or art.head is None else art.head.encode()
                     installed.write_bytes(text)
                     installed.chmod(0o755)
+                    if not whole and art.path == "bin/activate":
+                        continue
                     key = hashlib.sha256((art.shape or shown).encode()).digest()
                     if key in shapes:
                         scripts[shapes[key]].append(shown)
                         continue
+                    if sc_cache.clean(text):
+                        continue
                     shapes[key] = str(installed)
                     scripts[str(installed)] = [shown]
-                elif art.path.startswith("systemd/"):
+                    stamps[str(installed)] = text
+                elif art.path.startswith("systemd/") and not sd_cache.clean(art.data):
                     path = root / "out" / name / art.path
                     path.parent.mkdir(parents=True, exist_ok=True)
                     path.write_text(art.data.decode().replace(STATE_PLACEHOLDER, str(state)))
                     units[str(path)] = shown
-        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-            checked = pool.submit(_shellcheck, scripts)
-            verified = pool.submit(_verify, units, root)
-            return checked.result() + verified.result()
+                    stamps[str(path)] = art.data
+        shellcheck = _shellcheck(scripts)
+        verify = _verify(units, root)
+        found_sc, done_sc = _finish(shellcheck, scripts)
+        found_sd, done_sd = _finish(verify, units)
+        dirty = {d.span.file for d in found_sc + found_sd}
+        sc_cache.record(stamps[f] for f in done_sc if not dirty & set(scripts[f]))
+        sd_cache.record(stamps[f] for f in done_sd if units[f] not in dirty)
+        return found_sc + found_sd
 
 
-def _run(
-    argv: list[str], shown: str, check: object, **kwargs: object
-) -> tuple[str, Diagnostic | None]:
-    """Run a lint tool; its failure to run is itself a finding."""
+class CleanCache:
+    """Texts a tool has already found clean, as content-addressed stamps: a lint's result is a
+    function of the tool (its binary, by path, size and mtime), its flags and the text, so
+    the same text is linted once per machine and tool. Only clean results are kept; findings
+    are always produced afresh. `AGENTC_LINT_CACHE` names the directory (default
+    `${XDG_CACHE_HOME:-~/.cache}/agentc/lint`), or `off`; an unwritable one is not used."""
+
+    def __init__(self, tool: str | None, flags: str) -> None:
+        self.dir: Path | None = None
+        self.salt = b""
+        setting = os.environ.get("AGENTC_LINT_CACHE", "")
+        if tool is None or setting == "off":
+            return
+        if setting:
+            self.dir = Path(setting)
+        else:
+            base = os.environ.get("XDG_CACHE_HOME") or os.path.join(
+                os.path.expanduser("~"), ".cache"
+            )
+            self.dir = Path(base) / "agentc" / "lint"
+        try:
+            st = os.stat(tool)
+        except OSError:
+            self.dir = None
+            return
+        self.salt = f"{tool}\0{st.st_size}\0{st.st_mtime_ns}\0{flags}\0".encode()
+
+    def _stamp(self, text: bytes) -> Path | None:
+        if self.dir is None:
+            return None
+        return self.dir / hashlib.sha256(self.salt + text).hexdigest()
+
+    def clean(self, text: bytes) -> bool:
+        """Whether this tool already found exactly this text clean."""
+        stamp = self._stamp(text)
+        return stamp is not None and stamp.exists()
+
+    def record(self, texts: Iterable[bytes]) -> None:
+        """Remember texts found clean (best effort: a cache that cannot be written is skipped)."""
+        try:
+            for text in texts:
+                stamp = self._stamp(text)
+                if stamp is None:
+                    return
+                stamp.parent.mkdir(parents=True, exist_ok=True)
+                stamp.touch()
+        except OSError:
+            pass
+
+
+@attrs.frozen
+class _Batch:
+    """A lint tool at work on some files: its process (or why it did not start), the check
+    its findings belong to, and how to read its output."""
+
+    files: list[str]
+    proc: subprocess.Popen | Diagnostic
+    check: Any
+    read: Callable[[str, list[str], dict], list[Diagnostic]]
+
+
+def _start(argv: list[str], files: list[str], shown: str, check: Any, read: Callable,
+           **kwargs: Any) -> _Batch:  # fmt: skip
+    """Start a lint tool on `files`; its failure to start is itself a finding."""
     try:
-        result = subprocess.run(argv, capture_output=True, text=True, timeout=600, **kwargs)
-    except (OSError, subprocess.TimeoutExpired) as err:
-        return "", check.at(Span.point(shown), f"{Path(argv[0]).name} did not finish: {err}")  # type: ignore[attr-defined]
-    return result.stdout + result.stderr, None
+        proc: subprocess.Popen | Diagnostic = subprocess.Popen(
+            [*argv, *files], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, text=True, **kwargs,
+        )  # fmt: skip
+    except OSError as err:
+        proc = check.at(Span.point(shown), f"{Path(argv[0]).name} did not start: {err}")
+    return _Batch(files, proc, check, read)
 
 
-def _shellcheck(scripts: dict[str, list[str]]) -> list[Diagnostic]:
+def _finish(batches: list[_Batch], names: dict) -> tuple[list[Diagnostic], list[str]]:
+    """Wait for each batch and read its findings; a tool that hangs is a finding. Returns the
+    findings and the files of the batches the tool finished."""
+    out: list[Diagnostic] = []
+    done: list[str] = []
+    for b in batches:
+        if not isinstance(b.proc, subprocess.Popen):
+            out.append(b.proc)
+            continue
+        try:
+            text, _ = b.proc.communicate(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            b.proc.kill()
+            b.proc.communicate()
+            shown = names[b.files[0]]
+            shown = shown[0] if isinstance(shown, list) else shown
+            tool = Path(str(b.proc.args[0])).name  # type: ignore[index]
+            out.append(b.check.at(Span.point(shown), f"{tool} did not finish in {TIMEOUT} s"))
+            continue
+        out += b.read(text, b.files, names)
+        done += b.files
+    return out, done
+
+
+def _shellcheck(scripts: dict[str, list[str]]) -> list[_Batch]:
     tool = shutil.which("shellcheck")
     if tool is None or not scripts:
         return []
-    out: list[Diagnostic] = []
     paths = list(scripts)
+    batches: list[_Batch] = []
     for start in range(0, len(paths), BATCH):
         batch = paths[start : start + BATCH]
-        text, failed = _run([tool, "-s", "sh", "-f", "gcc", *batch],
-                            scripts[batch[0]][0], checks.SHELLCHECK)  # fmt: skip
-        out += [failed] if failed else []
-        for line in text.splitlines():
-            m = _SHELLCHECK_LINE.match(line)
-            if not m or m["file"] not in scripts:
-                continue
-            n, c = int(m["line"]), int(m["col"])
-            for shown in scripts[m["file"]]:
-                span = Span(shown, n, c, n, c + 1)
-                out.append(checks.SHELLCHECK.at(span, f"shellcheck {m['level']}: {m['msg']}"))
+        argv = [tool, *SHELLCHECK_FLAGS.split()]
+        batches.append(
+            _start(argv, batch, scripts[batch[0]][0], checks.SHELLCHECK, _read_shellcheck)
+        )
+    return batches
+
+
+def _read_shellcheck(
+    text: str, batch: list[str], scripts: dict[str, list[str]]
+) -> list[Diagnostic]:
+    out = []
+    for line in text.splitlines():
+        m = _SHELLCHECK_LINE.match(line)
+        if not m or m["file"] not in scripts:
+            continue
+        n, c = int(m["line"]), int(m["col"])
+        for shown in scripts[m["file"]]:
+            span = Span(shown, n, c, n, c + 1)
+            out.append(checks.SHELLCHECK.at(span, f"shellcheck {m['level']}: {m['msg']}"))
     return out
 
 
-def _verify(units: dict[str, str], root: Path) -> list[Diagnostic]:
+def _verify(units: dict[str, str], root: Path) -> list[_Batch]:
     tool = shutil.which("systemd-analyze")
     if tool is None or not units:
         return []
@@ -110,22 +226,28 @@ def _verify(units: dict[str, str], root: Path) -> list[Diagnostic]:
     runtime.mkdir(mode=0o700)
     (root / "home").mkdir()
     env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "HOME": str(root / "home")}
-    out: list[Diagnostic] = []
     paths = list(units)
+    batches: list[_Batch] = []
     for start in range(0, len(paths), BATCH):
         batch = paths[start : start + BATCH]
-        text, failed = _run([tool, "--user", "verify", *batch], units[batch[0]],
-                            checks.UNIT_VERIFY, env=env)  # fmt: skip
-        out += [failed] if failed else []
-        for line in text.splitlines():
-            m = _ANALYZE_LINE.match(line)
-            known = bool(m and m["file"] in units)
-            path = m["file"] if known else _owner(line, batch)
-            n = int(m["line"]) if known else 1
-            message = m["msg"] if known else line
-            for original, shown in units.items():
-                message = message.replace(original, shown)
-            out.append(checks.UNIT_VERIFY.at(Span(units[path], n, 1, n, 2), message))
+        argv = [tool, *VERIFY_FLAGS.split()]
+        batches.append(
+            _start(argv, batch, units[batch[0]], checks.UNIT_VERIFY, _read_verify, env=env)
+        )
+    return batches
+
+
+def _read_verify(text: str, batch: list[str], units: dict[str, str]) -> list[Diagnostic]:
+    out = []
+    for line in text.splitlines():
+        m = _ANALYZE_LINE.match(line)
+        known = bool(m and m["file"] in units)
+        path = m["file"] if known else _owner(line, batch)
+        n = int(m["line"]) if known else 1
+        message = m["msg"] if known else line
+        for original, shown in units.items():
+            message = message.replace(original, shown)
+        out.append(checks.UNIT_VERIFY.at(Span(units[path], n, 1, n, 2), message))
     return out
 
 
