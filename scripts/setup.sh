@@ -49,6 +49,20 @@ if [ -n "$missing" ]; then
     fi
 fi
 
+# macOS's /bin/sh is bash 3.2 in POSIX mode: the generated scripts are run under it too. It is
+# built from the source in ../shared/toolchains (about a minute, once) into .toolchains/.
+bash32=.toolchains/bash-3.2/bin/bash
+toolchain=../shared/toolchains/build-bash-3.2.sh
+if [ ! -x "$bash32" ]; then
+    if [ -f "$toolchain" ]; then
+        echo "setup: building bash 3.2 (macOS /bin/sh) into .toolchains/bash-3.2"
+        sh "$toolchain" "$PWD/.toolchains/bash-3.2" >/dev/null
+    elif [ "$strict" = yes ]; then
+        echo "setup: $toolchain is missing: cannot build bash 3.2 (macOS /bin/sh)" >&2
+        exit 1
+    fi
+fi
+
 python=${PYTHON:-python3}
 if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
     echo "setup: agentc needs Python 3.11 or newer ($python is $("$python" --version 2>&1))" >&2

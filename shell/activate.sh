@@ -244,7 +244,7 @@ lint_wrapper() {
     fi
     set --
     while IFS= read -r pattern; do
-        [ -n "$pattern" ] && set -- "$@" -e "$pattern"
+        [ -n "$pattern" ] && set -- ${1+"$@"} -e "$pattern"
     done <<PATTERNS
 $GNU_PATTERNS
 PATTERNS
@@ -406,7 +406,7 @@ backup_previous() {
 install_files() {
     set -- "${LOG_APP%/*}" "${LOG_OUT%/*}" "${LOG_ERR%/*}" "$STATE_DIR/bin" "${SERVICE_FILE%/*}"
     if [ "$RUNTIME" = podman ] && [ "$AUTH_MODE" = empty-authfile ]; then
-        [ -f "$AUTHFILE" ] || set -- "$@" "${AUTHFILE%/*}"
+        [ -f "$AUTHFILE" ] || set -- ${1+"$@"} "${AUTHFILE%/*}"
         mkdir -p "$@" || return 1
         if [ ! -f "$AUTHFILE" ]; then
             write_atomic "$AUTHFILE" 600 printf '%s\n' '{"auths":{}}' || return 1
@@ -528,7 +528,7 @@ rollback() {
 }
 
 skip_rest() {
-    for s in "$@"; do
+    for s in ${1+"$@"}; do
         step "$s" skip "$SKIP_REASON"
     done
 }

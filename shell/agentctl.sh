@@ -214,7 +214,7 @@ cmd_restart() {
 cmd_logs() {
     set --
     for f in "$LOG_APP" "$LOG_OUT" "$LOG_ERR"; do
-        [ -f "$f" ] && set -- "$@" "$f"
+        [ -f "$f" ] && set -- ${1+"$@"} "$f"
     done
     if [ $# -eq 0 ]; then
         echo "agentctl: no logs yet ($LOG_APP, $LOG_OUT, $LOG_ERR)" >&2
@@ -482,10 +482,10 @@ uninstall) cmd_uninstall ;;
 stage | install | activate)
     # shellcheck disable=SC2086  # PASS is a list of flags
     set -- $PASS
-    [ "$VERB" = stage ] && set -- "$@" --stage-only
-    [ "$ALLOW_FAILED" = yes ] && set -- "$@" --allow-failed-preflight
-    [ "$JSON" = yes ] && set -- "$@" --json
-    exec "$HERE/bin/activate" "$@"
+    [ "$VERB" = stage ] && set -- ${1+"$@"} --stage-only
+    [ "$ALLOW_FAILED" = yes ] && set -- ${1+"$@"} --allow-failed-preflight
+    [ "$JSON" = yes ] && set -- ${1+"$@"} --json
+    exec "$HERE/bin/activate" ${1+"$@"}
     ;;
 '' | -h | --help | help) usage ;;
 *)

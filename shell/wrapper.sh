@@ -170,22 +170,22 @@ case $rc:$PULL in
 esac
 
 set -- podman
-[ -n "$CONNECTION" ] && set -- "$@" --connection "$CONNECTION"
+[ -n "$CONNECTION" ] && set -- ${1+"$@"} --connection "$CONNECTION"
 # The probe creates under a scratch name, never replacing anything, and never pulls.
 if [ "$PROBE" = yes ]; then
-    set -- "$@" create --name "$CONTAINER-preflight-$$" --rm --init --pull=never
+    set -- ${1+"$@"} create --name "$CONTAINER-preflight-$$" --rm --init --pull=never
 elif [ "$PULL" = always ]; then
-    set -- "$@" run --name "$CONTAINER" --replace --rm --init --pull=always
+    set -- ${1+"$@"} run --name "$CONTAINER" --replace --rm --init --pull=always
 else
-    set -- "$@" run --name "$CONTAINER" --replace --rm --init --pull=never
+    set -- ${1+"$@"} run --name "$CONTAINER" --replace --rm --init --pull=never
 fi
-set -- "$@" --authfile "$AUTHFILE" --stop-timeout "$STOP_TIMEOUT"
+set -- ${1+"$@"} --authfile "$AUTHFILE" --stop-timeout "$STOP_TIMEOUT"
 # shellcheck disable=SC2086  # variable names only ([A-Za-z_][A-Za-z0-9_]*), one per word
 for name in $ENV_NAMES; do
-    set -- "$@" --env "$name"
+    set -- ${1+"$@"} --env "$name"
 done
-[ -n "$ENV_FILE" ] && set -- "$@" --env-file "$ENV_FILE"
-set -- "$@" "$IMAGE"
+[ -n "$ENV_FILE" ] && set -- ${1+"$@"} --env-file "$ENV_FILE"
+set -- ${1+"$@"} "$IMAGE"
 if [ "$PROBE" = yes ]; then
     probe_id=$(with_command "$@" </dev/null) || exit 1
     podman_ rm -f "$probe_id" >/dev/null </dev/null || exit 1
