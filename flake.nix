@@ -8,6 +8,10 @@
       systems = [ "x86_64-linux" "aarch64-linux" "x86_64-darwin" "aarch64-darwin" ];
       forAll = f: nixpkgs.lib.genAttrs systems (system: f nixpkgs.legacyPackages.${system});
       agentc = pkgs: pkgs.callPackage ./nix/package.nix { };
+      compileAgents = pkgs: import ./nix/lib/compile-agents.nix (import ./nix/lib/lint-tools.nix pkgs // {
+        inherit (pkgs) runCommand;
+        agentc = agentc pkgs;
+      });
     in
     {
       packages = forAll (pkgs: { default = agentc pkgs; });
@@ -15,13 +19,10 @@
         default = { type = "app"; program = "${agentc pkgs}/bin/agentc"; };
       });
       lib = {
-        compileAgents = pkgs: import ./nix/lib/compile-agents.nix {
-          inherit (pkgs) runCommand;
-          agentc = agentc pkgs;
-        };
+        inherit compileAgents;
         inherit (import ./nix/lib/declaration.nix) toDeclaration toAgentText;
       };
-      checks = forAll (pkgs: import ./nix/checks.nix { inherit pkgs; agentc = agentc pkgs; });
+      checks = forAll (pkgs: import ./nix/checks.nix { agentc = agentc pkgs; compileAgents = compileAgents pkgs; });
       devShells = forAll (pkgs: { default = import ./nix/devshell.nix { inherit pkgs; }; });
       formatter = forAll (pkgs: pkgs.nixpkgs-fmt);
       nixosModules.default = import ./nix/modules/nixos.nix agentc;

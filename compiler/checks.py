@@ -191,6 +191,12 @@ UNIT_VERIFY = Check(
     "systemd-analyze verify reports a problem in a generated unit.",
     "Any output of `systemd-analyze --user verify` counts, warnings included.",
 )
+LINT_TOOL_MISSING = Check(
+    "A405",
+    "lint-tool-missing",
+    "A lint tool the build requires (`--require-tool`) is not installed.",
+    "Put shellcheck (and systemd-analyze on Linux) on PATH; the Nix build takes them from pkgs.",
+)
 UNREADABLE_SERVICE = Check(
     "A404",
     "unreadable-service-definition",

@@ -18,12 +18,20 @@ _NO_TOOLS: dict = {
     "action": "store_true",
     "help": "skip the shellcheck and systemd-analyze lints even when installed",
 }
+_REQUIRE_TOOL: dict = {
+    "action": "append",
+    "default": [],
+    "choices": ("shellcheck", "systemd-analyze"),
+    "metavar": "TOOL",
+    "help": "fail (not skip) when this lint tool is not on PATH; repeatable",
+}
 
 
 def _check_args(c: argparse.ArgumentParser) -> None:
     c.add_argument("files", nargs="+", metavar="FILE")
     c.add_argument("--format", **_FORMAT)
     c.add_argument("--no-tools", **_NO_TOOLS)
+    c.add_argument("--require-tool", **_REQUIRE_TOOL)
 
 
 def _compile_args(c: argparse.ArgumentParser) -> None:
@@ -31,6 +39,7 @@ def _compile_args(c: argparse.ArgumentParser) -> None:
     c.add_argument("-o", "--output", required=True, metavar="OUTDIR")
     c.add_argument("--format", **_FORMAT)
     c.add_argument("--no-tools", **_NO_TOOLS)
+    c.add_argument("--require-tool", **_REQUIRE_TOOL)
 
 
 def _dump_args(c: argparse.ArgumentParser) -> None:
@@ -125,7 +134,7 @@ def cmd_check(args: argparse.Namespace, out: IO[str]) -> int:
     """`agentc check`: report diagnostics, write nothing."""
     from compiler.compile import build
 
-    trees, analysis = build(args.files, tools=not args.no_tools)
+    trees, analysis = build(args.files, tools=not args.no_tools, required=args.require_tool)
     _report(analysis.diagnostics, analysis.sources, args.format, out)
     if args.format == "text" and not analysis.diagnostics:
         names = sorted(trees)
@@ -138,7 +147,7 @@ def cmd_compile(args: argparse.Namespace, out: IO[str]) -> int:
     """`agentc compile`: check, then write each error-free agent's tree atomically."""
     from compiler.compile import compile_to
 
-    result = compile_to(args.files, args.output, tools=not args.no_tools)
+    result = compile_to(args.files, args.output, not args.no_tools, args.require_tool)
     _report(result.diagnostics, result.sources, args.format, out, written=result.written)
     if args.format == "text":
         for name, path in result.written.items():

@@ -16,7 +16,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +38,21 @@ SHELLCHECK_FLAGS = "-s sh -f gcc"
 VERIFY_FLAGS = "--user verify --man=no"
 
 
-def tool_lints(trees: dict[str, list[Artifact]]) -> list[Diagnostic]:
-    """shellcheck the generated scripts and verify the generated units, both tools at once."""
+def tool_lints(trees: dict[str, list[Artifact]], required: Sequence[str] = ()) -> list[Diagnostic]:
+    """shellcheck the generated scripts and verify the generated units, both tools at once;
+    a `required` tool that is not on PATH is an error for every agent."""
     if not trees:
         return []
+    missing = [t for t in dict.fromkeys(required) if shutil.which(t) is None]
+    if missing:
+        return [
+            checks.LINT_TOOL_MISSING.at(
+                Span.point(f"{name}/{artifacts[0].path}"),
+                f"`{tool}` is required (--require-tool) but not on PATH",
+            )
+            for name, artifacts in trees.items()
+            for tool in missing
+        ]
     whole = not shlib.verified()
     sc_cache = CleanCache(shutil.which("shellcheck"), SHELLCHECK_FLAGS)
     sd_cache = CleanCache(shutil.which("systemd-analyze"), VERIFY_FLAGS)

@@ -1,7 +1,7 @@
-# The package build (with its tests) and every bundled example compiled at build time.
-{ pkgs, agentc }:
+# The package build (with its tests) and every bundled example compiled at build time, with
+# the artifact lints (lib.compileAgents as the flake exports it).
+{ agentc, compileAgents }:
 let
-  compileAgents = import ./lib/compile-agents.nix { inherit (pkgs) runCommand; inherit agentc; };
   examples = builtins.attrNames (builtins.readDir ../examples);
 in
 {

@@ -74,14 +74,19 @@ def _code_hash() -> str:
 
 
 def build_compile_agents(
-    declarations: list[Path], nix_config: str = ""
+    declarations: list[Path], nix_config: str = "", path: str | None = None
 ) -> subprocess.CompletedProcess:
+    """lib.compileAgents as the flake builds it (its lint tools from nix/lib/lint-tools.nix,
+    each required), over the stand-in nixpkgs; `path` replaces the builder's PATH."""
     decls = " ".join(f"(/. + {json.dumps(str(d))})" for d in declarations)
+    prefix = f"export PATH={path}; " if path else ""
     expr = (
         f"let pkgs = import {FAKE_NIXPKGS}/pkgs.nix {{}};"
-        f' runCommand = n: env: pkgs.runCommand n (env // {{ agentcCode = "{_code_hash()}"; }});'
-        f" in (import {ROOT}/nix/lib/compile-agents.nix {{ inherit runCommand;"
-        f' agentc = "{_agentc_prefix()}"; }}) {{ declarations = [ {decls} ]; }}'
+        f" runCommand = n: env: script: pkgs.runCommand n"
+        f' (env // {{ agentcCode = "{_code_hash()}"; }}) ({json.dumps(prefix)} + script);'
+        f" in (import {ROOT}/nix/lib/compile-agents.nix (import {ROOT}/nix/lib/lint-tools.nix pkgs"
+        f' // {{ inherit runCommand; agentc = "{_agentc_prefix()}"; }}))'
+        f" {{ declarations = [ {decls} ]; }}"
     )
     return nix(
         require_tool("nix-build"), *OFFLINE, "--no-out-link", "-E", expr,
@@ -114,6 +119,17 @@ def test_compile_agents_fails_the_build_with_the_diagnostic(tmp_path: Path) -> N
     built = build_compile_agents([bad])
     assert built.returncode != 0
     assert "bad.agent:3:17: error[AG103/log-in-tmp]" in built.stderr
+
+
+def test_compile_agents_fails_when_a_lint_tool_is_missing(tmp_path: Path) -> None:
+    """The build lints every artifact: without shellcheck it fails, it does not skip."""
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    for tool in ("cp", "systemd-analyze"):
+        (bin_ / tool).symlink_to(require_tool(tool))
+    built = build_compile_agents([ROOT / "examples" / "node-commander.agent"], path=str(bin_))
+    assert built.returncode != 0
+    assert "error[A405/lint-tool-missing]: `shellcheck` is required" in built.stderr
 
 
 def flake(*args: str) -> subprocess.CompletedProcess:

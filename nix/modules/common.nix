@@ -6,7 +6,11 @@ let
   enabled = lib.filterAttrs (_: a: a.enable) agents;
   text = declarationLib.toAgentText (declarationLib.toDeclaration enabled);
   declarations = pkgs.writeTextDir "sourceos-agents.agent" text;
-  compiled = import ../lib/compile-agents.nix { inherit (pkgs) runCommand; inherit agentc; } {
+  compileAgents = import ../lib/compile-agents.nix (import ../lib/lint-tools.nix pkgs // {
+    inherit (pkgs) runCommand;
+    inherit agentc;
+  });
+  compiled = compileAgents {
     declarations = [ "${declarations}/sourceos-agents.agent" ];
   };
   # A failed preflight stages the agent and exits 3; that is reported, never fatal to the switch.

@@ -18,12 +18,15 @@ let
   };
   self = {
     inherit system lib;
+    # Like stdenv, nativeBuildInputs' bin directories come first on PATH; the stubs have
+    # none, so the lint tools found are the host's shellcheck and systemd-analyze.
     runCommand = name: env: script: builtins.derivation ({
       inherit name system;
       builder = "/bin/sh";
       args = [ "-c" script ];
-      PATH = "/usr/bin:/bin";
-    } // env);
+      PATH = builtins.concatStringsSep ":"
+        (map (p: "${p}/bin") (env.nativeBuildInputs or [ ]) ++ [ "/usr/bin" "/bin" ]);
+    } // builtins.removeAttrs env [ "nativeBuildInputs" ]);
     writeTextDir = path: text: builtins.derivation {
       name = baseNameOf path;
       inherit system text;
@@ -46,6 +49,6 @@ let
     python3.withPackages = _: stub "python3-env";
     mkShell = _: stub "devshell";
   } // lib.genAttrs [ "nixpkgs-fmt" "ruff" "black" "shellcheck" "podman" "dash" "busybox"
-    "posh" "mksh" "yash" "zsh" ] stub;
+    "posh" "mksh" "yash" "zsh" "systemd" ] stub;
 in
 self
