@@ -24,7 +24,11 @@ def test_benchmark_quick_run_reports_every_figure(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(out.read_text())
-    assert report["cold"]["compile_s"] > 0 and report["cold"]["floor_s"] > 0
+    cold = report["cold"]["seconds"]
+    assert set(cold) == {"floor", "tools", "tools_empty_cache", "no_tools"}
+    assert all(v > 0 for v in cold.values())
+    check = report["check"]
+    assert check["agents"] == 10 and check["tools_s"] > 0 and check["tools_empty_cache_s"] > 0
     assert set(report["bulk"]["sizes"]) == {"1", "10"}
     act = report["activation"]
     assert act["status_s"] > 0
@@ -32,7 +36,8 @@ def test_benchmark_quick_run_reports_every_figure(tmp_path: Path) -> None:
     assert act["activate_tool_calls"] > act["failed_preflight_tool_calls"] > 0
     assert 0 < act["activate_overhead_s"] < act["activate_s"]
     assert 0 < act["failed_preflight_overhead_s"] <= act["failed_preflight_s"]
-    assert len(report["verdicts"]) == 9
-    for line in ("cold compile", "agents/s", "activate overhead", "failed-preflight activate"
-                 " overhead", "agentctl status"):  # fmt: skip
+    assert len(report["verdicts"]) == 13
+    for line in ("cold compile, tool lints on", "lint cache empty", "agents/s",
+                 "check of 10 agents, tool lints on", "activate overhead",
+                 "failed-preflight activate overhead", "agentctl status"):  # fmt: skip
         assert line in result.stdout
