@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
+import subprocess
+from collections.abc import Callable
 
 import attrs
 
@@ -37,8 +41,12 @@ def definitions(paths: list[str]) -> tuple[list[str], list[str]]:
     return files, missing
 
 
-def audit(paths: list[str]) -> AuditResult:
-    """Run every rule's audit over every definition; unreadable files are findings."""
+def audit(
+    paths: list[str], start_limits: Callable[[str], service.StartLimits] | None = None
+) -> AuditResult:
+    """Run every rule's audit over every definition; unreadable files are findings. Without
+    `start_limits` a unit is judged as written; with it, a unit that sets no start limit gets
+    the one its manager applies (`start_limits(path)`), as `doctor` judges a host."""
     files, missing = definitions(paths)
     out: list[Diagnostic] = []
     sources: dict[str, Source] = {}
@@ -48,6 +56,8 @@ def audit(paths: list[str]) -> AuditResult:
         except service.Unreadable as err:
             out.append(checks.UNREADABLE_SERVICE.at(err.span, err.reason))
             continue
+        if start_limits is not None and svc.kind == "systemd":
+            svc = start_limits(path).apply(svc)
         sources[path] = Source(path, svc.text)
         for rule in REGISTRY:
             for f in rule.audit(svc):
@@ -56,3 +66,59 @@ def audit(paths: list[str]) -> AuditResult:
                 )
     out.sort(key=Diagnostic.sort_key)
     return AuditResult(out, sources, files, missing)
+
+
+# Where the operating system keeps its own service definitions: an enablement symlink into
+# these (or a file there) is the vendor's, not local persistence.
+VENDOR_DIRS = ("/lib/systemd/", "/usr/lib/systemd/", "/System/Library/")
+
+
+def origin(path: str) -> str:
+    """`vendor` (the OS's own: inside, or a symlink into, the vendor directories; Apple's
+    com.apple jobs), `package` (a file a package owns, unchanged since it was installed) or
+    `local` (everything else: what an administrator, a user or a program put there)."""
+    real = os.path.realpath(path)
+    if real.startswith(VENDOR_DIRS) or os.path.basename(path).startswith("com.apple."):
+        return "vendor"
+    if not os.path.islink(path) and _unchanged_package_file(path):
+        return "package"
+    return "local"
+
+
+def _unchanged_package_file(path: str) -> bool:
+    """Whether dpkg owns `path` and its content is still what the package shipped."""
+    dpkg = shutil.which("dpkg-query")
+    if dpkg is None:
+        return False
+    try:
+        owner = subprocess.run([dpkg, "-S", path], capture_output=True, text=True, timeout=20,
+                               stdin=subprocess.DEVNULL)  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    if owner.returncode != 0 or ":" not in owner.stdout:
+        return False
+    relative = path.lstrip("/")
+    for package in owner.stdout.split(":", 1)[0].split(","):
+        info = f"/var/lib/dpkg/info/{package.strip()}"
+        for sums in (f"{info}.md5sums", *_arch_sums(info)):
+            try:
+                with open(sums) as fh:
+                    shipped = dict(
+                        line.rstrip("\n").split("  ", 1)[::-1] for line in fh if "  " in line
+                    )
+                with open(path, "rb") as fh:
+                    actual = hashlib.md5(fh.read()).hexdigest()  # dpkg records md5
+            except OSError:
+                continue
+            if shipped.get(relative) == actual:
+                return True
+    return False
+
+
+def _arch_sums(info: str) -> list[str]:
+    directory, name = os.path.split(info)
+    try:
+        return [os.path.join(directory, n) for n in os.listdir(directory)
+                if n.startswith(name + ":") and n.endswith(".md5sums")]  # fmt: skip
+    except OSError:
+        return []

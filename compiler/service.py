@@ -49,6 +49,9 @@ class Service:
     keys: dict[str, Span]
     sections: dict[str, list[str]]
     text: str
+    # Where the start limit comes from when the unit sets none: the manager's defaults
+    # (`StartLimits.describe`), filled in by the audit; None for the unit's own settings.
+    start_limit_default: str | None = None
 
     @property
     def command_span(self) -> Span:
@@ -226,3 +229,33 @@ def _systemd(path: str, data: bytes, uid: int) -> Service:
         sections=sections,
         text=text,
     )
+
+
+@attrs.frozen
+class StartLimits:
+    """A systemd manager's DefaultStartLimitBurst and DefaultStartLimitIntervalSec, and where
+    they were read (the running manager, its configuration, or systemd's built-in values)."""
+
+    burst: int
+    interval: float
+    origin: str
+
+    def describe(self) -> str:
+        """How a finding names the limit that applies."""
+        return f"{self.origin}: at most {self.burst} starts in {self.interval:g} s"
+
+    def apply(self, svc: Service) -> Service:
+        """The unit with this limit where it sets none of its own."""
+        if svc.kind != "systemd" or (
+            svc.start_limit_burst is not None or svc.start_limit_interval is not None
+        ):
+            return svc
+        return attrs.evolve(
+            svc,
+            start_limit_burst=self.burst,
+            start_limit_interval=self.interval,
+            start_limit_default=self.describe(),
+        )
+
+
+BUILTIN_START_LIMITS = StartLimits(5, 10.0, "systemd's built-in default start limit")

@@ -10,9 +10,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compiler import __version__
+
+if TYPE_CHECKING:
+    from compiler.service import StartLimits
 
 VERBS = (
     "install", "stage", "start", "stop", "restart", "status", "logs", "doctor", "preflight",
@@ -96,29 +99,95 @@ def _mdm_state() -> str:
     return " ".join(out.stdout.split()) or "unknown"
 
 
-def service_dirs() -> list[str]:
-    """The standard launchd and systemd directories where persistence hides."""
+def service_dirs() -> list[tuple[str, str]]:
+    """The standard launchd and systemd directories where persistence hides, each with the
+    scope of the manager that reads it (`user` or `system`)."""
     home = Path(os.environ.get("HOME", "~")).expanduser()
     root = os.environ.get("SOURCEOS_AGENT_ROOT", "").rstrip("/")
     if host_platform() == "darwin":
-        dirs = [home / "Library/LaunchAgents", Path(f"{root}/Library/LaunchAgents"),
-                Path(f"{root}/Library/LaunchDaemons")]  # fmt: skip
+        dirs = [(home / "Library/LaunchAgents", "user"),
+                (Path(f"{root}/Library/LaunchAgents"), "user"),
+                (Path(f"{root}/Library/LaunchDaemons"), "system")]  # fmt: skip
     else:
         config = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
-        dirs = [config / "systemd/user", Path(f"{root}/etc/systemd/system"),
-                Path(f"{root}/etc/systemd/user")]  # fmt: skip
-    return [str(d) for d in dirs if d.is_dir()]
+        dirs = [(config / "systemd/user", "user"), (Path(f"{root}/etc/systemd/system"), "system"),
+                (Path(f"{root}/etc/systemd/user"), "user")]  # fmt: skip
+    return [(str(d), scope) for d, scope in dirs if d.is_dir()]
+
+
+def host_start_limits(scope: str) -> StartLimits:
+    """The start limit a systemd manager gives a unit that sets none: asked of the running
+    manager, else read from its configuration, else systemd's built-in values."""
+    from compiler.service import BUILTIN_START_LIMITS, StartLimits, parse_duration
+
+    flag = ["--user"] if scope == "user" else []
+    systemctl = shutil.which("systemctl")
+    if systemctl:
+        try:
+            out = subprocess.run(
+                [systemctl, *flag, "show", "-p", "DefaultStartLimitBurst",
+                 "-p", "DefaultStartLimitIntervalUSec"],
+                capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL,
+            )  # fmt: skip
+            props = dict(line.split("=", 1) for line in out.stdout.splitlines() if "=" in line)
+            if out.returncode == 0 and props.get("DefaultStartLimitBurst", "").isdigit():
+                return StartLimits(
+                    int(props["DefaultStartLimitBurst"]),
+                    parse_duration(props.get("DefaultStartLimitIntervalUSec", "10s")),
+                    f"the running {scope} manager's default start limit",
+                )
+        except (OSError, ValueError, subprocess.TimeoutExpired):
+            pass
+    root = os.environ.get("SOURCEOS_AGENT_ROOT", "").rstrip("/")
+    conf = Path(f"{root}/etc/systemd/{scope}.conf")
+    files = [conf, *sorted(Path(f"{conf}.d").glob("*.conf"))]
+    burst, interval, origin = BUILTIN_START_LIMITS.burst, BUILTIN_START_LIMITS.interval, None
+    for f in files:
+        try:
+            lines = f.read_text().splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            key, _, value = line.strip().partition("=")
+            try:
+                if key == "DefaultStartLimitBurst":
+                    burst, origin = int(value), str(f)
+                elif key == "DefaultStartLimitIntervalSec":
+                    interval, origin = parse_duration(value), str(f)
+            except ValueError:
+                continue
+    if origin is None:
+        return BUILTIN_START_LIMITS
+    return StartLimits(burst, interval, f"the default start limit set in {origin}")
+
+
+def _unreadable(dirs: list[tuple[str, str]]) -> list[str]:
+    reasons = []
+    for d, _ in dirs:
+        try:
+            os.listdir(d)
+        except OSError as err:
+            reasons.append(f"cannot read {d}: {err.strerror}")
+    return reasons
 
 
 def doctor() -> tuple[dict[str, Any], int]:
-    """The spec section 8 report over every registered agent, with a verdict."""
-    from compiler.audit import audit
+    """The spec section 8 report over every registered agent and the host's persistence, with
+    a verdict: healthy, findings in local persistence, or cannot inspect (and why). Only local
+    definitions count; the operating system's own and unchanged package files are reported in
+    --json with their source but are not findings."""
+    from compiler.audit import audit, origin
 
     agents = []
-    problems = warnings = 0
+    problems = 0
+    cannot: list[str] = []
+    if host_platform() not in ("darwin", "linux"):
+        cannot.append(f"unsupported platform {platform.system()}")
     for name, agentctl in registered().items():
         status = _json_of(agentctl, "status")
         preflight = _json_of(agentctl, "preflight")
+        if "error" in status:
+            cannot.append(status["error"])
         manifest_path = agentctl.parent.parent / "manifest.json"
         manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
         provenance = manifest.get("provenance")
@@ -130,6 +199,7 @@ def doctor() -> tuple[dict[str, Any], int]:
         if status.get("state") != "running" or not preflight.get("passed", False):
             verdict = "problem"
             problems += 1
+        source = status.get("source") or ""
         agents.append(
             {
                 "agent": name,
@@ -137,7 +207,8 @@ def doctor() -> tuple[dict[str, Any], int]:
                 "state": status.get("state"),
                 "serviceManager": status.get("serviceManager"),
                 "generation": status.get("generation"),
-                "source": status.get("source"),
+                "source": source,
+                "nixStorePath": source if source.startswith("/nix/store/") else None,
                 "podmanMachine": machine and f"{machine['status']}: {machine['detail']}",
                 "container": status.get("container"),
                 "provenance": provenance,
@@ -152,33 +223,55 @@ def doctor() -> tuple[dict[str, Any], int]:
             }
         )
     dirs = service_dirs()
-    found = audit(dirs).diagnostics if dirs else []
-    suspicious = [
-        {
-            "file": d.span.file,
-            "line": d.span.line,
-            "rule": d.name,
-            "severity": d.severity.value,
-            "message": d.message,
-        }
-        for d in found
-    ]
-    problems += sum(1 for d in found if d.is_error)
-    warnings += sum(1 for d in found if not d.is_error)
-    overall = "unhealthy" if problems else ("degraded" if warnings else "healthy")
+    cannot += _unreadable(dirs)
+    scopes = {d: scope for d, scope in dirs}
+    limits: dict[str, Any] = {}
+
+    def start_limits(path: str) -> Any:
+        scope = scopes.get(os.path.dirname(path), "system")
+        if scope not in limits:
+            limits[scope] = host_start_limits(scope)
+        return limits[scope]
+
+    found = audit([d for d, _ in dirs], start_limits).diagnostics if dirs else []
+    origins: dict[str, str] = {}
+    findings = []
+    for d in found:
+        source = origins.setdefault(d.span.file, origin(d.span.file))
+        findings.append(
+            {
+                "file": d.span.file,
+                "line": d.span.line,
+                "rule": d.name,
+                "severity": d.severity.value,
+                "message": d.message,
+                "source": source,
+            }
+        )
+    local = [f for f in findings if f["source"] == "local"]
+    if cannot:
+        overall = "cannot inspect"
+    elif problems or local:
+        overall = "findings in local persistence"
+    else:
+        overall = "healthy"
     report = {
         "verdict": overall,
+        "cannotInspect": cannot,
         "platform": host_platform(),
         "mdm": _mdm_state(),
         "agents": agents,
-        "suspiciousPersistence": suspicious,
-        "auditedDirectories": dirs,
+        "findings": findings,
+        "startLimits": {k: v.describe() for k, v in sorted(limits.items())},
+        "auditedDirectories": [d for d, _ in dirs],
     }
-    return report, 1 if problems else 0
+    return report, {"healthy": 0, "findings in local persistence": 1}.get(overall, 2)
 
 
 def _print_doctor(report: dict[str, Any]) -> None:
     print(f"local runtime: {report['verdict']} ({report['platform']}; MDM: {report['mdm']})")
+    for reason in report["cannotInspect"]:
+        print(f"- cannot inspect: {reason}")
     if not report["agents"]:
         print("- no registered agents")
     for a in report["agents"]:
@@ -201,10 +294,16 @@ def _print_doctor(report: dict[str, Any]) -> None:
             print(f"  preflight: {failure}")
         if a["quarantined"]:
             print(f"  quarantined: {a['quarantined']}")
-    for s in report["suspiciousPersistence"]:
-        print(f"suspicious: {s['file']}:{s['line']}: {s['severity']}[{s['rule']}]: {s['message']}")
-    if not report["suspiciousPersistence"]:
-        print(f"suspicious persistence: none in {', '.join(report['auditedDirectories']) or '-'}")
+    local = [f for f in report["findings"] if f["source"] == "local"]
+    for f in local:
+        print(f"finding: {f['file']}:{f['line']}: {f['severity']}[{f['rule']}]: {f['message']}")
+    audited = ", ".join(report["auditedDirectories"]) or "-"
+    if not local:
+        print(f"local persistence: no findings in {audited}")
+    others = len(report["findings"]) - len(local)
+    if others:
+        print(f"- {others} observation(s) in the OS's own or unchanged package files,"
+              " not findings (see --json)")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -115,7 +115,7 @@ def test_doctor_local_runtime_over_three_agents(darwin: DarwinHost) -> None:
     result = sourceos_agent(darwin, "doctor", "local-runtime", "--json")
     assert result.returncode == 1
     report = json.loads(result.stdout)
-    assert report["verdict"] == "unhealthy"
+    assert report["verdict"] == "findings in local persistence"
     by_name = {a["agent"]: a for a in report["agents"]}
     assert by_name["node-commander"]["verdict"] == "ok"
     assert by_name["node-commander"]["provenance"]["imageId"].startswith("sha256:")
@@ -123,11 +123,99 @@ def test_doctor_local_runtime_over_three_agents(darwin: DarwinHost) -> None:
     assert by_name["staged-one"]["state"] == "staged"
     assert any("local-image" in f for f in by_name["staged-one"]["preflightFailures"])
     assert by_name["stopped-one"]["state"] == "installed"
-    rules = {s["rule"] for s in report["suspiciousPersistence"]}
+    rules = {s["rule"] for s in report["findings"] if s["source"] == "local"}
     assert {"log-in-tmp", "unbounded-keepalive", "user-agent-in-system-dir"} <= rules
     text = sourceos_agent(darwin, "doctor", "local-runtime").stdout
-    assert text.startswith("local runtime: unhealthy")
-    assert "/nix/store/" not in text.split("suspicious:")[0]
+    assert text.startswith("local runtime: findings in local persistence")
+    assert "/nix/store/" not in text.split("finding:")[0]
+
+
+# --- doctor: signal, not noise ------------------------------------------------------------
+
+
+def doctor_json(env: dict) -> tuple[int, dict]:
+    result = subprocess.run(
+        [sys.executable, "-m", "compiler.sourceos_agent", "doctor", "local-runtime", "--json"],
+        env=env, capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    return result.returncode, json.loads(result.stdout)
+
+
+def stock_env(tmp_path: Path) -> dict:
+    """This machine as it is (its real /etc/systemd), for a user with an empty home."""
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "SOURCEOS_"))}
+    return {**keep, "HOME": str(home), "SOURCEOS_AGENT_PLATFORM": "linux"}
+
+
+def test_doctor_calls_a_stock_host_healthy(tmp_path: Path) -> None:
+    """Debian's own units (enablement symlinks into /lib/systemd, such as timesyncd's
+    Restart=always) and unchanged package files are not findings."""
+    code, report = doctor_json(stock_env(tmp_path))
+    assert (code, report["verdict"]) == (0, "healthy"), report
+    assert [f for f in report["findings"] if f["source"] == "local"] == []
+    assert report["cannotInspect"] == []
+    assert all(f["source"] in ("vendor", "package") for f in report["findings"])
+
+
+def test_doctor_reports_exactly_a_users_restart_always_tmp_logging_unit(tmp_path: Path) -> None:
+    env = stock_env(tmp_path)
+    units = tmp_path / "home" / ".config" / "systemd" / "user"
+    units.mkdir(parents=True)
+    unit = units / "updater.service"
+    unit.write_text(
+        "[Unit]\nDescription=an updater\n\n[Service]\nExecStart=/usr/bin/sleep 100\n"
+        "Restart=always\nStandardOutput=append:/tmp/updater.log\n"
+        "StandardError=append:/tmp/updater.err\n\n[Install]\nWantedBy=default.target\n"
+    )
+    code, report = doctor_json(env)
+    assert (code, report["verdict"]) == (1, "findings in local persistence"), report
+    local = [f for f in report["findings"] if f["source"] == "local"]
+    assert {f["file"] for f in local} == {str(unit)}
+    assert {f["rule"] for f in local} == {"log-in-tmp", "unbounded-keepalive"}, local
+    (keepalive,) = [f for f in local if f["rule"] == "unbounded-keepalive"]
+    # Not "unbounded": the manager's default start limit applies, and the doctor says which.
+    assert "default start limit" in keepalive["message"]
+    assert "at most 5 starts in 10 s" in keepalive["message"]
+
+
+def test_doctor_reports_exactly_the_incident_plist_on_a_simulated_mac(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    legacy = root / "Library" / "LaunchAgents" / "com.socioprophet.node-commander.plist"
+    legacy.parent.mkdir(parents=True)
+    fixture = Path(__file__).parent / "fixtures" / "incident" / "Library" / "LaunchAgents"
+    legacy.write_bytes((fixture / legacy.name).read_bytes())
+    env = {**stock_env(tmp_path), "SOURCEOS_AGENT_PLATFORM": "darwin",
+           "SOURCEOS_AGENT_ROOT": str(root)}  # fmt: skip
+    code, report = doctor_json(env)
+    assert (code, report["verdict"]) == (1, "findings in local persistence"), report
+    assert {f["file"] for f in report["findings"]} == {str(legacy)}
+    assert all(f["source"] == "local" for f in report["findings"])
+    rules = {f["rule"] for f in report["findings"]}
+    assert {"log-in-tmp", "unbounded-keepalive", "user-agent-in-system-dir"} <= rules
+
+
+def test_doctor_tells_vendor_symlinks_and_what_it_cannot_inspect(tmp_path: Path) -> None:
+    vendor = Path("/lib/systemd/system/console-getty.service")  # Debian's, Restart=always
+    if not vendor.exists():
+        pytest.skip("no vendor unit with Restart=always here")
+    root = tmp_path / "root"
+    system = root / "etc" / "systemd" / "system"
+    system.mkdir(parents=True)
+    (system / "console-getty.service").symlink_to(vendor)
+    env = {**stock_env(tmp_path), "SOURCEOS_AGENT_ROOT": str(root)}
+    code, report = doctor_json(env)
+    assert (code, report["verdict"]) == (0, "healthy"), report
+    assert {f["source"] for f in report["findings"]} == {"vendor"}
+    # A registered agent whose agentctl cannot answer: the doctor cannot inspect it, and says so.
+    broken = tmp_path / "home" / ".local" / "state" / "sourceos" / "agents" / "broken"
+    (broken / "bin").mkdir(parents=True)
+    (broken / "bin" / "agentctl").write_text("#!/bin/sh\necho 'agentctl: damaged' >&2\nexit 1\n")
+    (broken / "bin" / "agentctl").chmod(0o755)
+    code, report = doctor_json(env)
+    assert (code, report["verdict"]) == (2, "cannot inspect"), report
+    assert any("broken" in r for r in report["cannotInspect"]), report["cannotInspect"]
 
 
 def test_quarantine_a_running_agent(darwin: DarwinHost, store: PodmanStore, tmp_path: Path) -> None:

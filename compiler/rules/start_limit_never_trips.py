@@ -50,9 +50,10 @@ class StartLimitNeverTrips(Rule):
         burst, interval = service.start_limit_burst, service.start_limit_interval
         delay = service.restart_sec if service.restart_sec is not None else 0.1
         if burst and interval and delay * burst >= interval:
+            which = f" ({service.start_limit_default})" if service.start_limit_default else ""
             yield Finding(
                 service.at("RestartSec"),
                 f"{service.label}: RestartSec × StartLimitBurst = {delay * burst:g} s ≥"
-                f" StartLimitIntervalSec = {interval:g} s; the limit never trips",
+                f" StartLimitIntervalSec = {interval:g} s{which}; the limit never trips",
                 "shorten RestartSec or lengthen the interval",
             )

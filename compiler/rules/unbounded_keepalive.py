@@ -50,8 +50,13 @@ class UnboundedKeepalive(Rule):
                 " after a bounded number of starts",
             )
         if service.kind == "systemd" and service.restart == "always":
+            bound = (
+                f"; only the manager's default start limit stops it ({service.start_limit_default})"
+                if service.start_limit_default
+                else ""
+            )
             yield Finding(
                 service.at("Restart"),
-                f"{service.label}: Restart=always restarts even after a clean exit",
+                f"{service.label}: Restart=always restarts even after a clean exit{bound}",
                 "use Restart=on-failure with StartLimitBurst and StartLimitIntervalSec in [Unit]",
             )

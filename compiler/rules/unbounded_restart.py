@@ -43,7 +43,14 @@ class UnboundedRestart(Rule):
         if service.kind != "systemd" or service.restart in (None, "no"):
             return
         interval = service.start_limit_interval
-        if service.start_limit_burst is None or interval is None:
+        if service.start_limit_default and (not service.start_limit_burst or not interval):
+            yield Finding(
+                service.at("Restart"),
+                f"{service.label}: Restart={service.restart}, and the manager's default start"
+                f" limit is off ({service.start_limit_default})",
+                "add StartLimitBurst and StartLimitIntervalSec to [Unit]",
+            )
+        elif service.start_limit_burst is None or interval is None:
             yield Finding(
                 service.at("Restart"),
                 f"{service.label}: Restart={service.restart} without StartLimitBurst and"
