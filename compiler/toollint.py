@@ -25,7 +25,6 @@ import attrs
 from compiler import checks, shlib
 from compiler.diagnostics import Diagnostic
 from compiler.emit import Artifact
-from compiler.escape import STATE_PLACEHOLDER
 from compiler.span import Span
 
 _SHELLCHECK_LINE = re.compile(
@@ -63,34 +62,33 @@ def tool_lints(trees: dict[str, list[Artifact]], required: Sequence[str] = ()) -
         shapes: dict[bytes, str] = {}
         units: dict[str, str] = {}
         for name, artifacts in trees.items():
-            state = root / "state" / name
-            (state / "bin").mkdir(parents=True)
             for art in artifacts:
                 shown = f"{name}/{art.path}"
                 if art.path.startswith("bin/"):
-                    installed = state / art.path  # what ExecStart runs, for systemd-analyze
                     # Verified library: only the declaration's part is linted. bin/activate's
                     # head is bin/agentctl's facts plus the version's constant lint patterns.
-                    text = art.data if whole or art.head is None else art.head.encode()
-                    installed.write_bytes(text)
-                    installed.chmod(0o755)
                     if not whole and art.path == "bin/activate":
                         continue
+                    text = art.data if whole or art.head is None else art.head.encode()
                     key = hashlib.sha256((art.shape or shown).encode()).digest()
                     if key in shapes:
                         scripts[shapes[key]].append(shown)
                         continue
                     if sc_cache.clean(text):
                         continue
-                    shapes[key] = str(installed)
-                    scripts[str(installed)] = [shown]
-                    stamps[str(installed)] = text
                 elif art.path.startswith("systemd/") and not sd_cache.clean(art.data):
-                    path = root / "out" / name / art.path
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    path.write_text(art.data.decode().replace(STATE_PLACEHOLDER, str(state)))
+                    text = art.data  # host paths are specifiers: a unit verifies as compiled
+                else:
+                    continue
+                path = root / "out" / name / art.path
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(text)
+                stamps[str(path)] = text
+                if art.path.startswith("bin/"):
+                    shapes[key] = str(path)
+                    scripts[str(path)] = [shown]
+                else:
                     units[str(path)] = shown
-                    stamps[str(path)] = art.data
         shellcheck = _shellcheck(scripts)
         verify = _verify(units, root)
         found_sc, done_sc = _finish(shellcheck, scripts)

@@ -36,19 +36,6 @@ LOCKED=no
 RECOVERED=
 WE_ENABLED_OVERRIDE=no
 
-current_state() {
-    if [ -f "$SERVICE_FILE" ]; then
-        case $(sm_state) in
-        running) echo running ;;
-        *) if sm_enabled; then echo enabled; else echo installed; fi ;;
-        esac
-    elif [ -d "$STATE_DIR/staged" ]; then
-        echo staged
-    else
-        echo absent
-    fi
-}
-
 # Here-documents, not pipelines, feed the loops: no subshell forks.
 report_json() {
     allow=false
@@ -296,9 +283,7 @@ lint_service_definition() {
     fi
     if [ "$DRY_RUN" = no ] && command -v systemd-analyze >/dev/null 2>&1; then
         tmp=$(mktemp -d)
-        mkdir -p "$tmp/bin"
-        cp "$WRAPPER_SOURCE" "$tmp/bin/$WRAPPER_NAME"
-        sed -e "s|@SOURCEOS_STATE_DIR@|$(sed_escape "$tmp")|g" "$SERVICE_SOURCE" >"$tmp/$UNIT_NAME"
+        cp "$SERVICE_SOURCE" "$tmp/$UNIT_NAME"
         if [ "$SCOPE" = user ]; then
             out=$(
                 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$tmp}"
@@ -444,12 +429,7 @@ enable_service() {
             WE_ENABLED_OVERRIDE=yes
         fi
         if sm_loaded; then
-            launchctl bootout "$DOMAIN/$LABEL" >/dev/null 2>&1
-            n=0
-            while sm_loaded && [ "$n" -lt 50 ]; do
-                pause
-                n=$((n + 1))
-            done
+            bootout_and_wait
         fi
         if ! out=$(launchctl bootstrap "$DOMAIN" "$SERVICE_FILE" 2>&1); then
             ENABLE_ERROR=$(bootstrap_error "$out")
@@ -481,12 +461,7 @@ start_service() {
 
 undo() {
     if [ "$PLATFORM" = darwin ]; then
-        launchctl bootout "$DOMAIN/$LABEL" >/dev/null 2>&1
-        n=0
-        while sm_loaded && [ "$n" -lt 50 ]; do
-            pause
-            n=$((n + 1))
-        done
+        bootout_and_wait
         if [ "$WE_ENABLED_OVERRIDE" = yes ]; then
             launchctl disable "$DOMAIN/$LABEL" >/dev/null 2>&1
         fi
@@ -522,7 +497,7 @@ rollback() {
     what=$(undo)
     step rollback pass "$what"
     REMEDIATION="${REMEDIATION}$(oneline "$1 failed: $2")$NL"
-    STATE=$(current_state)
+    STATE=$(installed_state)
     EXIT=4
     finish
 }
@@ -541,7 +516,7 @@ if [ "$DRY_RUN" = no ]; then
         finish
     fi
     if ! acquire_lock; then
-        STATE=$(current_state)
+        STATE=$(installed_state)
         step lock fail "another activation (process ${LOCK_HOLDER:-unknown}) holds $STATE_DIR/lock"
         EXIT=5
         if [ "$JSON" = yes ]; then report_json; else report_text; fi
@@ -557,19 +532,19 @@ fi
 
 journal evaluate
 if ! evaluate; then
-    STATE=$(current_state)
+    STATE=$(installed_state)
     EXIT=1
     finish
 fi
 journal lint-wrapper
 if ! lint_wrapper; then
-    STATE=$(current_state)
+    STATE=$(installed_state)
     EXIT=1
     finish
 fi
 journal lint-service-definition
 if ! lint_service_definition; then
-    STATE=$(current_state)
+    STATE=$(installed_state)
     EXIT=1
     finish
 fi
@@ -584,7 +559,7 @@ fi
 if [ "$DRY_RUN" = yes ] || [ "$STAGE_ONLY" = yes ] || { [ "$PREFLIGHT_FAILED" = 1 ] && [ "$ALLOW_FAILED" = no ]; }; then
     if [ "$DRY_RUN" = yes ]; then
         SKIP_REASON="dry run: nothing written"
-        STATE=$(current_state)
+        STATE=$(installed_state)
     else
         journal stage
         if stage && register; then
@@ -595,7 +570,7 @@ if [ "$DRY_RUN" = yes ] || [ "$STAGE_ONLY" = yes ] || { [ "$PREFLIGHT_FAILED" = 
         SKIP_REASON=$([ "$STAGE_ONLY" = yes ] && echo "--stage-only" || echo "preflight failed: nothing installed or enabled")
         STATE=staged
         if [ -f "$SERVICE_FILE" ]; then
-            RECOVERED="${RECOVERED:+$RECOVERED; }an earlier generation is still installed ($(current_state)) and was left as it was"
+            RECOVERED="${RECOVERED:+$RECOVERED; }an earlier generation is still installed ($(installed_state)) and was left as it was"
         fi
     fi
     skip_rest install enable start health

@@ -57,19 +57,6 @@ last_exit() {
     tail -n 20 "$LOG_APP" 2>/dev/null | grep 'fail-closed' | tail -n 1
 }
 
-installed_state() {
-    if [ -f "$SERVICE_FILE" ]; then
-        case $(sm_state) in
-        running) echo running ;;
-        *) if sm_enabled; then echo enabled; else echo installed; fi ;;
-        esac
-    elif [ -d "$STATE_DIR/staged" ]; then
-        echo staged
-    else
-        echo absent
-    fi
-}
-
 cmd_status() {
     state=$(installed_state)
     manager=$(sm_state)
@@ -442,16 +429,16 @@ cmd_uninstall() {
         while read -r sum path; do
             [ -f "$path" ] || continue
             if [ "$(sha256_of "$path")" = "$sum" ]; then
-                rm -f "$path" && removed="$removed $path"
+                rm -f "$path" && removed="$removed$path$NL"
             else
-                kept="$kept $path"
+                kept="$kept$path$NL"
             fi
         done <"$STATE_DIR/installed.sha256"
     fi
     [ "$PLATFORM" = linux ] && bounded 60 systemctl_ daemon-reload >/dev/null 2>&1
     if [ -n "$kept" ]; then
         # Keep what the user changed, and the record of it.
-        for path in $kept; do echo "$path"; done >"$STATE_DIR/kept"
+        printf '%s' "$kept" >"$STATE_DIR/kept"
         find "$STATE_DIR" -mindepth 1 -maxdepth 1 ! -name kept -exec rm -rf {} +
     else
         rm -rf "$STATE_DIR"
@@ -459,12 +446,20 @@ cmd_uninstall() {
     if [ "$JSON" = yes ]; then
         now=$(installed_state)
         printf '{'
-        json_pairs agent "$AGENT" removed "${removed# }" kept "${kept# }" state "$now"
+        json_pairs agent "$AGENT" removed "${removed%"$NL"}" kept "${kept%"$NL"}" state "$now"
         printf '}\n'
     else
         echo "$AGENT uninstalled"
-        for p in $removed; do echo "- removed $p"; done
-        for p in $kept; do echo "- kept $p: changed since install"; done
+        while IFS= read -r p; do
+            [ -n "$p" ] && echo "- removed $p"
+        done <<REMOVED
+$removed
+REMOVED
+        while IFS= read -r p; do
+            [ -n "$p" ] && echo "- kept $p: changed since install"
+        done <<KEPT
+$kept
+KEPT
         echo "- persistence: $(installed_state)"
     fi
 }

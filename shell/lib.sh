@@ -12,6 +12,8 @@ SCOPE_FLAG=
 
 # --- the host ----------------------------------------------------------------
 TAB=$(printf '\t')
+# Every control character, for case patterns (posh knows no [[:cntrl:]]).
+CTRL=$(printf '\001\002\003\004\005\006\007\010\011\012\013\014\015\016\017\020\021\022\023\024\025\026\027\030\031\032\033\034\035\036\037\177')
 CR=$(printf '\r')
 NL='
 '
@@ -127,8 +129,27 @@ check() {
 # with control characters (which are dropped) costs processes.
 json_str() {
     case $1 in
-    *[[:cntrl:]]*)
-        printf '"%s"' "$(printf '%s' "$1" | tr -d '\000-\010\013-\037' | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')"
+    *["$CTRL"]*)
+        # Every control character as \u00XX, newlines included (awk splits on them, so a
+        # sentinel keeps a trailing one): the value reads back exactly, nothing is dropped.
+        printf '%s.' "$1" | awk '
+            BEGIN {
+                for (i = 1; i < 32; i++) esc[sprintf("%c", i)] = sprintf("\\u%04x", i)
+                esc[sprintf("%c", 127)] = "\\u007f"
+                esc["\\"] = "\\\\"
+                esc["\""] = "\\\""
+                printf "\""
+            }
+            NR > 1 { printf "%s\\u000a", line }
+            {
+                line = ""
+                n = length($0)
+                for (i = 1; i <= n; i++) {
+                    c = substr($0, i, 1)
+                    line = line ((c in esc) ? esc[c] : c)
+                }
+            }
+            END { printf "%s\"", substr(line, 1, length(line) - 1) }'
         ;;
     *[\\\"]*)
         js_rest=$1 js_out=
@@ -202,13 +223,14 @@ pause() {
     sleep 0.2 2>/dev/null || sleep 1
 }
 
+# The file's sum, read from stdin: the tools escape a name holding a backslash.
 sha256_of() {
     if command -v sha256sum >/dev/null 2>&1; then
-        sha256sum "$1" | cut -d ' ' -f 1
+        sha256sum <"$1" | cut -d ' ' -f 1
     elif command -v shasum >/dev/null 2>&1; then
-        shasum -a 256 "$1" | cut -d ' ' -f 1
+        shasum -a 256 <"$1" | cut -d ' ' -f 1
     else
-        openssl dgst -sha256 -r "$1" | cut -d ' ' -f 1
+        openssl dgst -sha256 -r <"$1" | cut -d ' ' -f 1
     fi
 }
 
@@ -216,14 +238,39 @@ sha256_of() {
 # shellcheck disable=SC2317  # called through write_atomic()
 sha256_list() {
     if command -v sha256sum >/dev/null 2>&1; then
-        sha256sum "$@"
+        sha256sum "$@" | plain_sums
     elif command -v shasum >/dev/null 2>&1; then
-        shasum -a 256 "$@"
+        shasum -a 256 "$@" | plain_sums
     else
         for f in "$@"; do
             printf '%s  %s\n' "$(sha256_of "$f")" "$f"
         done
     fi
+}
+
+# The tools write a name holding a backslash as "\\sum  name", backslashes doubled. Names
+# with a newline never get here (preflight's host-paths check), so the plain form, which
+# `sha256sum -c` reads literally, holds every name: it is what activation records.
+# shellcheck disable=SC2317,SC1003  # called through sha256_list(); the quoted backslashes are literal
+plain_sums() {
+    while IFS= read -r line; do
+        case $line in
+        \\*)
+            ps_rest=${line#?} line=''
+            while :; do
+                case $ps_rest in
+                *'\\'*)
+                    line=$line${ps_rest%%'\\'*}'\'
+                    ps_rest=${ps_rest#*'\\'}
+                    ;;
+                *) break ;;
+                esac
+            done
+            line=$line$ps_rest
+            ;;
+        esac
+        printf '%s\n' "$line"
+    done
 }
 
 # From `sha256sum -c` output, each failed path (in the shell: no sed process).
@@ -258,23 +305,83 @@ systemctl_() {
     fi
 }
 
-# The installed service definition, placeholders resolved, on stdout.
+# The installed service definition on stdout. A unit names host paths by specifier (%h, %S)
+# and is installed as compiled; a plist's absolute home and state directory (launchd expands
+# nothing) are written by the plist escaper. Preflight's host-paths check has refused a value
+# that no escaper can carry (a control character), so none reaches sed here.
 rendered_service() {
     if [ "$PLATFORM" = darwin ]; then
-        home_x=$HOME state_x=$STATE_DIR
-        case $home_x in *[\&\<\>\\\|]*) home_x=$(sed_escape "$(xml_escape "$HOME")") ;; esac
-        case $state_x in *[\&\<\>\\\|]*) state_x=$(sed_escape "$(xml_escape "$STATE_DIR")") ;; esac
+        xml_escape "$HOME"
+        home_x=$XML
+        xml_escape "$STATE_DIR"
+        state_x=$XML
+        case $home_x in *[\\\&\|]*) home_x=$(sed_escape "$home_x") ;; esac
+        case $state_x in *[\\\&\|]*) state_x=$(sed_escape "$state_x") ;; esac
         sed -e "s|@SOURCEOS_HOME@|$home_x|g" -e "s|@SOURCEOS_STATE_DIR@|$state_x|g" "$SERVICE_SOURCE"
     else
-        state_x=$STATE_DIR
-        case $state_x in *[\&\\\|]*) state_x=$(sed_escape "$STATE_DIR") ;; esac
-        sed -e "s|@SOURCEOS_STATE_DIR@|$state_x|g" "$SERVICE_SOURCE"
+        # The unit names the default state directory (%h/.local/state/... or /var/lib/...);
+        # another one (XDG_STATE_HOME, SOURCEOS_AGENT_ROOT) is written in by the unit escaper.
+        if [ "$SCOPE" = user ]; then
+            compiled=%h/.local/state/sourceos/agents/$AGENT default=$HOME/.local/state/sourceos/agents/$AGENT
+        else
+            compiled=/var/lib/sourceos/agents/$AGENT default=/var/lib/sourceos/agents/$AGENT
+        fi
+        if [ "$STATE_DIR" = "$default" ]; then
+            cat "$SERVICE_SOURCE"
+            return
+        fi
+        sd_escape "$STATE_DIR" exec
+        exec_x=$(sed_escape "$SD")
+        sd_escape "$STATE_DIR" env
+        env_x=$(sed_escape "$SD")
+        sed -e "/^ExecStart=/s|\"$compiled/|\"$exec_x/|" \
+            -e "/^Environment=.*SOURCEOS_AGENT_STATE_DIR=/s|STATE_DIR=$compiled\"|STATE_DIR=$env_x\"|" "$SERVICE_SOURCE"
     fi
 }
 
-# (Called only for a value holding one of the characters they escape.)
+# SD=$1 as it goes inside a double-quoted word of a unit: backslash, quote and % escaped, and
+# for an ExecStart= word ($2 = exec) $ too, as compiler/escape.py's _sd_quoted does.
+sd_escape() {
+    SD='' sd_rest=$1
+    while :; do
+        case $sd_rest in
+        *[\\\"%\$]*)
+            sd_head=${sd_rest%%[\\\"%\$]*}
+            sd_rest=${sd_rest#"$sd_head"}
+            case $sd_rest in
+            \\*) SD="$SD$sd_head\\\\" ;;
+            \"*) SD="$SD$sd_head\\\"" ;;
+            %*) SD="$SD$sd_head%%" ;;
+            *) if [ "$2" = exec ]; then SD="$SD$sd_head\$\$"; else SD="$SD$sd_head\$"; fi ;;
+            esac
+            sd_rest=${sd_rest#?}
+            ;;
+        *) break ;;
+        esac
+    done
+    SD=$SD$sd_rest
+}
+
+# XML=$1 as a plist <string> holds it: & < > as entities, as plistlib writes them (in the
+# shell: no process).
 xml_escape() {
-    printf '%s' "$1" | sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g'
+    XML='' xe_rest=$1
+    while :; do
+        case $xe_rest in
+        *[\&\<\>]*)
+            xe_head=${xe_rest%%[\&\<\>]*}
+            xe_rest=${xe_rest#"$xe_head"}
+            case $xe_rest in
+            \&*) XML="$XML$xe_head&amp;" ;;
+            \<*) XML="$XML$xe_head&lt;" ;;
+            *) XML="$XML$xe_head&gt;" ;;
+            esac
+            xe_rest=${xe_rest#?}
+            ;;
+        *) break ;;
+        esac
+    done
+    XML=$XML$xe_rest
 }
 
 sed_escape() {
@@ -329,6 +436,30 @@ sm_pid() {
         pid=$(systemctl_ show -p MainPID --value "$UNIT_NAME" 2>/dev/null)
         [ "$pid" = 0 ] || printf '%s\n' "$pid"
     fi
+}
+
+# The agent's state as DESIGN.md names it: running, enabled, installed, staged or absent.
+installed_state() {
+    if [ -f "$SERVICE_FILE" ]; then
+        case $(sm_state) in
+        running) echo running ;;
+        *) if sm_enabled; then echo enabled; else echo installed; fi ;;
+        esac
+    elif [ -d "$STATE_DIR/staged" ]; then
+        echo staged
+    else
+        echo absent
+    fi
+}
+
+# Boot the job out of launchd and wait (10 s at most) until launchd has let it go.
+bootout_and_wait() {
+    launchctl bootout "$DOMAIN/$LABEL" >/dev/null 2>&1
+    n=0
+    while sm_loaded && [ "$n" -lt 50 ]; do
+        pause
+        n=$((n + 1))
+    done
 }
 
 label_disabled() {
@@ -433,6 +564,8 @@ preflight() {
         check service-manager fail "systemctl not found" "install systemd"
     fi
 
+    host_paths
+
     if [ "$RUNTIME" = podman ]; then
         preflight_podman
     else
@@ -485,6 +618,35 @@ preflight() {
             check label-not-conflicting pass "no other definition of $LABEL"
         fi
     fi
+}
+
+# The host's own paths reach the service definition (a plist holds the absolute home and
+# state directory; a unit names them by %h and %S), the scripts and JSON: each must be one
+# the formats can carry.
+host_paths() {
+    hp_bad=
+    for hp in "HOME=$HOME" "XDG_STATE_HOME=${XDG_STATE_HOME:-}" "XDG_CONFIG_HOME=${XDG_CONFIG_HOME:-}" \
+        "XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-}" "SOURCEOS_AGENT_ROOT=$ROOT" "state directory=$STATE_DIR" \
+        "service file=$SERVICE_FILE" "logs.app=$LOG_APP" "logs.stdout=$LOG_OUT" "logs.stderr=$LOG_ERR"; do
+        case $hp in
+        *["$CTRL"]*)
+            flat "${hp%%=*}"
+            hp_bad="$hp_bad${hp_bad:+, }$FLAT"
+            ;;
+        esac
+    done
+    if [ -n "$hp_bad" ]; then
+        check host-paths fail "a control character (a newline, a tab, ...) in $hp_bad: no service definition can hold it" "use a home and XDG directories without control characters"
+        return
+    fi
+    case $HOME in
+    /*) ;;
+    *)
+        check host-paths fail "HOME is not an absolute path: $HOME" "run activation with HOME set to the user's home directory"
+        return
+        ;;
+    esac
+    check host-paths pass "home, XDG and state directories can be written into the service definition"
 }
 
 # The runtime's checks for a Podman agent: binary, machine, socket, image, credentials,

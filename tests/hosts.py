@@ -174,10 +174,10 @@ class Host:
 
     platform = "linux"
 
-    def __init__(self, tmp: Path, store: PodmanStore) -> None:
+    def __init__(self, tmp: Path, store: PodmanStore, home: str = "home") -> None:
         self.tmp = tmp
         self.store = store
-        self.home = tmp / "home"
+        self.home = tmp / home
         self.home.mkdir(parents=True, exist_ok=True)
         self.root = tmp / "root"
         self.root.mkdir(exist_ok=True)
@@ -211,8 +211,8 @@ class DarwinHost(Host):
 
     platform = "darwin"
 
-    def __init__(self, tmp: Path, store: PodmanStore) -> None:
-        super().__init__(tmp, store)
+    def __init__(self, tmp: Path, store: PodmanStore, home: str = "home") -> None:
+        super().__init__(tmp, store, home)
         self.bin = tmp / "bin"
         self.bin.mkdir(exist_ok=True)
         self.launchd = tmp / "launchd"
@@ -229,6 +229,7 @@ class DarwinHost(Host):
                     "HOME": str(self.home),
                     "PATH": f"{self.bin}:/usr/bin:/bin:/usr/sbin:/sbin",
                     "FAKE_PODMAN_SCENARIO": str(self.scenario_file),
+                    "REAL_PODMAN": require_tool("podman"),
                     **store.env,
                 }
             )
@@ -250,6 +251,7 @@ class DarwinHost(Host):
             "SOURCEOS_AGENT_ROOT": str(self.root),
             "FAKE_LAUNCHD_DIR": str(self.launchd),
             "FAKE_PODMAN_SCENARIO": str(self.scenario_file),
+            "REAL_PODMAN": require_tool("podman"),
             "LANG": "C",
             **self.store.env,
         }
@@ -291,8 +293,8 @@ class LinuxHost(Host):
 
     platform = "linux"
 
-    def __init__(self, tmp: Path, store: PodmanStore) -> None:
-        super().__init__(tmp, store)
+    def __init__(self, tmp: Path, store: PodmanStore, home: str = "home") -> None:
+        super().__init__(tmp, store, home)
         self.bin = tmp / "bin"
         self.bin.mkdir(exist_ok=True)
         self.manager = UserManager(tmp, self.home)

@@ -78,18 +78,22 @@ class UserManager:
         self.hierarchies = cgroup_hierarchies()
         for hierarchy in self.hierarchies:
             (hierarchy / self.cgroup).mkdir(parents=True, exist_ok=True)
-        join = " && ".join(
-            f"echo $$ > {h / self.cgroup / 'cgroup.procs'}" for h in self.hierarchies
+        # Each value travels as its own argv word (no shell quoting), so a home named
+        # o'brien, rate%home or x"y reaches the manager exactly.
+        procs = [str(h / self.cgroup / "cgroup.procs") for h in self.hierarchies]
+        join = (
+            'for f in "$@"; do [ "$f" = -- ] && break; echo $$ >"$f"; shift; done; shift; exec "$@"'
         )
-        inner = (
-            "mount -t tmpfs tmpfs /run/systemd && mkdir /run/systemd/system && "
-            f"exec env -i HOME={self.home} USER=root LOGNAME=root "
-            f"XDG_RUNTIME_DIR={self.runtime_dir} XDG_CONFIG_HOME={self.config_home} "
-            f"PATH=/usr/sbin:/usr/bin:/sbin:/bin {systemd} --user"
-        )
-        outer = f'{join} && exec unshare --mount --propagation private sh -c "{inner}"'
+        mount = 'mount -t tmpfs tmpfs /run/systemd && mkdir /run/systemd/system && exec "$@"'
+        argv = [
+            "sh", "-c", join, "sh", *procs, "--",
+            "unshare", "--mount", "--propagation", "private", "sh", "-c", mount, "sh",
+            "env", "-i", f"HOME={self.home}", "USER=root", "LOGNAME=root",
+            f"XDG_RUNTIME_DIR={self.runtime_dir}", f"XDG_CONFIG_HOME={self.config_home}",
+            "PATH=/usr/sbin:/usr/bin:/sbin:/bin", str(systemd), "--user",
+        ]  # fmt: skip
         log = open(self.workdir / "manager.log", "wb")  # noqa: SIM115 - closed with the manager
-        self.proc = subprocess.Popen(["sh", "-c", outer], stdout=log, stderr=log)
+        self.proc = subprocess.Popen(argv, stdout=log, stderr=log)
         log.close()
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:

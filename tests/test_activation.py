@@ -121,17 +121,23 @@ def test_missing_machine_prevents_installation(darwin: DarwinHost) -> None:
     assert c["podman-machine-exists"]["remediation"] == "podman machine init podman-machine-default"
 
 
-def test_credential_helper_failure_prevents_enablement(darwin: DarwinHost) -> None:
-    helper = credential_helper(darwin.bin, "failing")
+def service_account_agent(host: DarwinHost, helper_kind: str) -> Path:
+    """An agent whose service-account authfile sends its registry to a credential helper."""
+    helper = credential_helper(host.bin, helper_kind)
     agent = compile_agent(
-        darwin.out,
+        host.out,
         "node-commander",
         f'image = "{IMAGE}";\nauth = {{ mode = "service-account";'
         ' authfile = "$HOME/.config/node-commander/sa-auth.json"; };',
     )
-    sa = darwin.home / ".config" / "node-commander" / "sa-auth.json"
+    sa = host.home / ".config" / "node-commander" / "sa-auth.json"
     sa.parent.mkdir(parents=True)
     sa.write_text(json.dumps({"auths": {}, "credHelpers": {"localhost": helper}}))
+    return agent
+
+
+def test_credential_helper_failure_prevents_enablement(darwin: DarwinHost) -> None:
+    agent = service_account_agent(darwin, "failing")
     result = darwin.activate(agent, "--json")
     assert_nothing_persisted(darwin, result)
     c = checks(result)["credential-helper"]
@@ -141,16 +147,7 @@ def test_credential_helper_failure_prevents_enablement(darwin: DarwinHost) -> No
 
 def test_hanging_credential_helper_is_bounded_and_prevents_enablement(darwin: DarwinHost) -> None:
     """A helper that waits for a person (a browser login, a PIN) is cut off, not waited on."""
-    helper = credential_helper(darwin.bin, "hanging")
-    agent = compile_agent(
-        darwin.out,
-        "node-commander",
-        f'image = "{IMAGE}";\nauth = {{ mode = "service-account";'
-        ' authfile = "$HOME/.config/node-commander/sa-auth.json"; };',
-    )
-    sa = darwin.home / ".config" / "node-commander" / "sa-auth.json"
-    sa.parent.mkdir(parents=True)
-    sa.write_text(json.dumps({"auths": {}, "credHelpers": {"localhost": helper}}))
+    agent = service_account_agent(darwin, "hanging")
     began = time.monotonic()
     result = darwin.activate(agent, "--json")
     assert time.monotonic() - began < 60

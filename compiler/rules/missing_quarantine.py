@@ -46,7 +46,8 @@ class MissingQuarantine(Rule):
 
     def audit(self, service: Service) -> Iterable[Finding]:
         argv0 = service.argv[0] if service.argv else ""
-        managed = "/sourceos-agent-" in argv0 or "@SOURCEOS_" in argv0
+        # agentc's own units run the wrapper through /bin/sh: it is their second word.
+        managed = any("/sourceos-agent-" in a or "@SOURCEOS_" in a for a in service.argv[:2])
         # Only agent-like services (a container or a Nix-built program), not every
         # third-party agent on the host.
         agent_like = runs_container(service.argv) or argv0.startswith("/nix/store/")

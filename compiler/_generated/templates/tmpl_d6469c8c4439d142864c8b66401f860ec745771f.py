@@ -10,8 +10,8 @@ def root(context, missing=missing):
     l_0_agent = resolve('agent')
     l_0_version = resolve('version')
     l_0_source = resolve('source')
-    l_0_state_placeholder = resolve('state_placeholder')
     l_0_fail_closed = resolve('fail_closed')
+    l_0_state = missing
     try:
         t_1 = environment.filters['comment']
     except KeyError:
@@ -49,9 +49,7 @@ def root(context, missing=missing):
     yield str((undefined(name='version') if l_0_version is missing else l_0_version))
     yield ' from '
     yield str(t_1(context, (undefined(name='source') if l_0_source is missing else l_0_source), 'source'))
-    yield '.\n# Do not edit or enable by hand: bin/activate installs it only after preflight passes,\n# replacing '
-    yield str((undefined(name='state_placeholder') if l_0_state_placeholder is missing else l_0_state_placeholder))
-    yield " with the agent's state directory.\n[Unit]\nDescription="
+    yield ".\n# Do not edit or enable by hand: bin/activate installs it only after preflight passes\n# (writing the host's state directory, through the unit escaper, where it is not the default\n# one named here). The wrapper is run by /bin/sh, so that the executable's path is valid\n# whatever the home directory is called.\n[Unit]\nDescription="
     yield str(t_5(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'description'), 'description'))
     yield '\n'
     if environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'max_restarts_per_hour'):
@@ -62,12 +60,16 @@ def root(context, missing=missing):
     else:
         pass
         yield 'StartLimitIntervalSec=0\n'
-    yield '\n[Service]\nType=simple\nExecStart="'
-    yield str((undefined(name='state_placeholder') if l_0_state_placeholder is missing else l_0_state_placeholder))
+    yield '\n[Service]\nType=simple\n'
+    l_0_state = str_join((('%h/.local/state' if (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'scope') == 'user') else '/var/lib'), '/sourceos/agents/', t_5(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'), ))
+    context.vars['state'] = l_0_state
+    context.exported_vars.add('state')
+    yield 'ExecStart=/bin/sh "'
+    yield str((undefined(name='state') if l_0_state is missing else l_0_state))
     yield '/bin/sourceos-agent-'
     yield str(t_5(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'))
     yield '"\nEnvironment=SOURCEOS_AGENT_MANAGER=systemd "SOURCEOS_AGENT_STATE_DIR='
-    yield str((undefined(name='state_placeholder') if l_0_state_placeholder is missing else l_0_state_placeholder))
+    yield str((undefined(name='state') if l_0_state is missing else l_0_state))
     yield '"\n'
     for (l_1_name, l_1_value) in t_2(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'environment')):
         _loop_vars = {}
@@ -99,4 +101,4 @@ def root(context, missing=missing):
     yield '\n'
 
 blocks = {}
-debug_info = '1=47&3=53&5=55&6=57&8=60&15=66&16=70&17=72&18=76&20=80&21=82&22=84&23=86&26=90&27=92&28=94&29=96&32=98'
+debug_info = '1=47&7=53&8=55&10=58&17=64&18=68&19=72&20=74&21=78&23=82&24=84&25=86&26=88&29=92&30=94&31=96&32=98&35=100'
