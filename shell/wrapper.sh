@@ -58,7 +58,7 @@ podman_() {
 }
 
 [ "$PROBE" = yes ] || mkdir -p "${APP_LOG%/*}" 2>/dev/null || :
-mkdir -p "$STATE_DIR" || fail_closed "cannot create state directory $STATE_DIR"
+[ -d "$STATE_DIR" ] || mkdir -p "$STATE_DIR" || fail_closed "cannot create state directory $STATE_DIR"
 
 # launchd has no start limit of its own: this wrapper is the circuit breaker.
 if [ -n "$BREAKER_MAX" ] && [ "$MANAGER" = launchd ] && [ "$PROBE" = no ]; then
@@ -123,7 +123,7 @@ else
         AUTHFILE=$STATE_DIR/auth.json
     fi
     if [ ! -f "$AUTHFILE" ]; then
-        if ! { mkdir -p "${AUTHFILE%/*}" && printf '%s\n' '{"auths":{}}' >"$AUTHFILE"; }; then
+        if ! { { [ -d "${AUTHFILE%/*}" ] || mkdir -p "${AUTHFILE%/*}"; } && printf '%s\n' '{"auths":{}}' >"$AUTHFILE"; }; then
             fail_closed "cannot create the empty authfile $AUTHFILE"
         fi
     fi
@@ -136,7 +136,9 @@ if [ "$ALLOW_AMBIENT" = no ]; then
     # (connections included) but never its auth.json.
     ISOLATED=$STATE_DIR/isolated
     HOST_CONTAINERS=${XDG_CONFIG_HOME:-$HOME/.config}/containers
-    rm -rf "$ISOLATED/config"
+    if [ -d "$ISOLATED/config" ]; then
+        rm -rf "$ISOLATED/config"
+    fi
     mkdir -p "$ISOLATED/docker" "$ISOLATED/config/containers" || fail_closed "cannot create $ISOLATED"
     printf '%s\n' '{"auths":{}}' >"$ISOLATED/docker/config.json"
     printf '%s\n' '{"auths":{}}' >"$ISOLATED/config/containers/auth.json"
