@@ -67,8 +67,9 @@ def _code_hash() -> str:
     """The agentc code the build runs: a path string is not a store path, so without this
     Nix would reuse an output built by older code."""
     digest = hashlib.sha256()
-    for path in sorted([*ROOT.glob("compiler/**/*.py"), *ROOT.glob("templates/*"),
-                        *ROOT.glob("grammar/*")]):  # fmt: skip
+    for path in sorted([*ROOT.glob("compiler/**/*.py"), *ROOT.glob("compiler/_generated/*.json"),
+                        *ROOT.glob("templates/*"), *ROOT.glob("grammar/*"),
+                        *ROOT.glob("shell/*")]):  # fmt: skip
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
