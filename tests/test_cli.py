@@ -9,8 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from compiler import __version__
-from tests.conftest import ROOT, agentc
+from tests.conftest import ROOT, agentc, require_tool
 
 BAD = 'sourceos.localAgents.demo = {\n  image = "localhost/demo:1";\n  scope = "global";\n};\n'
 
@@ -173,3 +175,47 @@ def test_stdin_is_dash(tmp_path: Path) -> None:
     result = agentc("check", "-", stdin=BAD.encode())
     assert result.returncode == 1
     assert result.stderr.decode().startswith("-:3:11: error[V203/bad-enum-value]")
+
+
+# --- the tool lints: required tools, and the cache of clean verdicts ------------------------
+
+
+@pytest.mark.real
+def test_a_required_lint_tool_that_is_missing_fails_the_compile(tmp_path: Path) -> None:
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    out = tmp_path / "out"
+    result = agentc(
+        "compile", "--require-tool", "shellcheck", str(ROOT / "examples" / "node-commander.agent"),
+        "-o", str(out), env={"PATH": str(bin_)},
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "error[A405/lint-tool-missing]: `shellcheck` is required" in result.stderr.decode()
+    assert not (out / "node-commander").exists()
+
+
+@pytest.mark.real
+def test_the_lint_cache_keeps_clean_verdicts_per_tool_and_never_findings(tmp_path: Path) -> None:
+    """A text the real shellcheck found clean is not linted again by it; another shellcheck
+    (another binary) lints it afresh, and its findings are reported every time."""
+    require_tool("shellcheck")
+    cache = tmp_path / "cache"
+    env = {"AGENTC_LINT_CACHE": str(cache)}
+    example = str(ROOT / "examples" / "node-commander.agent")
+    assert agentc("check", example, env=env).returncode == 0
+    stamps = sorted(p.name for p in cache.iterdir())
+    assert len(stamps) >= 3  # two script heads and the unit
+    assert agentc("check", example, env=env).returncode == 0
+    assert sorted(p.name for p in cache.iterdir()) == stamps  # nothing linted again
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "shellcheck").write_text(
+        '#!/bin/sh\nfor f; do case $f in -*) ;; *) echo "$f:1:1: warning: fake finding [SC9999]";;'
+        " esac; done\nexit 1\n"
+    )
+    (fake / "shellcheck").chmod(0o755)
+    with_fake = {**env, "PATH": f"{fake}:{os.environ['PATH']}"}
+    for _ in range(2):
+        result = agentc("check", example, env=with_fake)
+        assert result.returncode == 1 and "fake finding" in result.stderr.decode()
+    assert sorted(p.name for p in cache.iterdir()) == stamps
