@@ -800,11 +800,16 @@ preflight_podman() {
     if [ "$socket_ok" = no ]; then
         check container-name skip "Podman does not answer"
     else
-        cstate=$(container_state)
-        if [ -z "$cstate" ]; then
+        # State and owner in one call: our containers carry the label org.sourceos.agent.
+        cinfo=$(bounded 10 podman_ container inspect --format '{{.State.Status}} {{index .Config.Labels "org.sourceos.agent"}}' "$CONTAINER" 2>/dev/null)
+        cstate=${cinfo%% *} cowner=''
+        case $cinfo in *" "*) cowner=${cinfo#* } ;; esac
+        if [ -z "$cinfo" ]; then
             check container-name pass "$CONTAINER is free"
+        elif [ "$cowner" = "$AGENT" ]; then
+            check container-name warn "$CONTAINER exists ($cstate), created by this agent; the wrapper replaces it"
         else
-            check container-name warn "$CONTAINER exists ($cstate); the wrapper replaces it (--replace)"
+            check container-name fail "a container named $CONTAINER exists ($cstate) that agent $AGENT did not create${cowner:+ (it belongs to agent $cowner)}; activation never replaces it" "podman stop $CONTAINER && podman rename $CONTAINER $CONTAINER-old, or give this agent another containerName"
         fi
     fi
 

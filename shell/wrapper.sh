@@ -171,6 +171,14 @@ case $rc:$PULL in
 *) fail_closed "podman${CONNECTION:+ --connection $CONNECTION} did not answer (exit $rc): is the Podman machine running and its socket reachable?" ;;
 esac
 
+# --replace only ever replaces this agent's own container (labelled so at creation): a
+# foreign one of the same name is left alone and the start fails closed.
+if [ "$PROBE" = no ] &&
+    owner=$(podman_ container inspect --format '{{index .Config.Labels "org.sourceos.agent"}}' "$CONTAINER" 2>/dev/null </dev/null) &&
+    [ "$owner" != "$AGENT" ]; then
+    fail_closed "a container named $CONTAINER exists that agent $AGENT did not create${owner:+ (agent $owner made it)}; not replacing it"
+fi
+
 set -- podman
 [ -n "$CONNECTION" ] && set -- ${1+"$@"} --connection "$CONNECTION"
 # The probe creates under a scratch name, never replacing anything, and never pulls.
@@ -181,7 +189,7 @@ elif [ "$PULL" = always ]; then
 else
     set -- ${1+"$@"} run --name "$CONTAINER" --replace --rm --init --pull=never
 fi
-set -- ${1+"$@"} --authfile "$AUTHFILE" --stop-timeout "$STOP_TIMEOUT"
+set -- ${1+"$@"} --label "org.sourceos.agent=$AGENT" --authfile "$AUTHFILE" --stop-timeout "$STOP_TIMEOUT"
 # shellcheck disable=SC2086  # variable names only ([A-Za-z_][A-Za-z0-9_]*), one per word
 for name in $ENV_NAMES; do
     set -- ${1+"$@"} --env "$name"

@@ -656,3 +656,63 @@ def test_argv_with_shell_text_passes_the_wrapper_lint_and_runs(darwin: DarwinHos
         "`id`",
     ]
     assert not list(darwin.tmp.rglob("pwned"))
+
+
+# --- a foreign container of the agent's name is never touched --------------------------------
+
+
+def _foreign(store: PodmanStore, name: str) -> str:
+    """A container started by hand (no agent's label), as another service would run it."""
+    return store.podman("run", "-d", "--name", name, IMAGE, "/bin/sleep", "300").stdout.strip()
+
+
+def test_a_foreign_container_of_the_agents_name_fails_preflight_on_real_systemd(
+    linux: LinuxHost, store: PodmanStore
+) -> None:
+    foreign = _foreign(store, "demo")
+    agent = _demo_agent(linux)
+    result = linux.activate(agent, "--json")
+    assert outcome(result) == (3, "staged"), result.stdout + result.stderr
+    c = checks(result)["container-name"]
+    assert c["status"] == "fail" and "did not create" in c["detail"], c
+    assert linux.unit("demo")["LoadState"] == "not-found"
+    inspect = store.podman("container", "inspect", "--format", "{{.Id}} {{.State.Status}}", "demo")
+    assert inspect.stdout.split() == [foreign, "running"]
+    # The wrapper itself refuses too, should anything start it: it fails closed, untouched.
+    wrapper = subprocess.run(
+        [str(agent / "bin" / "sourceos-agent-demo")], env=linux.env, capture_output=True,
+        text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert wrapper.returncode == 78 and "did not create" in wrapper.stderr
+    assert store.container_state("demo") == "running"
+    assert store.podman("container", "inspect", "--format", "{{.Id}}", "demo").stdout.strip() == (
+        foreign
+    )
+
+
+def test_a_foreign_container_fails_preflight_on_the_simulator(
+    darwin: DarwinHost, store: PodmanStore
+) -> None:
+    foreign = _foreign(store, "node-commander")
+    result = darwin.activate(node_commander(darwin), "--json")
+    assert_nothing_persisted(darwin, result)
+    assert checks(result)["container-name"]["status"] == "fail"
+    assert (
+        store.podman("container", "inspect", "--format", "{{.Id}}", "node-commander").stdout.strip()
+        == foreign
+    )
+
+
+def test_the_agents_own_container_is_replaced(darwin: DarwinHost, store: PodmanStore) -> None:
+    """What the agent created carries its label: a second activation replaces it."""
+    agent = node_commander(darwin)
+    assert darwin.activate(agent).returncode == 0
+    labels = store.podman(
+        "container", "inspect", "--format", '{{index .Config.Labels "org.sourceos.agent"}}',
+        "node-commander",
+    )  # fmt: skip
+    assert labels.stdout.strip() == "node-commander"
+    darwin.cleanup()  # the simulated launchd goes away; the container stays
+    result = darwin.activate(agent, "--json")
+    assert checks(result)["container-name"]["status"] in ("pass", "warn")
+    assert outcome(result) == (0, "running"), result.stdout

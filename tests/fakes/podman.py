@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 
 REAL = os.environ.get("REAL_PODMAN") or "podman"  # the hosts set it to the real one's path
@@ -99,8 +100,12 @@ def main(argv: list[str]) -> int:
             )
             return 125
     forced = scenario.get("container_states", {})
-    if args[:2] == ["container", "inspect"] and args[-1] in forced:
-        print(forced[args[-1]])
+    fmt = args[args.index("--format") + 1] if "--format" in args[:-1] else ""
+    if args[:2] == ["container", "inspect"] and args[-1] in forced and "State.Status" in fmt:
+        # The forced state in place of the real one; the rest of the format (labels) is real.
+        real = subprocess.run([REAL, *args], capture_output=True, text=True)
+        rest = real.stdout.strip().split(" ", 1)[1:] if real.returncode == 0 else []
+        print(" ".join([forced[args[-1]], *rest]))
         return 0
     os.execv(REAL, [REAL, *args])
     return 127
