@@ -27,8 +27,10 @@ if [ "$#" -gt 1 ] || { [ "$#" = 1 ] && [ "$PROBE" = no ]; }; then
     fi
     exit 2
 fi
-STATE_DIR=${SOURCEOS_AGENT_STATE_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/sourceos/agents/$AGENT}
-PATH=/opt/podman/bin:/opt/homebrew/bin:/usr/local/bin:/run/current-system/sw/bin:/nix/var/nix/profiles/default/bin:$HOME/.nix-profile/bin:${PATH:-/usr/bin:/bin:/usr/sbin:/sbin}
+# A system manager gives a unit no HOME (its service definition sets the state directory):
+# nothing below needs one.
+STATE_DIR=${SOURCEOS_AGENT_STATE_DIR:-${XDG_STATE_HOME:-${HOME:-}/.local/state}/sourceos/agents/$AGENT}
+PATH=/opt/podman/bin:/opt/homebrew/bin:/usr/local/bin:/run/current-system/sw/bin:/nix/var/nix/profiles/default/bin${HOME:+:$HOME/.nix-profile/bin}:${PATH:-/usr/bin:/bin:/usr/sbin:/sbin}
 export PATH
 
 log() {
@@ -135,7 +137,7 @@ if [ "$ALLOW_AMBIENT" = no ]; then
     # files. The agent's config directory gets the host's Podman configuration
     # (connections included) but never its auth.json.
     ISOLATED=$STATE_DIR/isolated
-    HOST_CONTAINERS=${XDG_CONFIG_HOME:-$HOME/.config}/containers
+    HOST_CONTAINERS=${XDG_CONFIG_HOME:-${HOME:-/nonexistent}/.config}/containers
     if [ -d "$ISOLATED/config" ]; then
         rm -rf "$ISOLATED/config"
     fi

@@ -223,3 +223,38 @@ def test_a_state_directory_away_from_home_is_written_into_the_unit_escaped(
     finally:
         host.cleanup()
         store.cleanup()
+
+
+def test_a_system_wrapper_runs_in_the_environment_a_system_manager_gives(
+    tmp_path: Path, store: PodmanStore
+) -> None:
+    """systemd's system manager gives a unit without User= no HOME: its PATH, the unit's own
+    Environment= and nothing else. The wrapper must still get as far as creating its
+    container (the probe), not die on an unset HOME."""
+    from tests import systemd_unquote
+
+    out = tmp_path / "out"
+    agent = compile_agent(
+        out, "sysd",
+        f'scope = "system";\nimage = "{IMAGE}";\ncommand = [ "/bin/sleep" "300" ];\n'
+        f'auth.authfile = "{tmp_path}/etc/empty-auth.json";\n'
+        "podman = { connection = null; requireMachine = false; rootless = false; };\n"
+        # (the probe writes no log)
+        'logs = { app = "/var/log/sourceos/sysd.log"; stdout = "/var/log/sourceos/sysd.out.log";'
+        ' stderr = "/var/log/sourceos/sysd.err.log"; };\n'
+        'waivers.unjustified-system-scope = "testing the system manager environment";',
+    )  # fmt: skip
+    unit = (agent / "systemd" / "sourceos-agent@sysd.service").read_text()
+    env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+    for line in unit.splitlines():
+        if line.startswith("Environment="):
+            for key, value in systemd_unquote.environment(line[len("Environment=") :]).items():
+                env[key] = value.replace("/var/lib/", f"{tmp_path}/var/lib/")
+    env.update(store.env)  # the test's private Podman store, as containers.conf would say
+    assert "HOME" not in env
+    result = subprocess.run(
+        ["/bin/sh", str(agent / "bin" / "sourceos-agent-sysd"), "--check-create"],
+        env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "parameter not set" not in result.stderr
