@@ -143,7 +143,8 @@ INVALID_PATH = Check(
     "invalid-path",
     "A path that is not absolute, `$HOME/...` or `~/...`.",
     "Paths are resolved on the host at activation; only `$HOME/` and `~/` prefixes are"
-    " expanded, so any other `$`, `~user` or relative path is rejected.",
+    " expanded, so any other `$`, `~user` or relative path is rejected, and so is a control"
+    " character (a newline, a tab, ESC, ...).",
 )
 OUT_OF_RANGE = Check(
     "V209",

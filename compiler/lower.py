@@ -207,6 +207,8 @@ class Lowering:
             problem = "the path names a directory, not a file"
         if not problem and any(part == ".." for part in path.split("/")):
             problem = "`..` components are not allowed"
+        if not problem and (bad := next((c for c in path if _is_control(c)), None)):
+            problem = f"control character {bad!r}: no service definition or script can carry it"
         if problem:
             return self._emit(
                 checks.INVALID_PATH.at(syn.span, f"`{where}` = {path!r}: {problem}", "")
@@ -338,3 +340,8 @@ def derive(agent: ir.Agent) -> ir.Agent:
         prefix = f"podman --connection {conn}" if conn else "podman"
         health = attrs.evolve(health, command=f"{prefix} ps --filter name={agent.container_name}")
     return agent if health is agent.health else attrs.evolve(agent, health=health)
+
+
+def _is_control(c: str) -> bool:
+    """A C0 or C1 control character, or DEL (what no output format carries in a path)."""
+    return c < " " or "\x7f" <= c <= "\x9f"

@@ -280,3 +280,21 @@ def test_unreadable_input_exits_2(tmp_path: Path) -> None:
     assert "unreadable-file" in result.stderr.decode()
     result = agentc("check", str(tmp_path))
     assert result.returncode == 2
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("logs.app", "/var/log/a\\nb.log"), ("logs.stdout", "$HOME/x\\ty.log"),
+     ("auth.authfile", "/etc/a\x1bb.json"), ("environmentFile", "~/e\\rnv")],
+)  # fmt: skip
+def test_a_control_character_in_a_path_is_a_located_error(
+    tmp_path: Path, field: str, value: str
+) -> None:
+    decl = tmp_path / "c.agent"
+    decl.write_text(
+        f'sourceos.localAgents.c = {{\n  image = "localhost/c:1";\n  {field} = "{value}";\n}};\n'
+    )
+    result = agentc("check", "--no-tools", "--format", "json", str(decl))
+    assert result.returncode == 1
+    (d,) = [d for d in json.loads(result.stdout)["diagnostics"] if d["severity"] == "error"]
+    assert (d["name"], d["line"]) == ("invalid-path", 3) and "control character" in d["message"]
