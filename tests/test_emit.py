@@ -241,7 +241,10 @@ def test_values_a_format_cannot_carry_are_compile_errors(
     result = agentc("compile", str(decl), "-o", str(out))
     assert result.returncode == 1
     err = result.stderr.decode()
-    assert "invalid-value" in err and f"`x.{field}`" in err, err
+    # A path is refused where it is declared (invalid-path); other values where a format
+    # cannot carry them (invalid-value).
+    expected = "invalid-path" if field.startswith("logs.") else "invalid-value"
+    assert expected in err and f"`x.{field}`" in err, err
     assert f"{decl}:3:" in err
     assert not (out / "x").exists()
 

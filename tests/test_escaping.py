@@ -75,6 +75,8 @@ def _run_wrapper(tmp: Path, wrapper: bytes, stubs: dict[str, str]) -> subprocess
 ARGV_STUB = (
     '#!/bin/sh\n{ printf "%s\\0" "$#"; for a in "$@"; do printf "%s\\0" "$a"; done; }'
     ' >>"$0.calls"\n'
+    # as podman answers for a container that does not exist
+    'case "$*" in *"container inspect"*) echo "Error: no such container" >&2; exit 125 ;; esac\n'
 )
 
 
@@ -106,7 +108,8 @@ def test_wrapper_passes_exactly_the_declared_container_argv(tmp_path_factory, ar
         "exists",
         "localhost/h:1",
     ]
-    run = calls[1]
+    assert calls[1][:4] == ["--connection", "podman-machine-default", "container", "inspect"]
+    run = calls[2]
     assert run[:3] == ["--connection", "podman-machine-default", "run"]
     assert run[run.index("localhost/h:1") + 1 :] == args
     assert not list(tmp.rglob("CANARY"))
