@@ -339,6 +339,27 @@ rendered_service() {
     fi
 }
 
+# SHQ=$1 as one sh word, for the commands a remediation asks a person to run: as it is when
+# it holds only safe characters, else single-quoted with ' as '\'' (compiler/escape.py's sh).
+sh_quote() {
+    case $1 in
+    '' | -* | *[!A-Za-z0-9_@%+=:,./-]*)
+        SHQ="'" sq_rest=$1
+        while :; do
+            case $sq_rest in
+            *"'"*)
+                SHQ="$SHQ${sq_rest%%"'"*}'\\''"
+                sq_rest=${sq_rest#*"'"}
+                ;;
+            *) break ;;
+            esac
+        done
+        SHQ="$SHQ$sq_rest'"
+        ;;
+    *) SHQ=$1 ;;
+    esac
+}
+
 # SD=$1 as it goes inside a double-quoted word of a unit: backslash, quote and % escaped, and
 # for an ExecStart= word ($2 = exec) $ too, as compiler/escape.py's _sd_quoted does.
 sd_escape() {
@@ -572,13 +593,16 @@ preflight() {
         preflight_program
     fi
 
-    log_problem=
-    log_create=
+    log_problem=''
+    log_create=''
+    log_fix=''
     for f in "$LOG_APP" "$LOG_OUT" "$LOG_ERR"; do
         d=${f%/*}
         if [ -d "$d" ]; then
             if [ ! -w "$d" ] || { [ -e "$f" ] && [ ! -w "$f" ]; }; then
                 case " $log_problem " in *" $d "*) ;; *) log_problem="$log_problem $d" ;; esac
+                sh_quote "$d"
+                case " $log_fix " in *" $SHQ "*) ;; *) log_fix="$log_fix $SHQ" ;; esac
             fi
         else
             parent=$d
@@ -587,11 +611,13 @@ preflight() {
                 case " $log_create " in *" $d "*) ;; *) log_create="$log_create $d" ;; esac
             else
                 case " $log_problem " in *" $d "*) ;; *) log_problem="$log_problem $d" ;; esac
+                sh_quote "$d"
+                case " $log_fix " in *" $SHQ "*) ;; *) log_fix="$log_fix $SHQ" ;; esac
             fi
         fi
     done
     if [ -n "$log_problem" ]; then
-        check log-directory fail "not writable:$log_problem" "mkdir -p$log_problem && chown $(id -un 2>/dev/null)$log_problem"
+        check log-directory fail "not writable:$log_problem" "mkdir -p$log_fix && chown $(id -un 2>/dev/null)$log_fix"
     elif [ -n "$log_create" ]; then
         check log-directory warn "missing, install creates it:$log_create"
     else
@@ -738,7 +764,8 @@ preflight_podman() {
         elif [ "$(tr -d ' \t\r\n' <"$AUTHFILE" 2>/dev/null)" = '{"auths":{}}' ]; then
             check authfile pass "empty-authfile present: $AUTHFILE"
         else
-            check authfile fail "$AUTHFILE holds credentials but auth.mode is empty-authfile" "printf '%s\\n' '{\"auths\":{}}' > $AUTHFILE"
+            sh_quote "$AUTHFILE"
+            check authfile fail "$AUTHFILE holds credentials but auth.mode is empty-authfile" "printf '%s\\n' '{\"auths\":{}}' > $SHQ"
         fi
         ;;
     service-account)
@@ -876,7 +903,8 @@ conflicting_definition() {
                     */Library/LaunchAgents) where="an old system-wide plist" ;;
                     *) where="another plist" ;;
                     esac
-                    CONFLICT_FIX="sudo launchctl bootout gui/$USER_ID/$LABEL; sudo mv '$f' ~/Desktop/ (spec section 14, step 1: remove the legacy system-wide LaunchAgent)"
+                    sh_quote "$f"
+                    CONFLICT_FIX="sudo launchctl bootout gui/$USER_ID/$LABEL; sudo mv $SHQ ~/Desktop/ (spec section 14, step 1: remove the legacy system-wide LaunchAgent)"
                     CONFLICT="$where for $LABEL: $f"
                     return
                 fi
@@ -890,7 +918,8 @@ conflicting_definition() {
     else
         fragment=$(systemctl_ show -p FragmentPath --value "$UNIT_NAME" 2>/dev/null)
         if [ -n "$fragment" ] && [ "$fragment" != "$SERVICE_FILE" ]; then
-            CONFLICT_FIX="systemctl$SCOPE_FLAG disable --now $UNIT_NAME; remove $fragment"
+            sh_quote "$fragment"
+            CONFLICT_FIX="systemctl$SCOPE_FLAG disable --now $UNIT_NAME; rm $SHQ"
             CONFLICT="$UNIT_NAME is loaded from $fragment"
         fi
     fi

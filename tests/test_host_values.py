@@ -79,6 +79,19 @@ def test_the_shell_unit_escaper_agrees_with_python(value: str) -> None:
             assert f'"A={ours}"' == escape.sd_env("A", value)
 
 
+@settings(max_examples=150, deadline=None)
+@given(value=HOST_TEXT)
+def test_the_shell_word_escaper_agrees_with_python(value: str) -> None:
+    """A host path in a command a remediation asks a person to run is one sh word, written
+    as compiler/escape.py's sh writes it, and a shell reads it back exactly."""
+    from compiler import escape
+
+    code = shell_function("sh_quote") + '\nsh_quote "$1"; printf %s "$SHQ"'
+    ours = run_dash(code, value)
+    assert ours == escape.sh(value)
+    assert run_dash(f"printf %s {ours}", "") == value
+
+
 # Homes as people have them: each character that has bitten a quoting layer somewhere.
 HOMES = ["a b", "o'brien", 'x"y', "back\\slash", "rate%home", "dollar$HOME", "tick`id`",
          "semi;colon", "star*", "ü-unicode", "-leading"]  # fmt: skip
