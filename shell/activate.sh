@@ -54,16 +54,7 @@ report_json() {
 $STEPS
 STEPS
     printf '],"preflight":['
-    sep=
-    while IFS="$TAB" read -r id st d r; do
-        [ -n "$id" ] || continue
-        printf '%s{' "$sep"
-        json_pairs id "$id" status "$st" detail "$d" remediation "$r"
-        printf '}'
-        sep=,
-    done <<CHECKS
-$CHECKS
-CHECKS
+    checks_json
     printf '],"remediation":['
     sep=
     while IFS= read -r r; do

@@ -97,16 +97,7 @@ cmd_preflight() {
         printf '{'
         json_pairs agent "$AGENT"
         printf ',"passed":%s,"preflight":[' "$passed"
-        sep=
-        while IFS="$TAB" read -r id st d r; do
-            [ -n "$id" ] || continue
-            printf '%s{' "$sep"
-            json_pairs id "$id" status "$st" detail "$d" remediation "$r"
-            printf '}'
-            sep=,
-        done <<CHECKS
-$CHECKS
-CHECKS
+        checks_json
         printf ']}\n'
     else
         echo "$AGENT preflight: $([ "$PREFLIGHT_FAILED" = 1 ] && echo failed || echo passed)"

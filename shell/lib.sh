@@ -171,6 +171,20 @@ json_str() {
     esac
 }
 
+# The recorded checks as JSON objects, comma-separated: the items of a "preflight" array.
+checks_json() {
+    cj_sep=''
+    while IFS="$TAB" read -r id st d r; do
+        [ -n "$id" ] || continue
+        printf '%s{' "$cj_sep"
+        json_pairs id "$id" status "$st" detail "$d" remediation "$r"
+        printf '}'
+        cj_sep=,
+    done <<CHECKS
+$CHECKS
+CHECKS
+}
+
 # "k1":"v1","k2":"v2" for KEY VALUE pairs, values as JSON strings (no forks).
 json_pairs() {
     jp_sep=
