@@ -102,10 +102,13 @@ def main(argv: list[str]) -> int:
     forced = scenario.get("container_states", {})
     fmt = args[args.index("--format") + 1] if "--format" in args[:-1] else ""
     if args[:2] == ["container", "inspect"] and args[-1] in forced and "State.Status" in fmt:
-        # The forced state in place of the real one; the rest of the format (labels) is real.
+        # The forced state in place of the real one, for a container that really exists; the
+        # rest of the format (labels) is real, and so is "no such container".
         real = subprocess.run([REAL, *args], capture_output=True, text=True)
-        rest = real.stdout.strip().split(" ", 1)[1:] if real.returncode == 0 else []
-        print(" ".join([forced[args[-1]], *rest]))
+        if real.returncode != 0:
+            sys.stderr.write(real.stderr)
+            return real.returncode
+        print(" ".join([forced[args[-1]], *real.stdout.strip().split(" ", 1)[1:]]))
         return 0
     os.execv(REAL, [REAL, *args])
     return 127
