@@ -74,11 +74,6 @@ def tools_present() -> list[str]:
     return [t for t in ("shellcheck", "systemd-analyze") if shutil.which(t)]
 
 
-def agentc_argv(root: Path | None) -> list[str]:
-    """This checkout's installed agentc, or `python -m compiler` from another source tree."""
-    return [AGENTC] if root is None else [PYTHON, "-m", "compiler"]
-
-
 def timed(argv: list[str], cwd: Path | None = None, env: dict | None = None) -> float:
     start = time.perf_counter()
     subprocess.run(argv, env=env or ENV, cwd=cwd, capture_output=True, check=False)

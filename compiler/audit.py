@@ -98,6 +98,11 @@ def _unchanged_package_file(path: str) -> bool:
     if owner.returncode != 0 or ":" not in owner.stdout:
         return False
     relative = path.lstrip("/")
+    try:
+        with open(path, "rb") as fh:
+            actual = hashlib.md5(fh.read()).hexdigest()  # dpkg records md5
+    except OSError:
+        return False
     for package in owner.stdout.split(":", 1)[0].split(","):
         info = f"/var/lib/dpkg/info/{package.strip()}"
         for sums in (f"{info}.md5sums", *_arch_sums(info)):
@@ -106,8 +111,6 @@ def _unchanged_package_file(path: str) -> bool:
                     shipped = dict(
                         line.rstrip("\n").split("  ", 1)[::-1] for line in fh if "  " in line
                     )
-                with open(path, "rb") as fh:
-                    actual = hashlib.md5(fh.read()).hexdigest()  # dpkg records md5
             except OSError:
                 continue
             if shipped.get(relative) == actual:

@@ -134,7 +134,8 @@ def cmd_check(args: argparse.Namespace, out: IO[str]) -> int:
     """`agentc check`: report diagnostics, write nothing."""
     from compiler.compile import build
 
-    trees, analysis = build(args.files, tools=not args.no_tools, required=args.require_tool)
+    tools = not args.no_tools or bool(args.require_tool)  # a required tool is never skipped
+    trees, analysis = build(args.files, tools, args.require_tool)
     _report(analysis.diagnostics, analysis.sources, args.format, out)
     if args.format == "text" and not analysis.diagnostics:
         names = sorted(trees)
@@ -147,7 +148,8 @@ def cmd_compile(args: argparse.Namespace, out: IO[str]) -> int:
     """`agentc compile`: check, then write each error-free agent's tree atomically."""
     from compiler.compile import compile_to
 
-    result = compile_to(args.files, args.output, not args.no_tools, args.require_tool)
+    tools = not args.no_tools or bool(args.require_tool)  # a required tool is never skipped
+    result = compile_to(args.files, args.output, tools, args.require_tool)
     _report(result.diagnostics, result.sources, args.format, out, written=result.written)
     if args.format == "text":
         for name, path in result.written.items():

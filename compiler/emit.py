@@ -132,7 +132,6 @@ class Emitter:
             "version": __version__,
             "source": self.source,
             "fail_closed": FAIL_CLOSED_EXIT,
-            "state_placeholder": escape.STATE_PLACEHOLDER,
             "breaker": self.agent.lifecycle.restart != "manual"
             and self.agent.lifecycle.max_restarts_per_hour is not None,
             **extra,
@@ -351,7 +350,9 @@ def emit(
         head, head_shape = em.render_shaped(template, library=shlib.describe(kind), **facts)
         library = shlib.text(kind)
         data = (head + library).encode()
-        artifacts.append(Artifact(path, data, EXECUTABLE, head_shape + library, head))
+        # The library is the same text for every agent: its identity stands for it in the shape.
+        shape = f"{head_shape}\0shell/{kind} {shlib.sha256()}"
+        artifacts.append(Artifact(path, data, EXECUTABLE, shape, head))
     unit = em.render("sourceos-agent@.service.j2")
     artifacts.append(Artifact(f"systemd/{unit_name(agent)}", unit.encode(), REGULAR))
     artifacts.append(Artifact(f"launchd/{agent.label}.plist", em.plist(), REGULAR))

@@ -237,7 +237,9 @@ def doctor() -> tuple[dict[str, Any], int]:
     origins: dict[str, str] = {}
     findings = []
     for d in found:
-        source = origins.setdefault(d.span.file, origin(d.span.file))
+        if d.span.file not in origins:  # one dpkg look-up per file, not per finding
+            origins[d.span.file] = origin(d.span.file)
+        source = origins[d.span.file]
         findings.append(
             {
                 "file": d.span.file,

@@ -69,13 +69,6 @@ def agent_tree(tmp_path_factory) -> Path:
     return out / "node-commander"
 
 
-def _comparable(doc: dict) -> dict:
-    """A run's JSON without what differs between any two runs (pids, timestamps)."""
-    doc = dict(doc)
-    doc.pop("pid", None)
-    return doc
-
-
 def outcome(host: DarwinHost, sh: list[str], bin_: Path) -> list[tuple[int, object]]:
     """Dry run, the wrapper's container probe, full activation, status, uninstall, status:
     each run's exit status and output, with the host's own directory written as TMP."""
