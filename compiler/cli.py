@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
 from typing import IO
@@ -174,7 +173,7 @@ def cmd_dump(args: argparse.Namespace, out: IO[str]) -> int:
         doc = to_json(analysis.documents[args.file])
     else:
         doc = dump.document(analysis.agents)
-    out.write(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    out.write(dump.indented(doc) + "\n")
     return EXIT_OK
 
 

@@ -22,6 +22,7 @@ import jinja2
 
 from compiler import __version__, checks, escape, ir, shlib
 from compiler.diagnostics import Diagnostic
+from compiler.dump import indented
 
 TEMPLATES = Path(__file__).parent / "templates"
 if not TEMPLATES.exists():  # a source checkout: templates sit beside the package
@@ -43,6 +44,9 @@ class Artifact:
     # A script's generated head (header and facts), the only part that depends on the
     # declaration; the static library (`compiler.shlib`) follows it.
     head: str | None = attrs.field(default=None, eq=False, repr=False)
+    # What `data` serializes, where a library wrote it (the plist's job, by plistlib): the
+    # schema lint reads this instead of parsing the bytes back.
+    document: Any = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def sha256(self) -> str:
@@ -178,8 +182,8 @@ class Emitter:
             self.problem(field, str(err))
             return ""
 
-    def plist(self) -> bytes:
-        """The launchd job definition, serialized by plistlib (XML, keys sorted)."""
+    def plist(self) -> dict[str, Any]:
+        """The launchd job definition (plistlib serializes it: XML, keys sorted)."""
         a, lc = self.agent, self.agent.lifecycle
 
         def s(value: str, field: str) -> str:
@@ -205,7 +209,7 @@ class Emitter:
         }
         if a.scope == "user":
             job["LimitLoadToSessionType"] = "Aqua"
-        return plistlib.dumps(job, fmt=plistlib.FMT_XML, sort_keys=True)
+        return job
 
 
 _MARK = "\0"
@@ -265,7 +269,7 @@ def manifest(
         "install": install_locations(agent),
         "lint": lint,
     }
-    return (json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    return (indented(doc) + "\n").encode()
 
 
 def normalized(agent: ir.Agent) -> tuple[dict[str, Any], str]:
@@ -355,5 +359,7 @@ def emit(
         artifacts.append(Artifact(path, data, EXECUTABLE, shape, head))
     unit = em.render("sourceos-agent@.service.j2")
     artifacts.append(Artifact(f"systemd/{unit_name(agent)}", unit.encode(), REGULAR))
-    artifacts.append(Artifact(f"launchd/{agent.label}.plist", em.plist(), REGULAR))
+    job = em.plist()
+    data = plistlib.dumps(job, fmt=plistlib.FMT_XML, sort_keys=True)
+    artifacts.append(Artifact(f"launchd/{agent.label}.plist", data, REGULAR, document=job))
     return artifacts, em.diagnostics

@@ -18,7 +18,7 @@ END = "$END"
 class Tables(NamedTuple):
     """One grammar's lexer and LALR tables, states numbered canonically."""
 
-    pattern: str  # (?P<TERMINAL>...) alternatives in Lark's order, maybe led by a blank run
+    pattern: str  # (?P<TERMINAL>...) alternatives in Lark's order
     ignore: frozenset[str]
     newline: frozenset[str]  # terminals whose text may hold a newline
     actions: tuple[dict[str, int], ...]  # state → terminal → shift to n (n >= 0) or reduce ~n
@@ -27,6 +27,12 @@ class Tables(NamedTuple):
     # positions of `_rule` children to splice, `?rule`
     start: int
     accept: int
+    # A blank run (`[ \t\r\n]*`) the lexer skips before each terminal when only an ignored
+    # terminal can start with a blank, else "".
+    blanks: str = ""
+    # (characters, alternation): after any blank run, the terminals (in Lark's order) that
+    # may start with one of these characters; a character not listed uses `pattern`.
+    starts: tuple[tuple[str, str], ...] = ()
 
 
 class Token:
@@ -94,7 +100,8 @@ class Parser:
 
     def __init__(self, tables: Tables, transformer: object) -> None:
         self.tables = tables
-        self._match = re.compile(tables.pattern).match
+        self._skip = re.compile(tables.blanks or "").match
+        self._pick = _Dispatch(tables)
         self._reductions: list[tuple[str, int, tuple[int, ...], bool, Callable | None]] = []
         for origin, size, name, splice, expand1 in tables.rules:
             callback = getattr(transformer, name, None)
@@ -103,56 +110,55 @@ class Parser:
             self._reductions.append((origin, size, splice, expand1, callback))
 
     def tokens(self, text: str) -> Iterator[Token]:
-        """The terminals of `text`, ignored ones skipped; raises LexError where none matches.
-        (The pattern may consume a run of blanks before the terminal; see tables.py.)"""
-        match, ignore, newline = self._match, self.tables.ignore, self.tables.newline
+        """The terminals of `text`, ignored ones skipped, then the end marker at the last one's
+        position (as Lark places it); raises LexError where no terminal matches."""
+        ignore, newline = self.tables.ignore, self.tables.newline
+        pick, skip = self._pick, self._skip
         pos, line, line_start, size = 0, 1, 0, len(text)
-        while pos < size:
-            m = match(text, pos)
-            if m is None:
-                raise LexError(pos, line, pos - line_start + 1)
-            kind = m.lastgroup
-            start = m.end() if kind is None else m.start(kind)
-            if start != pos:  # blanks the pattern skipped
+        last = Token(END, "", 0, 1, 1, 1, 1, 0)
+        while True:
+            start = skip(text, pos).end()
+            if start != pos:  # a blank run
                 count = text.count("\n", pos, start)
                 if count:
                     line += count
                     line_start = text.rindex("\n", pos, start) + 1
                 pos = start
-            if kind is None:
-                if pos < size:
-                    raise LexError(pos, line, pos - line_start + 1)
-                return
+            if pos >= size:
+                break
+            m = pick[text[pos]](text, pos)
+            if m is None:
+                raise LexError(pos, line, pos - line_start + 1)
+            kind = m.lastgroup
             end = m.end()
-            first, column = line, pos - line_start + 1
+            column = pos - line_start + 1
             if kind in newline:
-                value = m.group(kind)
+                value = m.group()
                 count = value.count("\n")
                 if count:
+                    first = line
                     line += count
                     line_start = pos + value.rindex("\n") + 1
-                if kind not in ignore:
-                    yield Token(kind, value, pos, first, column, line, end - line_start + 1, end)
+                    if kind not in ignore:
+                        end_column = end - line_start + 1
+                        last = Token(kind, value, pos, first, column, line, end_column, end)
+                        yield last
+                elif kind not in ignore:
+                    last = Token(kind, value, pos, line, column, line, column + end - pos, end)
+                    yield last
             elif kind not in ignore:
-                yield Token(kind, m.group(kind), pos, line, column, line, end - line_start + 1, end)
+                last = Token(kind, m.group(), pos, line, column, line, column + end - pos, end)
+                yield last
             pos = end
-
-    def _stream(self, text: str) -> Iterator[Token]:
-        """The terminals, then the end marker at the last one's position (as Lark places it)."""
-        last = Token(END, "", 0, 1, 1, 1, 1, 0)
-        for last in self.tokens(text):
-            yield last
-        if last.type != END:
-            last = Token(END, "", last.start_pos, last.line, last.column, last.end_line,
-                         last.end_column, last.end_pos)  # fmt: skip
-        yield last
+        yield Token(END, "", last.start_pos, last.line, last.column, last.end_line,
+                    last.end_column, last.end_pos)  # fmt: skip
 
     def parse(self, text: str) -> Any:
         """The transformer's value for the start rule; raises LexError or TokenError."""
         actions, goto, reductions = self.tables.actions, self.tables.goto, self._reductions
         accept = self.tables.accept
         states, values = [self.tables.start], []
-        for token in self._stream(text):
+        for token in self.tokens(text):
             kind = token.type
             while True:
                 action = actions[states[-1]].get(kind)
@@ -183,6 +189,25 @@ class Parser:
                 states.append(state)
                 values.append(value)
         raise AssertionError("the end marker is always accepted or rejected")
+
+
+class _Dispatch(dict):
+    """character → the compiled `match` of the terminals that may start with it, compiled on
+    first use (a parse meets a dozen of them); any other character gets the whole pattern."""
+
+    def __init__(self, tables: Tables) -> None:
+        super().__init__()
+        self._patterns = {ch: pattern for chars, pattern in tables.starts for ch in chars}
+        self._whole = tables.pattern
+        self._compiled: dict[str, Callable] = {}
+
+    def __missing__(self, ch: str) -> Callable:
+        pattern = self._patterns.get(ch, self._whole)
+        match = self._compiled.get(pattern)
+        if match is None:
+            match = self._compiled[pattern] = re.compile(pattern).match
+        self[ch] = match
+        return match
 
 
 def _splice(children: list, splice: tuple[int, ...]) -> list:

@@ -85,10 +85,12 @@ def plist_schema(agent: ir.Agent, artifacts: list[Artifact]) -> list[Diagnostic]
         if not art.path.startswith("launchd/"):
             continue
         where = Span.point(f"{agent.name}/{art.path}")
-        try:
-            job = plistlib.loads(art.data)
-        except Exception as err:  # plistlib raises several types
-            return [checks.PLIST_SCHEMA.at(where, f"the plist does not load: {err}")]
+        job = art.document
+        if job is None:
+            try:
+                job = plistlib.loads(art.data)
+            except Exception as err:  # plistlib raises several types
+                return [checks.PLIST_SCHEMA.at(where, f"the plist does not load: {err}")]
         problems = [f"unknown key {k}" for k in job if k not in PLIST_TYPES]
         problems += [
             f"{k} is a {type(v).__name__}"

@@ -79,8 +79,10 @@ def from_lark() -> Tables:
     pattern = "|".join(f"(?P<{name}>{regexp})" for name, regexp in regexps.items())
     if pattern != scanner._mres[0].pattern:
         raise ValueError("Lark's scanner pattern is not the terminals in order")
+    ignore = frozenset(lexer.ignore_types)
+    blanks = _skipping_blanks(regexps, ignore)
     return Tables(
-        pattern=_skipping_blanks(regexps, frozenset(lexer.ignore_types)) or pattern,
+        pattern=pattern,
         ignore=frozenset(lexer.ignore_types),
         newline=frozenset(lexer.newline_types),
         actions=tuple(actions),
@@ -101,6 +103,8 @@ def from_lark() -> Tables:
         ),
         start=number[start],
         accept=number[accept],
+        blanks=blanks or "",
+        starts=_starts(regexps, blanks),
     )
 
 
@@ -126,6 +130,10 @@ def source(tables: Tables) -> str:
         "    ),",
         f"    start={tables.start!r},",
         f"    accept={tables.accept!r},",
+        f"    blanks={tables.blanks!r},",
+        "    starts=(",
+        *(f"        {group!r}," for group in tables.starts),
+        "    ),",
         ")",
         "",
     ]
@@ -133,9 +141,9 @@ def source(tables: Tables) -> str:
 
 
 def _skipping_blanks(regexps: dict[str, str], ignore: frozenset[str]) -> str | None:
-    """The pattern with an ignored run of blanks (`[ \\t\\r\\n]+`) consumed before each
-    terminal in the same match, when no other terminal can start with a blank, so the lexer
-    matches once per token instead of once more per run of white space. None otherwise."""
+    """`[ \\t\\r\\n]*` for an ignored run of blanks (`[ \\t\\r\\n]+`) when no other terminal
+    can start with a blank, so the lexer skips it before matching a terminal instead of
+    matching it as one more token. None otherwise."""
     for name, regexp in regexps.items():
         chars = _char_class_run(regexp) if name in ignore else None
         if chars is None:
@@ -143,9 +151,24 @@ def _skipping_blanks(regexps: dict[str, str], ignore: frozenset[str]) -> str | N
         others = {n: r for n, r in regexps.items() if n != name}
         if any(_may_start_with(_sre_parse(r).data, chars) for r in others.values()):
             return None
-        alternation = "|".join(f"(?P<{n}>{r})" for n, r in others.items())
-        return f"{regexp[:-1]}*(?:{alternation})?"
+        return f"{regexp[:-1]}*"
     return None
+
+
+def _starts(regexps: dict[str, str], blanks: str | None) -> tuple[tuple[str, str], ...]:
+    """For each printable ASCII character: the alternation, in Lark's order, of the terminals
+    that may start with it, grouped by equal alternations. Dropping a terminal that cannot
+    match there never changes which one matches first; skipped blanks are never looked up."""
+    parsed = {name: _sre_parse(r).data for name, r in regexps.items()}
+    skipped = _char_class_run(blanks[:-1] + "+") if blanks else frozenset()
+    groups: dict[str, list[str]] = {}
+    for code in range(32, 127):
+        ch = chr(code)
+        names = [n for n, items in parsed.items() if _may_start_with(items, frozenset(ch))]
+        if names and ch not in (skipped or ()):
+            alternation = "|".join(f"(?P<{n}>{regexps[n]})" for n in names)
+            groups.setdefault(alternation, []).append(ch)
+    return tuple(("".join(chars), alternation) for alternation, chars in groups.items())
 
 
 def _sre() -> tuple[Any, Any]:
