@@ -28,8 +28,17 @@ def value_json(value: Any) -> Any:
 
 
 def document(agents: list[ir.Agent]) -> dict[str, Any]:
-    """`{"sourceos": {"localAgents": {name: {...}}}}` for the given agents."""
-    return {"sourceos": {"localAgents": {a.name: node_json(a) for a in sorted(agents, key=_name)}}}
+    """`{"sourceos": {"localAgents": {name: {...}}}}` for the given agents, and under
+    `effective`, what each manager gets where a field's default differs per platform."""
+    from compiler.lower import log_paths
+
+    ordered = sorted(agents, key=_name)
+    return {
+        "sourceos": {"localAgents": {a.name: node_json(a) for a in ordered}},
+        "effective": {
+            a.name: {m: {"logs": log_paths(a, m)} for m in ("launchd", "systemd")} for a in ordered
+        },
+    }
 
 
 def _name(agent: ir.Agent) -> str:

@@ -23,6 +23,7 @@ import jinja2
 from compiler import __version__, checks, escape, ir, shlib
 from compiler.diagnostics import Diagnostic
 from compiler.dump import indented
+from compiler.lower import log_paths
 
 TEMPLATES = Path(__file__).parent / "templates"
 if not TEMPLATES.exists():  # a source checkout: templates sit beside the package
@@ -136,8 +137,8 @@ class Emitter:
             "version": __version__,
             "source": self.source,
             "fail_closed": FAIL_CLOSED_EXIT,
-            "breaker": self.agent.lifecycle.restart != "manual"
-            and self.agent.lifecycle.max_restarts_per_hour is not None,
+            "restart": restart_policy(self.agent.lifecycle),
+            "logs": {m: log_paths(self.agent, m) for m in ("launchd", "systemd")},
             **extra,
         }
 
@@ -193,18 +194,19 @@ class Emitter:
             return self.carry(escape.plist_path, value, field)
 
         state = escape.STATE_PLACEHOLDER
+        logs = log_paths(a, "launchd")
         env = {s(k, f"environment.{k}"): s(v, f"environment.{k}") for k, v in a.environment.items()}
         env.update(SOURCEOS_AGENT_MANAGER="launchd", SOURCEOS_AGENT_STATE_DIR=state)
         job: dict[str, Any] = {
             "Label": s(a.label, "label"),
             "ProgramArguments": [f"{state}/bin/{wrapper_name(a)}"],
             "RunAtLoad": lc.run_at_load,
-            "KeepAlive": launchd_keepalive(lc),
+            "KeepAlive": restart_policy(lc).keep_alive,
             "ThrottleInterval": lc.restart_delay_seconds,
             "ExitTimeOut": lc.shutdown_timeout_seconds,
             "ProcessType": "Background",
-            "StandardOutPath": p(a.logs.stdout, "logs.stdout"),
-            "StandardErrorPath": p(a.logs.stderr, "logs.stderr"),
+            "StandardOutPath": p(logs["stdout"], "logs.stdout"),
+            "StandardErrorPath": p(logs["stderr"], "logs.stderr"),
             "EnvironmentVariables": env,
         }
         if a.scope == "user":
@@ -220,15 +222,41 @@ def _interleave(literal: list[str], values: list[str]) -> str:
     return "".join(itertools.chain.from_iterable(pairs))
 
 
-def launchd_keepalive(lc: ir.Lifecycle) -> bool | dict[str, bool]:
-    """launchd's KeepAlive: `false` or a dictionary, never a bare `true`."""
-    if isinstance(lc.keep_alive, ir.KeepAlive):
-        ka = lc.keep_alive
-        out = {"SuccessfulExit": ka.successful_exit, "Crashed": ka.crashed}
-        return {k: v for k, v in out.items() if v is not None} or False
-    if lc.keep_alive or lc.restart != "manual":
-        return {"SuccessfulExit": False}
-    return False
+@attrs.frozen
+class RestartPolicy:
+    """What a lifecycle makes each manager do (docs/restart.md): launchd's KeepAlive, systemd's
+    Restart=, and how many automatic restarts an hour the wrapper's breaker (launchd) and the
+    unit's start limit (systemd) allow after the first start; None: no automatic restarts."""
+
+    keep_alive: bool | dict[str, bool]
+    systemd: str
+    restarts_per_hour: int | None
+
+
+def restart_policy(lc: ir.Lifecycle) -> RestartPolicy:
+    """The restart truth table. Rows that can restart without bound on either manager are
+    errors (unbounded-keepalive, unbounded-restart, keepalive-crashed-false) and never get
+    here emitted; for them the answer is only what the lint describes."""
+    if lc.restart == "manual":
+        return RestartPolicy(False, "no", None)
+    ka = lc.keep_alive
+    successful_exit, crashed = (
+        (ka.successful_exit, ka.crashed) if isinstance(ka, ir.KeepAlive) else (None, None)
+    )
+    if successful_exit is None and crashed is None:  # false, true or {}: restart on failure
+        successful_exit = False
+    keep_alive = {
+        key: value
+        for key, value in (("SuccessfulExit", successful_exit), ("Crashed", crashed))
+        if value is not None
+    }
+    if successful_exit is False:
+        systemd = "on-failure"  # a non-zero exit, a signal, a timeout (crashes included)
+    elif crashed is True and successful_exit is None:
+        systemd = "on-abnormal"  # a signal or a timeout, as launchd's Crashed
+    else:
+        systemd = "always"  # an error row: keepAlive restarts it after clean exits
+    return RestartPolicy(keep_alive, systemd, lc.max_restarts_per_hour)
 
 
 def _field_span(agent: ir.Agent, field: str) -> Any:
@@ -315,10 +343,12 @@ def install_locations(agent: ir.Agent) -> dict[str, Any]:
         "launchd": {
             "path": f"{launchd_dir}/{agent.label}.plist",
             "domain": "gui/<uid>" if user else "system",
+            "logs": log_paths(agent, "launchd"),
         },
         "systemd": {
             "path": f"{systemd_dir}/{unit_name(agent)}",
             "manager": "user" if user else "system",
+            "logs": log_paths(agent, "systemd"),
         },
     }
 

@@ -9,7 +9,7 @@ modules all read it from here.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -79,11 +79,6 @@ class Node:
         return f"{type(self).__name__}({', '.join(fields)})"
 
 
-def home(rel: str) -> Callable[[str], str]:
-    """A default path under `$HOME` that depends on the agent name."""
-    return lambda name: f"{HOME}/{rel.format(agent=name)}"
-
-
 @attrs.frozen(slots=True, repr=False)
 class Owner(Node):
     """Who owns the agent (spec section 3)."""
@@ -113,10 +108,15 @@ class Auth(Node):
     authfile: str | None = decl(
         "authfile",
         "path",
-        f"{HOME}/.config/containers/sourceos-empty-auth.json",
-        "The only credentials file the runtime may read (`--authfile`, `REGISTRY_AUTH_FILE`).",
+        None,
+        "The only credentials file the runtime may read (`--authfile`, `REGISTRY_AUTH_FILE`)."
+        " `null`: for `empty-authfile`, `$HOME/.config/containers/sourceos-empty-auth.json`"
+        " (user scope; `dump` shows it) or `auth.json` in the agent's state directory (system"
+        " scope); for `none` and `forbidden-ambient`, that state-directory file, empty;"
+        " `service-account` requires one.",
         "3, 6.1",
         nullable=True,
+        derived=True,
     )
     allow_ambient_docker_config: bool = decl(
         "allowAmbientDockerConfig",
@@ -163,7 +163,16 @@ class Podman(Node):
     require_local_image: bool = decl(
         "requireLocalImage", "bool", True, "Preflight requires the image locally.", "3, 5"
     )
-    rootless: bool = decl("rootless", "bool", True, "Run rootless Podman.", "3")
+    rootless: bool = decl(
+        "rootless",
+        "bool",
+        True,
+        "Run rootless Podman. Default: `true` for user scope (the user's own Podman), `false`"
+        " for system scope (a system manager runs the wrapper as root); the other value is an"
+        " error where it cannot be honoured.",
+        "3",
+        derived=True,
+    )
     span: Span = attrs.field(default=None, eq=False, repr=False)
     spans: Mapping[str, Span] = spans_field()
 
@@ -201,7 +210,8 @@ class Lifecycle(Node):
         "keepAlive",
         "keepalive",
         False,
-        "`false`, `true`, or `{ successfulExit = bool; crashed = bool; }` (launchd's forms).",
+        "`false`, `true`, or `{ successfulExit = bool; crashed = bool; }` (launchd's forms);"
+        " what each does with `restart` on both platforms is docs/restart.md's table.",
         "3, 4.1",
     )
     restart: str = decl(
@@ -218,7 +228,9 @@ class Lifecycle(Node):
         "maxRestartsPerHour",
         "int",
         3,
-        "Start limit burst within one hour; `null` means unlimited.",
+        "Automatic restarts allowed within an hour after the first start (the wrapper's"
+        " breaker on both platforms; systemd's `StartLimitBurst` is this + 1); `null` means"
+        " unlimited. See docs/restart.md.",
         "3, 4.2",
         nullable=True,
         minimum=1,
@@ -245,22 +257,34 @@ class Lifecycle(Node):
 class Logs(Node):
     """Where the agent's logs go (spec sections 3 and 4)."""
 
-    app: str = decl(
-        "app", "path", home("Library/Logs/SourceOS/{agent}.log"), "Application log.", "3"
+    app: str | None = decl(
+        "app",
+        "path",
+        None,
+        "The wrapper's own log (its start and `fail-closed:` lines). `null`: the platform's"
+        " place, `<name>.log` in `~/Library/Logs/SourceOS` (launchd, user),"
+        " `/Library/Logs/SourceOS` (launchd, system), `~/.local/state/sourceos/logs` (systemd,"
+        " user) or `/var/log/sourceos` (systemd, system); `agentc dump` shows them.",
+        "3",
+        nullable=True,
     )
-    stdout: str = decl(
+    stdout: str | None = decl(
         "stdout",
         "path",
-        home("Library/Logs/SourceOS/{agent}.launchd.out.log"),
-        "Service standard output.",
+        None,
+        "Service standard output. `null`: beside the app log, as `<name>.launchd.out.log`"
+        " (launchd) or `<name>.out.log` (systemd).",
         "3",
+        nullable=True,
     )
-    stderr: str = decl(
+    stderr: str | None = decl(
         "stderr",
         "path",
-        home("Library/Logs/SourceOS/{agent}.launchd.err.log"),
-        "Service standard error.",
+        None,
+        "Service standard error. `null`: beside the app log, as `<name>.launchd.err.log`"
+        " (launchd) or `<name>.err.log` (systemd).",
         "3",
+        nullable=True,
     )
     span: Span = attrs.field(default=None, eq=False, repr=False)
     spans: Mapping[str, Span] = spans_field()

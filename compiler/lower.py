@@ -331,7 +331,14 @@ def _argv_hint(command: str) -> str:
 
 
 def derive(agent: ir.Agent) -> ir.Agent:
-    """Fill defaults that depend on other fields (health follows the runtime)."""
+    """Fill defaults that depend on other fields: health follows the runtime, the authfile
+    the auth mode and scope."""
+    auth = agent.auth
+    if not auth.given("authfile") and auth.mode == "empty-authfile" and agent.scope == "user":
+        authfile = f"{ir.HOME}/.config/containers/sourceos-empty-auth.json"  # spec 6.1
+        agent = attrs.evolve(agent, auth=attrs.evolve(auth, authfile=authfile))
+    if not agent.podman.given("rootless") and agent.scope == "system":
+        agent = attrs.evolve(agent, podman=attrs.evolve(agent.podman, rootless=False))
     health = agent.health
     if not health.given("type") and agent.runtime != "podman":
         health = attrs.evolve(health, type="process")
@@ -340,6 +347,23 @@ def derive(agent: ir.Agent) -> ir.Agent:
         prefix = f"podman --connection {conn}" if conn else "podman"
         health = attrs.evolve(health, command=f"{prefix} ps --filter name={agent.container_name}")
     return agent if health is agent.health else attrs.evolve(agent, health=health)
+
+
+def log_paths(agent: ir.Agent, manager: str) -> dict[str, str]:
+    """The app, stdout and stderr logs under `manager` (launchd or systemd): as declared, else
+    where that platform's users look (docs/language.md, `logs`)."""
+    user, name = agent.scope == "user", agent.name
+    if manager == "launchd":
+        base = f"{ir.HOME}/Library/Logs/SourceOS" if user else "/Library/Logs/SourceOS"
+        files = (f"{name}.log", f"{name}.launchd.out.log", f"{name}.launchd.err.log")
+    else:
+        base = f"{ir.HOME}/.local/state/sourceos/logs" if user else "/var/log/sourceos"
+        files = (f"{name}.log", f"{name}.out.log", f"{name}.err.log")
+    declared = (agent.logs.app, agent.logs.stdout, agent.logs.stderr)
+    return {
+        key: value or f"{base}/{file}"
+        for key, value, file in zip(("app", "stdout", "stderr"), declared, files, strict=True)
+    }
 
 
 def _is_control(c: str) -> bool:

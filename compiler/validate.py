@@ -60,6 +60,56 @@ def validate(agent: ir.Agent) -> list[Diagnostic]:
                 " they become the plist file name",
             )
         )
+    if agent.auth.mode == "service-account" and not agent.auth.authfile:
+        out.append(
+            checks.MISSING_REQUIRED.at(
+                agent.auth.at("mode"),
+                f"`{agent.name}` authenticates with a service account but names no `authfile`",
+                'add: auth.authfile = "/path/to/the/service-account/auth.json";',
+            )
+        )
+    if agent.auth.mode == "forbidden-ambient" and agent.auth.allow_ambient_docker_config:
+        out.append(
+            checks.INVALID_VALUE.at(
+                agent.auth.at("allowAmbientDockerConfig"),
+                f"`{agent.name}`: auth.mode = forbidden-ambient forbids what"
+                " allowAmbientDockerConfig = true allows",
+                "remove allowAmbientDockerConfig, or choose another auth.mode",
+            )
+        )
+    podman = agent.podman
+    if agent.runtime == "podman" and agent.scope == "system" and podman.rootless:
+        out.append(
+            checks.INVALID_VALUE.at(
+                podman.at("rootless"),
+                f"`{agent.name}.podman.rootless = true` cannot be carried: a system daemon's"
+                " wrapper runs as root, and so does its Podman",
+                'use rootless = false (the default for system scope), or scope = "user" to run'
+                " as a user's rootless Podman",
+            )
+        )
+    rootful_user = agent.scope == "user" and not podman.rootless and podman.connection is None
+    if agent.runtime == "podman" and rootful_user:
+        out.append(
+            checks.INVALID_VALUE.at(
+                podman.at("rootless"),
+                f"`{agent.name}.podman.rootless = false` cannot be carried: a user agent runs"
+                " its user's own, rootless Podman",
+                'use scope = "system" for rootful Podman, or name a rootful machine\'s'
+                " connection in podman.connection",
+            )
+        )
+    lc = agent.lifecycle
+    if not lc.run_at_load and lc.restart != "manual":
+        out.append(
+            checks.INVALID_VALUE.at(
+                lc.at("runAtLoad"),
+                f"`{agent.name}.lifecycle.runAtLoad = false` cannot be carried with restart ="
+                f' "{lc.restart}": the KeepAlive that restarts it on launchd (SuccessfulExit)'
+                " implies RunAtLoad",
+                'use runAtLoad = true, or restart = "manual" for an agent started only by hand',
+            )
+        )
     if not _CONTAINER.fullmatch(agent.container_name):
         out.append(
             checks.INVALID_NAME.at(

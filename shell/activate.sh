@@ -443,6 +443,8 @@ start_service() {
     else
         verb=start
         [ -f "$STATE_DIR/previous/running" ] && verb=restart
+        # An operator's activation is a first start: the start limit counts from here.
+        bounded 60 systemctl_ reset-failed "$UNIT_NAME" >/dev/null 2>&1
         out=$(bounded 120 systemctl_ "$verb" "$UNIT_NAME" 2>&1) || {
             START_ERROR=$(oneline "$out")
             return 1
@@ -527,6 +529,24 @@ if ! evaluate; then
     EXIT=1
     finish
 fi
+if [ "$ENABLED" = no ]; then
+    # enable = false: the agent must be absent, whatever an earlier generation installed.
+    SKIP_REASON="enable = false"
+    skip_rest lint-wrapper lint-service-definition preflight install enable start health
+    was=$(installed_state)
+    if [ "$DRY_RUN" = yes ]; then
+        step uninstall skip "dry run: would uninstall ($was now)"
+    elif [ "$was" = absent ] && [ ! -f "$STATE_DIR/installed.sha256" ]; then
+        rm -rf "$STATE_DIR"
+        step uninstall pass "nothing was installed"
+    else
+        journal uninstall
+        uninstall_installed
+        step uninstall pass "was $was; removed: $(oneline "${REMOVED:-nothing}")${KEPT:+; kept: $(oneline "$KEPT")}"
+    fi
+    STATE=$(installed_state)
+    finish
+fi
 journal lint-wrapper
 if ! lint_wrapper; then
     STATE=$(installed_state)
@@ -587,6 +607,9 @@ if ! register || ! record_installed; then
 fi
 step install pass "$SERVICE_FILE, $WRAPPER_FILE"
 journal enable
+# An operator's activation is a first start: the breaker counts restarts from here (and
+# start_service resets systemd's start limit).
+rm -f "$STATE_DIR/starts"
 if ! enable_service; then
     rollback enable "${ENABLE_ERROR:-enable failed}"
 fi

@@ -404,36 +404,8 @@ ITEMS
 }
 
 cmd_uninstall() {
-    if [ "$PLATFORM" = darwin ]; then
-        launchctl bootout "$DOMAIN/$LABEL" >/dev/null 2>&1
-    else
-        bounded 120 systemctl_ stop "$UNIT_NAME" >/dev/null 2>&1
-        bounded 60 systemctl_ disable "$UNIT_NAME" >/dev/null 2>&1
-        bounded 60 systemctl_ reset-failed "$UNIT_NAME" >/dev/null 2>&1
-    fi
-    if [ "$RUNTIME" = podman ]; then
-        bounded 60 podman_ rm -f -t 10 "$CONTAINER" >/dev/null 2>&1
-    fi
-    kept=
-    removed=
-    if [ -f "$STATE_DIR/installed.sha256" ]; then
-        while read -r sum path; do
-            [ -f "$path" ] || continue
-            if [ "$(sha256_of "$path")" = "$sum" ]; then
-                rm -f "$path" && removed="$removed$path$NL"
-            else
-                kept="$kept$path$NL"
-            fi
-        done <"$STATE_DIR/installed.sha256"
-    fi
-    [ "$PLATFORM" = linux ] && bounded 60 systemctl_ daemon-reload >/dev/null 2>&1
-    if [ -n "$kept" ]; then
-        # Keep what the user changed, and the record of it.
-        printf '%s' "$kept" >"$STATE_DIR/kept"
-        find "$STATE_DIR" -mindepth 1 -maxdepth 1 ! -name kept -exec rm -rf {} +
-    else
-        rm -rf "$STATE_DIR"
-    fi
+    uninstall_installed
+    removed=$REMOVED kept=$KEPT
     if [ "$JSON" = yes ]; then
         now=$(installed_state)
         printf '{'
@@ -447,7 +419,7 @@ cmd_uninstall() {
 $removed
 REMOVED
         while IFS= read -r p; do
-            [ -n "$p" ] && echo "- kept $p: changed since install"
+            [ -n "$p" ] && echo "- kept $p"
         done <<KEPT
 $kept
 KEPT

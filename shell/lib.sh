@@ -28,6 +28,12 @@ if [ -z "$PLATFORM" ]; then
     esac
 fi
 USER_ID=$(id -u)
+# Each platform's logs (as declared, else where its users look): the facts carry both.
+if [ "$PLATFORM" = darwin ]; then
+    LOG_APP=$LOG_APP_LAUNCHD LOG_OUT=$LOG_OUT_LAUNCHD LOG_ERR=$LOG_ERR_LAUNCHD
+else
+    LOG_APP=$LOG_APP_SYSTEMD LOG_OUT=$LOG_OUT_SYSTEMD LOG_ERR=$LOG_ERR_SYSTEMD
+fi
 case $0 in
 */*) HERE=$(cd "${0%/*}/.." && pwd -P) ;;
 *) HERE=$(cd .. && pwd -P) ;;
@@ -473,6 +479,74 @@ sm_pid() {
     fi
 }
 
+# AMBIENT: the host credential sources the wrapper's isolation does not move away, each with
+# what it is: `credential-helpers` in registries.conf drop-ins (the runtime reads the user's
+# and the system's drop-in directories whatever it is told; the wrapper gives it the main
+# registries.conf without them) and the legacy ~/.dockercfg (found through HOME, which the
+# wrapper keeps).
+ambient_sources() {
+    AMBIENT=
+    set --
+    for d in "$HOME/.config/containers/registries.conf.d" /etc/containers/registries.conf.d; do
+        [ -d "$d" ] && for f in "$d"/*.conf; do [ -f "$f" ] && set -- "$@" "$f"; done
+    done
+    for f in "$@"; do
+        if [ -f "$f" ] && grep -Eq '^[[:space:]]*credential-helpers[[:space:]]*=' "$f" 2>/dev/null; then
+            AMBIENT="$AMBIENT $f (credential-helpers)"
+        fi
+    done
+    [ -f "$HOME/.dockercfg" ] && AMBIENT="$AMBIENT $HOME/.dockercfg"
+    return 0
+}
+
+# Stop, disable and remove what this agent's activation installed: the service definition
+# and wrapper where unchanged since install (REMOVED; changed ones are kept, KEPT, with the
+# record of them), its own container (a foreign one of the same name is left alone: KEPT),
+# and its state directory.
+uninstall_installed() {
+    REMOVED='' KEPT=''
+    if [ "$PLATFORM" = darwin ]; then
+        launchctl bootout "$DOMAIN/$LABEL" >/dev/null 2>&1
+    else
+        bounded 120 systemctl_ stop "$UNIT_NAME" >/dev/null 2>&1
+        bounded 60 systemctl_ disable "$UNIT_NAME" >/dev/null 2>&1
+        bounded 60 systemctl_ reset-failed "$UNIT_NAME" >/dev/null 2>&1
+    fi
+    if [ "$RUNTIME" = podman ]; then
+        owner=$(bounded 30 podman_ container inspect --format '{{index .Config.Labels "org.sourceos.agent"}}' "$CONTAINER" 2>/dev/null)
+        if [ "$owner" = "$AGENT" ]; then
+            bounded 60 podman_ rm -f -t 10 "$CONTAINER" >/dev/null 2>&1 && REMOVED="${REMOVED}container $CONTAINER$NL"
+        elif bounded 30 podman_ container exists "$CONTAINER" >/dev/null 2>&1; then
+            KEPT="${KEPT}container $CONTAINER (not created by agentc for $AGENT)$NL"
+        fi
+    fi
+    changed=
+    if [ -f "$STATE_DIR/installed.sha256" ]; then
+        while read -r sum path; do
+            [ -f "$path" ] || continue
+            if [ "$(sha256_of "$path")" = "$sum" ]; then
+                rm -f "$path" && REMOVED="$REMOVED$path$NL"
+            else
+                changed="$changed$path$NL"
+            fi
+        done <"$STATE_DIR/installed.sha256"
+    fi
+    [ "$PLATFORM" = linux ] && bounded 60 systemctl_ daemon-reload >/dev/null 2>&1
+    if [ -n "$changed" ]; then
+        # Keep what the user changed, and the record of it.
+        printf '%s' "$changed" >"$STATE_DIR/kept"
+        find "$STATE_DIR" -mindepth 1 -maxdepth 1 ! -name kept -exec rm -rf {} +
+        while IFS= read -r p; do
+            [ -n "$p" ] && KEPT="$KEPT$p (changed since install)$NL"
+        done <<CHANGED
+$changed
+CHANGED
+    else
+        rm -rf "$STATE_DIR"
+    fi
+    REMOVED=${REMOVED%"$NL"} KEPT=${KEPT%"$NL"}
+}
+
 # The agent's state as DESIGN.md names it: running, enabled, installed, staged or absent.
 installed_state() {
     if [ -f "$SERVICE_FILE" ]; then
@@ -806,6 +880,13 @@ preflight_podman() {
         else
             check host-auth-isolation warn "host credentials are allowed to reach the runtime (allowAmbientDockerConfig)" "set auth.allowAmbientDockerConfig = false"
         fi
+    elif [ "$AUTH_MODE" = forbidden-ambient ]; then
+        ambient_sources
+        if [ -n "$AMBIENT" ]; then
+            check host-auth-isolation fail "auth.mode = forbidden-ambient, but host credentials could reach the runtime:$AMBIENT" "remove them from the host (or use auth.mode = \"none\" where the isolation is enough)"
+        else
+            check host-auth-isolation pass "auth.mode = forbidden-ambient: no host credential source reaches the runtime${host_helpers:+; isolated from}$host_helpers"
+        fi
     else
         check host-auth-isolation pass "the wrapper points REGISTRY_AUTH_FILE, DOCKER_CONFIG and XDG_CONFIG_HOME at agent-owned files${host_helpers:+; isolated from}$host_helpers"
     fi
@@ -823,12 +904,22 @@ preflight_podman() {
         if [ "$ALLOW_AMBIENT" = yes ]; then
             login=$(bounded 10 podman login --get-login --authfile "$probe_auth" "$registry" 2>&1)
         else
+            # As the wrapper isolates it: the registries.conf it would read, less its helpers.
+            registries=$HOME/.config/containers/registries.conf
+            [ -f "$registries" ] || registries=/etc/containers/registries.conf
+            : >"$iso/registries.conf"
+            [ -f "$registries" ] && awk 'skip { if (index($0, "]")) skip = 0; next }
+                /^[ \t]*credential-helpers[ \t]*=/ { if (!index($0, "]")) skip = 1; next }
+                { print }' "$registries" >"$iso/registries.conf"
             login=$(bounded 10 env DOCKER_CONFIG="$iso/docker" XDG_CONFIG_HOME="$iso/config" \
-                REGISTRY_AUTH_FILE="$probe_auth" podman login --get-login --authfile "$probe_auth" "$registry" 2>&1)
+                CONTAINERS_REGISTRIES_CONF="$iso/registries.conf" REGISTRY_AUTH_FILE="$probe_auth" \
+                podman login --get-login --authfile "$probe_auth" "$registry" 2>&1)
         fi
         login_rc=$?
         rm -rf "$iso"
-        if [ "$login_rc" = 0 ]; then
+        if [ "$login_rc" = 0 ] && [ "$AUTH_MODE" = forbidden-ambient ]; then
+            check credential-helper fail "auth.mode = forbidden-ambient, but credentials for $registry reach the runtime ($login)" "remove the host's credentials for $registry"
+        elif [ "$login_rc" = 0 ]; then
             check credential-helper pass "credentials for $registry answer noninteractively ($login)"
         else
             case $login in

@@ -14,6 +14,11 @@
 # pull; else the cause on stderr.
 
 MANAGER=${SOURCEOS_AGENT_MANAGER:-systemd}
+if [ "$MANAGER" = launchd ]; then
+    APP_LOG=$APP_LOG_LAUNCHD
+else
+    APP_LOG=$APP_LOG_SYSTEMD
+fi
 PROBE=no
 case ${1:-} in
 '') ;;
@@ -62,8 +67,11 @@ podman_() {
 [ "$PROBE" = yes ] || mkdir -p "${APP_LOG%/*}" 2>/dev/null || :
 [ -d "$STATE_DIR" ] || mkdir -p "$STATE_DIR" || fail_closed "cannot create state directory $STATE_DIR"
 
-# launchd has no start limit of its own: this wrapper is the circuit breaker.
-if [ -n "$BREAKER_MAX" ] && [ "$MANAGER" = launchd ] && [ "$PROBE" = no ]; then
+# The circuit breaker: the first start and BREAKER_MAX (maxRestartsPerHour) restarts within
+# an hour. launchd has no start limit of its own; systemd's (StartLimitBurst = BREAKER_MAX + 1)
+# starts afresh at every daemon-reload, which any other unit's installation does. The count
+# lives in the state directory, so neither resets it; activation and `agentctl restart` do.
+if [ -n "$BREAKER_MAX" ] && [ "$PROBE" = no ]; then
     now=$(date +%s)
     starts_file=$STATE_DIR/starts
     recent=0
@@ -78,8 +86,8 @@ if [ -n "$BREAKER_MAX" ] && [ "$MANAGER" = launchd ] && [ "$PROBE" = no ]; then
             fi
         done <"$starts_file"
     fi
-    if [ "$recent" -ge "$BREAKER_MAX" ]; then
-        fail_closed "started $recent times in the last hour (maxRestartsPerHour = $BREAKER_MAX); not starting again until an operator runs: agentctl restart"
+    if [ "$recent" -gt "$BREAKER_MAX" ]; then
+        fail_closed "started $recent times in the last hour, the first start and $BREAKER_MAX restarts (maxRestartsPerHour = $BREAKER_MAX); not starting again until an operator runs: agentctl restart"
     fi
     printf '%s%s\n' "$kept" "$now" >"$starts_file.tmp" && mv -f "$starts_file.tmp" "$starts_file"
 fi
@@ -144,11 +152,26 @@ if [ "$ALLOW_AMBIENT" = no ]; then
     mkdir -p "$ISOLATED/docker" "$ISOLATED/config/containers" || fail_closed "cannot create $ISOLATED"
     printf '%s\n' '{"auths":{}}' >"$ISOLATED/docker/config.json"
     printf '%s\n' '{"auths":{}}' >"$ISOLATED/config/containers/auth.json"
-    for f in containers.conf podman-connections.json registries.conf storage.conf policy.json; do
+    for f in containers.conf podman-connections.json storage.conf policy.json; do
         if [ -f "$HOST_CONTAINERS/$f" ]; then
             cp "$HOST_CONTAINERS/$f" "$ISOLATED/config/containers/$f" || fail_closed "cannot copy $HOST_CONTAINERS/$f"
         fi
     done
+    # The registries.conf the runtime would read (the user's, found through HOME, else the
+    # system's) without its credential-helpers (a TOML array, maybe over several lines): they
+    # are credentials too. CONTAINERS_REGISTRIES_CONF makes this copy the one it reads; drop-in
+    # directories are still read (preflight names helpers there as ambient credentials).
+    registries=${HOME:+$HOME/.config/containers/registries.conf}
+    [ -n "$registries" ] && [ -f "$registries" ] || registries=/etc/containers/registries.conf
+    : >"$ISOLATED/registries.conf" || fail_closed "cannot write $ISOLATED/registries.conf"
+    if [ -f "$registries" ]; then
+        awk 'skip { if (index($0, "]")) skip = 0; next }
+            /^[ \t]*credential-helpers[ \t]*=/ { if (!index($0, "]")) skip = 1; next }
+            { print }' "$registries" >"$ISOLATED/registries.conf" ||
+            fail_closed "cannot copy $registries"
+    fi
+    CONTAINERS_REGISTRIES_CONF=$ISOLATED/registries.conf
+    export CONTAINERS_REGISTRIES_CONF
     if [ -d "$HOST_CONTAINERS/containers.conf.d" ]; then
         cp -R "$HOST_CONTAINERS/containers.conf.d" "$ISOLATED/config/containers/" || fail_closed "cannot copy $HOST_CONTAINERS/containers.conf.d"
     fi

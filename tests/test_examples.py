@@ -40,14 +40,26 @@ def test_spec_section_3_block_parses_as_written() -> None:
 
 
 def test_defaults_are_the_spec_section_3_values(tmp_path: Path) -> None:
-    """A minimal declaration dumps exactly the spec's example values."""
+    """A minimal declaration dumps exactly the spec's example values; the spec's log paths
+    are launchd's place, which a declaration without logs gets there, and on systemd the
+    Linux user's (~/.local/state)."""
     minimal = tmp_path / "min.agent"
     minimal.write_text(
         'sourceos.localAgents.demo-agent.image = "localhost/sourceos/demo-agent:dev";\n'
     )
     full = json.loads(agentc("dump", str(ROOT / "examples" / "spec-section-3.agent")).stdout)
     short = json.loads(agentc("dump", str(minimal)).stdout)
-    assert short == full
+    spec_logs = full["sourceos"]["localAgents"]["demo-agent"].pop("logs")
+    assert short["sourceos"]["localAgents"]["demo-agent"].pop("logs") == dict.fromkeys(
+        ("app", "stderr", "stdout")
+    )
+    assert short["sourceos"] == full["sourceos"]
+    assert short["effective"]["demo-agent"]["launchd"]["logs"] == spec_logs
+    assert short["effective"]["demo-agent"]["systemd"]["logs"] == {
+        "app": "$HOME/.local/state/sourceos/logs/demo-agent.log",
+        "stdout": "$HOME/.local/state/sourceos/logs/demo-agent.out.log",
+        "stderr": "$HOME/.local/state/sourceos/logs/demo-agent.err.log",
+    }
 
 
 def _nix_eval(path: Path, tmp_path: Path) -> object:

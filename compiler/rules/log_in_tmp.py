@@ -37,11 +37,12 @@ class LogInTmp(Rule):
             ("stdout", agent.logs.stdout),
             ("stderr", agent.logs.stderr),
         ):
-            if in_tmp(value):
+            if value is not None and in_tmp(value):
                 yield Finding(
                     agent.logs.at(key),
                     f"`{agent.name}.logs.{key}` is in a temporary directory: {value}",
-                    "write logs under $HOME/Library/Logs/SourceOS/ or /var/log/",
+                    "remove the setting for the platform's place (`agentc dump` shows it under"
+                    " `effective`), or write under /var/log/",
                 )
 
     def audit(self, service: Service) -> Iterable[Finding]:

@@ -17,8 +17,9 @@ INTERVAL = 3600
 class StartLimitNeverTrips(Rule):
     """RestartSec × StartLimitBurst ≥ StartLimitIntervalSec: the limit can never trip.
 
-    Anti-pattern: with a restart delay of 30 minutes and a burst of 3, three
-    starts take 90 minutes, longer than the one-hour window, so the limit is
+    Anti-pattern: with a restart delay of 30 minutes and 3 restarts an hour
+    (StartLimitBurst = 4 starts), the attempt the limit would refuse comes two
+    hours after the first start, outside the one-hour window, so the limit is
     never reached and the agent restarts forever.
 
         lifecycle = { restartDelaySeconds = 1800; maxRestartsPerHour = 3; };
@@ -33,15 +34,18 @@ class StartLimitNeverTrips(Rule):
 
     def check(self, agent: ir.Agent) -> Iterable[Finding]:
         lc = agent.lifecycle
-        burst = lc.max_restarts_per_hour
-        if lc.restart == "manual" or burst is None:
+        restarts = lc.max_restarts_per_hour
+        if lc.restart == "manual" or restarts is None:
             return
-        if lc.restart_delay_seconds * burst >= INTERVAL:
+        # The limit refuses start restarts + 2, which comes (restarts + 1) delays after the first.
+        span = lc.restart_delay_seconds * (restarts + 1)
+        if span >= INTERVAL:
             yield Finding(
                 lc.at("restartDelaySeconds"),
-                f"`{agent.name}`: {burst} restarts {lc.restart_delay_seconds} s apart take"
-                f" {lc.restart_delay_seconds * burst} s, so the one-hour start limit never trips",
-                f"use restartDelaySeconds < {INTERVAL // burst}",
+                f"`{agent.name}`: the first start and {restarts} restarts"
+                f" {lc.restart_delay_seconds} s apart, and the next attempt, take {span} s, so the"
+                " one-hour start limit never trips",
+                f"use restartDelaySeconds < {INTERVAL // (restarts + 1)}",
             )
 
     def audit(self, service: Service) -> Iterable[Finding]:

@@ -13,13 +13,17 @@ if TYPE_CHECKING:
 
 
 class UnboundedKeepalive(Rule):
-    """`keepAlive = true` without a bounded restart policy: a respawn loop.
+    """A keepAlive that launchd would restart with nothing bounding it: a respawn loop.
 
-    Anti-pattern: launchd restarts a KeepAlive=true job every time it exits,
-    forever, at most throttled to once per ThrottleInterval. A job that fails
+    Anti-pattern: launchd restarts a KeepAlive job every time its condition
+    holds, forever, at most throttled to once per ThrottleInterval. With
+    `restart = "manual"` there is no breaker (and systemd would not restart it
+    at all); with `successfulExit = true` every clean exit restarts it,
+    including the wrapper's own fail-closed and breaker exits. A job that fails
     at once (missing Podman machine, bad credentials) becomes a loop.
 
         lifecycle = { keepAlive = true; restart = "manual"; };
+        lifecycle = { keepAlive = { successfulExit = true; }; restart = "bounded"; };
 
     Better: restart only on failure, a bounded number of times:
 
@@ -32,13 +36,36 @@ class UnboundedKeepalive(Rule):
 
     def check(self, agent: ir.Agent) -> Iterable[Finding]:
         lc = agent.lifecycle
-        if lc.keep_alive is True and (lc.restart == "manual" or lc.max_restarts_per_hour is None):
+        ka = lc.keep_alive
+        dict_form = isinstance(ka, ir.KeepAlive)
+        restarts = ka is True or (
+            dict_form and (ka.successful_exit is not None or ka.crashed is True)
+        )
+        better = (
+            'use restart = "bounded" with maxRestartsPerHour, and'
+            " keepAlive = { successfulExit = false; }"
+        )
+        if dict_form and ka.successful_exit is True:
+            yield Finding(
+                ka.at("successfulExit"),
+                f"`{agent.name}`: keepAlive.successfulExit = true makes launchd restart it after"
+                " every clean exit, including the wrapper's fail-closed and breaker exits:"
+                " nothing bounds the restarts",
+                "use keepAlive = { successfulExit = false; } (restart after a failure)",
+            )
+        elif restarts and lc.restart == "manual":
+            yield Finding(
+                lc.at("keepAlive"),
+                f'`{agent.name}`: keepAlive asks launchd to restart it, but restart = "manual"'
+                " has no breaker (and systemd would not restart it): nothing bounds the restarts",
+                better + ', or keepAlive = false to keep restart = "manual"',
+            )
+        elif ka is True and lc.max_restarts_per_hour is None:
             yield Finding(
                 lc.at("keepAlive"),
                 f'`{agent.name}` keeps itself alive with restart = "{lc.restart}" and'
-                f" maxRestartsPerHour = {lc.max_restarts_per_hour}: nothing bounds the restarts",
-                'use restart = "bounded" with maxRestartsPerHour, and'
-                " keepAlive = { successfulExit = false; }",
+                " maxRestartsPerHour = null: nothing bounds the restarts",
+                better,
             )
 
     def audit(self, service: Service) -> Iterable[Finding]:

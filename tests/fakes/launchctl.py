@@ -26,6 +26,10 @@ import time
 from pathlib import Path
 
 STATE = Path(os.environ.get("FAKE_LAUNCHD_DIR", "/tmp/fake-launchd"))
+# What launchd counts as a crash for KeepAlive's Crashed: the program died of one of these
+# (a SIGTERM or SIGKILL from outside is not a crash).
+CRASH_SIGNALS = {signal.SIGILL, signal.SIGABRT, signal.SIGFPE, signal.SIGBUS, signal.SIGSEGV,
+                 signal.SIGSYS, signal.SIGTRAP}  # fmt: skip
 
 
 def _jobs() -> Path:
@@ -115,7 +119,7 @@ def cmd_bootstrap(args: list[str]) -> int:
         )
         record["supervisor_pid"] = proc.pid
         _write_json(_job_file(domain, label), record)
-        if job.get("RunAtLoad"):
+        if _runs_at_load(job):
             deadline = time.monotonic() + 5
             while time.monotonic() < deadline:
                 if _read_json(_job_file(domain, label), {}).get("runs", 0) > 0:
@@ -233,6 +237,13 @@ def cmd_kill(args: list[str]) -> int:
     return 0
 
 
+def _runs_at_load(job: dict) -> bool:
+    """RunAtLoad, which a SuccessfulExit condition implies (launchd.plist(5): the job must run
+    once before there is an exit status to keep it alive on)."""
+    ka = job.get("KeepAlive")
+    return bool(job.get("RunAtLoad")) or (isinstance(ka, dict) and "SuccessfulExit" in ka)
+
+
 # --- the supervisor: one per loaded job --------------------------------------------
 
 
@@ -244,7 +255,7 @@ def supervise(domain: str, label: str) -> None:
     child: subprocess.Popen | None = None
     last_start = 0.0
     stopping = False
-    start_requested = bool(job.get("RunAtLoad"))
+    start_requested = _runs_at_load(job)
     restart_requested = False
 
     def on_term(signum, frame):
@@ -310,7 +321,7 @@ def supervise(domain: str, label: str) -> None:
                 child = None
                 update(job_pid=None, last_exit=code)
                 ka = job.get("KeepAlive", False)
-                crashed = code < 0
+                crashed = code < 0 and -code in CRASH_SIGNALS
                 if ka is True:
                     start_requested = True
                 elif isinstance(ka, dict):

@@ -10,6 +10,7 @@ def root(context, missing=missing):
     l_0_agent = resolve('agent')
     l_0_declaration_sha256 = resolve('declaration_sha256')
     l_0_version = resolve('version')
+    l_0_logs = resolve('logs')
     l_0_load_hint = resolve('load_hint')
     try:
         t_1 = environment.filters['comment']
@@ -30,7 +31,7 @@ def root(context, missing=missing):
         def t_3(*unused):
             raise TemplateRuntimeError("No filter named 'sh_home' found.")
     pass
-    yield '# shellcheck disable=SC2034,SC2016,SC2088  # facts: read by the library below; literal values\nset -u\numask 022\n\n# --- facts: agent '
+    yield '# shellcheck disable=SC2034,SC2016,SC2088,SC1003  # facts: read by the library below; literal values\nset -u\numask 022\n\n# --- facts: agent '
     yield str(t_1(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'))
     yield ' as declared ---------------------------------\nAGENT='
     yield str(t_2(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'))
@@ -38,6 +39,8 @@ def root(context, missing=missing):
     yield str(t_2(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'label'), 'label'))
     yield '\nSCOPE='
     yield str(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'scope'))
+    yield '\nENABLED='
+    yield str(('yes' if environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'enable') else 'no'))
     yield '\nRUNTIME='
     yield str(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime'))
     yield '\nDECLARATION_SHA256='
@@ -52,12 +55,18 @@ def root(context, missing=missing):
     yield str(t_3(context, (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'install'), 'launchd_dir') or ''), 'install.launchdDir'))
     yield '\nINSTALL_SYSTEMD_DIR='
     yield str(t_3(context, (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'install'), 'systemd_dir') or ''), 'install.systemdDir'))
-    yield '\nLOG_APP='
-    yield str(t_3(context, environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'logs'), 'app'), 'logs.app'))
-    yield '\nLOG_OUT='
-    yield str(t_3(context, environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'logs'), 'stdout'), 'logs.stdout'))
-    yield '\nLOG_ERR='
-    yield str(t_3(context, environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'logs'), 'stderr'), 'logs.stderr'))
+    yield '\nLOG_APP_LAUNCHD='
+    yield str(t_3(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'launchd'), 'app'), 'logs.app'))
+    yield '\nLOG_OUT_LAUNCHD='
+    yield str(t_3(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'launchd'), 'stdout'), 'logs.stdout'))
+    yield '\nLOG_ERR_LAUNCHD='
+    yield str(t_3(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'launchd'), 'stderr'), 'logs.stderr'))
+    yield '\nLOG_APP_SYSTEMD='
+    yield str(t_3(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'systemd'), 'app'), 'logs.app'))
+    yield '\nLOG_OUT_SYSTEMD='
+    yield str(t_3(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'systemd'), 'stdout'), 'logs.stdout'))
+    yield '\nLOG_ERR_SYSTEMD='
+    yield str(t_3(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'systemd'), 'stderr'), 'logs.stderr'))
     yield '\nCAPTURE_RUNTIME_STATE='
     yield str(('yes' if environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'quarantine'), 'capture_runtime_state') else 'no'))
     yield '\nCAPTURE_IMAGE_METADATA='
@@ -99,4 +108,4 @@ def root(context, missing=missing):
         yield '\n'
 
 blocks = {}
-debug_info = '7=34&8=36&9=38&10=40&11=42&12=44&13=46&14=48&15=50&16=52&17=54&18=56&19=58&20=60&21=62&22=64&23=66&24=68&25=70&26=72&27=75&28=77&29=79&30=81&31=83&32=85&33=87&34=89&35=91&36=93&49=98'
+debug_info = '7=35&8=37&9=39&10=41&11=43&12=45&13=47&14=49&15=51&16=53&17=55&18=57&19=59&20=61&21=63&22=65&23=67&24=69&25=71&26=73&27=75&28=77&29=79&30=81&31=84&32=86&33=88&34=90&35=92&36=94&37=96&38=98&39=100&40=102&53=107'

@@ -12,7 +12,8 @@ def root(context, missing=missing):
     l_0_source = resolve('source')
     l_0_library = resolve('library')
     l_0_fail_closed = resolve('fail_closed')
-    l_0_breaker = resolve('breaker')
+    l_0_logs = resolve('logs')
+    l_0_restart = resolve('restart')
     try:
         t_1 = environment.filters['comment']
     except KeyError:
@@ -43,6 +44,12 @@ def root(context, missing=missing):
         @internalcode
         def t_5(*unused):
             raise TemplateRuntimeError("No filter named 'sort' found.")
+    try:
+        t_6 = environment.tests['none']
+    except KeyError:
+        @internalcode
+        def t_6(*unused):
+            raise TemplateRuntimeError("No test named 'none' found.")
     pass
     yield '#!/bin/sh\n# sourceos-agent-'
     yield str(t_1(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'))
@@ -54,16 +61,18 @@ def root(context, missing=missing):
     yield str(t_1(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'))
     yield ". Its facts\n# come first; everything after them is agentc's static library ("
     yield str((undefined(name='library') if l_0_library is missing else l_0_library))
-    yield ').\n# shellcheck disable=SC2034,SC2016,SC2088  # facts: read by the library below; literal values\nset -u\numask 077\n\nAGENT='
+    yield ').\n# shellcheck disable=SC2034,SC2016,SC2088,SC1003  # facts: read by the library below; literal values\nset -u\numask 077\n\nAGENT='
     yield str(t_3(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'))
     yield '\nRUNTIME='
     yield str(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime'))
     yield '\nFAIL_CLOSED='
     yield str((undefined(name='fail_closed') if l_0_fail_closed is missing else l_0_fail_closed))
-    yield '\nAPP_LOG='
-    yield str(t_4(context, environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'logs'), 'app'), 'logs.app'))
+    yield '\nAPP_LOG_LAUNCHD='
+    yield str(t_4(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'launchd'), 'app'), 'logs.app'))
+    yield '\nAPP_LOG_SYSTEMD='
+    yield str(t_4(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'systemd'), 'app'), 'logs.app'))
     yield '\nBREAKER_MAX='
-    yield str((environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'max_restarts_per_hour') if (undefined(name='breaker') if l_0_breaker is missing else l_0_breaker) else "''"))
+    yield str((environment.getattr((undefined(name='restart') if l_0_restart is missing else l_0_restart), 'restarts_per_hour') if (not t_6(environment.getattr((undefined(name='restart') if l_0_restart is missing else l_0_restart), 'restarts_per_hour'))) else "''"))
     yield '\nSTARTUP_TIMEOUT='
     yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'startup_timeout_seconds'))
     yield '\nSTOP_TIMEOUT='
@@ -112,4 +121,4 @@ def root(context, missing=missing):
     yield '\n'
 
 blocks = {}
-debug_info = '2=48&4=54&5=56&10=58&11=60&12=62&13=64&14=66&15=68&16=70&17=72&18=74&19=77&20=79&21=81&22=83&23=85&24=87&25=89&26=91&31=93&43=103&47=105'
+debug_info = '2=55&4=61&5=63&10=65&11=67&12=69&13=71&14=73&15=75&16=77&17=79&18=81&19=83&20=86&21=88&22=90&23=92&24=94&25=96&26=98&27=100&32=102&44=112&48=114'

@@ -10,7 +10,9 @@ def root(context, missing=missing):
     l_0_agent = resolve('agent')
     l_0_version = resolve('version')
     l_0_source = resolve('source')
+    l_0_restart = resolve('restart')
     l_0_fail_closed = resolve('fail_closed')
+    l_0_logs = resolve('logs')
     l_0_state = missing
     try:
         t_1 = environment.filters['comment']
@@ -42,6 +44,12 @@ def root(context, missing=missing):
         @internalcode
         def t_5(*unused):
             raise TemplateRuntimeError("No filter named 'sd_value' found.")
+    try:
+        t_6 = environment.tests['none']
+    except KeyError:
+        @internalcode
+        def t_6(*unused):
+            raise TemplateRuntimeError("No test named 'none' found.")
     pass
     yield '# sourceos-agent@'
     yield str(t_1(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'))
@@ -52,10 +60,10 @@ def root(context, missing=missing):
     yield ".\n# Do not edit or enable by hand: bin/activate installs it only after preflight passes\n# (writing the host's state directory, through the unit escaper, where it is not the default\n# one named here). The wrapper is run by /bin/sh, so that the executable's path is valid\n# whatever the home directory is called.\n[Unit]\nDescription="
     yield str(t_5(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'description'), 'description'))
     yield '\n'
-    if environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'max_restarts_per_hour'):
+    if (not t_6(environment.getattr((undefined(name='restart') if l_0_restart is missing else l_0_restart), 'restarts_per_hour'))):
         pass
         yield 'StartLimitIntervalSec=3600\nStartLimitBurst='
-        yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'max_restarts_per_hour'))
+        yield str((environment.getattr((undefined(name='restart') if l_0_restart is missing else l_0_restart), 'restarts_per_hour') + 1))
         yield '\n'
     else:
         pass
@@ -79,7 +87,7 @@ def root(context, missing=missing):
         yield '\n'
     l_1_name = l_1_value = missing
     yield 'Restart='
-    yield str(('no' if (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'restart') == 'manual') else 'on-failure'))
+    yield str(environment.getattr((undefined(name='restart') if l_0_restart is missing else l_0_restart), 'systemd'))
     yield '\nRestartSec='
     yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'restart_delay_seconds'))
     yield '\nRestartPreventExitStatus='
@@ -93,12 +101,12 @@ def root(context, missing=missing):
     yield '\nTimeoutStopSec='
     yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'shutdown_timeout_seconds'))
     yield '\nStandardOutput=append:'
-    yield str(t_4(context, environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'logs'), 'stdout'), 'logs.stdout'))
+    yield str(t_4(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'systemd'), 'stdout'), 'logs.stdout'))
     yield '\nStandardError=append:'
-    yield str(t_4(context, environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'logs'), 'stderr'), 'logs.stderr'))
+    yield str(t_4(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'systemd'), 'stderr'), 'logs.stderr'))
     yield '\n\n[Install]\nWantedBy='
     yield str(('default.target' if (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'scope') == 'user') else 'multi-user.target'))
     yield '\n'
 
 blocks = {}
-debug_info = '1=47&7=53&8=55&10=58&17=64&18=68&19=72&20=74&21=78&23=82&24=84&25=86&26=88&29=92&30=94&31=96&32=98&35=100'
+debug_info = '1=55&7=61&8=63&10=66&17=72&18=76&19=80&20=82&21=86&23=90&24=92&25=94&26=96&29=100&30=102&31=104&32=106&35=108'

@@ -1,0 +1,302 @@
+"""What is declared is what the managers do: defaults only where they mean something, values
+that cannot be carried as located errors, and nothing fires on a value nobody wrote."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from compiler.compile import build
+from tests.conftest import agentc
+
+SYSTEM = 'scope = "system";\nwaivers.unjustified-system-scope = "a test of system scope";\n'
+
+
+def _compile(tmp_path: Path, body: str, name: str = "t"):
+    path = tmp_path / f"{name}.agent"
+    path.write_text(f"sourceos.localAgents.{name} = {{\n{body}}};\n")
+    trees, result = build([str(path)])
+    return path, trees, [d for d in result.diagnostics if d.name != "unjustified-system-scope"]
+
+
+def test_a_system_daemon_without_registry_auth_compiles_clean(tmp_path: Path) -> None:
+    """Neither an authfile nor logs under a home it does not have are made up for it."""
+    path, trees, found = _compile(
+        tmp_path, SYSTEM + 'image = "localhost/t:1";\nauth.mode = "none";\n'
+    )
+    assert found == [] and "t" in trees
+    doc = json.loads(agentc("dump", str(path)).stdout)
+    agent = doc["sourceos"]["localAgents"]["t"]
+    assert agent["auth"]["authfile"] is None
+    assert agent["podman"]["rootless"] is False
+    assert doc["effective"]["t"]["systemd"]["logs"] == {
+        "app": "/var/log/sourceos/t.log",
+        "stdout": "/var/log/sourceos/t.out.log",
+        "stderr": "/var/log/sourceos/t.err.log",
+    }
+    assert doc["effective"]["t"]["launchd"]["logs"]["stdout"] == (
+        "/Library/Logs/SourceOS/t.launchd.out.log"
+    )
+    unit = next(a for a in trees["t"] if a.path.startswith("systemd/")).data.decode()
+    assert "StandardOutput=append:/var/log/sourceos/t.out.log" in unit
+    assert "$HOME" not in unit and "%h" not in unit
+
+
+def test_the_empty_authfile_default_is_the_users_for_a_user_agent_only(tmp_path: Path) -> None:
+    path, trees, found = _compile(tmp_path, 'image = "localhost/t:1";\n')
+    assert "t" in trees and not [d for d in found if d.is_error]
+    agent = json.loads(agentc("dump", str(path)).stdout)["sourceos"]["localAgents"]["t"]
+    assert agent["auth"]["authfile"] == "$HOME/.config/containers/sourceos-empty-auth.json"
+    for mode in ("none", "forbidden-ambient"):
+        path.write_text(
+            f'sourceos.localAgents.t = {{ image = "localhost/t:1"; auth.mode = "{mode}"; }};\n'
+        )
+        agent = json.loads(agentc("dump", str(path)).stdout)["sourceos"]["localAgents"]["t"]
+        assert agent["auth"]["authfile"] is None, mode
+
+
+def test_a_service_account_without_its_authfile_is_a_located_error(tmp_path: Path) -> None:
+    _, trees, found = _compile(
+        tmp_path, 'image = "localhost/t:1";\nauth.mode = "service-account";\n'
+    )
+    assert trees == {}
+    [error] = [d for d in found if d.is_error]
+    assert (error.name, error.span.line, error.span.column) == ("missing-required-field", 3, 13)
+
+
+def test_rootless_is_honoured_or_refused(tmp_path: Path) -> None:
+    _, trees, found = _compile(
+        tmp_path, SYSTEM + 'image = "localhost/t:1";\npodman.rootless = true;\n'
+    )
+    assert trees == {}
+    [error] = [d for d in found if d.is_error]
+    assert (error.name, error.span.line) == ("invalid-value", 5)
+    assert "runs as root" in error.message
+    _, trees, found = _compile(
+        tmp_path, 'image = "localhost/t:1";\npodman = { connection = null; rootless = false; };\n'
+    )
+    assert trees == {} and [d.name for d in found if d.is_error] == ["invalid-value"]
+    _, trees, found = _compile(
+        tmp_path,
+        'image = "localhost/t:1";\npodman = { connection = "m-root"; rootless = false; };\n',
+    )
+    assert "t" in trees
+
+
+def test_a_user_agent_without_logs_gets_each_platforms_place(tmp_path: Path) -> None:
+    _, trees, found = _compile(tmp_path, 'runtime = "native";\ncommand = [ "/bin/true" ];\n')
+    assert found == []
+    files = {a.path: a.data.decode() for a in trees["t"]}
+    unit = files["systemd/sourceos-agent@t.service"]
+    assert "StandardOutput=append:%h/.local/state/sourceos/logs/t.out.log" in unit
+    assert "Library" not in unit
+    plist = files["launchd/org.sourceos.agent.t.plist"]
+    assert "@SOURCEOS_HOME@/Library/Logs/SourceOS/t.launchd.out.log" in plist
+    assert ".local/state" not in plist
+
+
+def _native_without_logs(host, name: str) -> Path:
+    from tests.hosts import compile_agent
+
+    return compile_agent(
+        host.out,
+        name,
+        'runtime = "native";\ncommand = [ "/bin/sh" "-c" "echo to-stdout; echo to-stderr >&2;'
+        ' exec sleep 300" ];\nwaivers.raw-shell-launch = "a test program";\n',
+    )
+
+
+def _logs_of(host, agent: Path) -> str:
+    import subprocess
+
+    result = subprocess.run(
+        [str(agent / "bin" / "agentctl"), "logs", "-n", "50"],
+        env=host.env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.real
+def test_linux_logs_go_where_linux_users_look_on_real_systemd(linux) -> None:
+    """Under ~/.local/state (XDG state), not ~/Library; `agentctl logs` reads them."""
+    agent = _native_without_logs(linux, "lx")
+    result = linux.activate(agent)
+    assert result.returncode == 0, result.stdout + result.stderr
+    logs = linux.home / ".local" / "state" / "sourceos" / "logs"
+    assert "starting" in (logs / "lx.log").read_text()
+    assert (logs / "lx.out.log").read_text() == "to-stdout\n"
+    assert (logs / "lx.err.log").read_text().endswith("to-stderr\n")  # after the wrapper's
+    assert not (linux.home / "Library").exists()
+    shown = _logs_of(linux, agent)
+    assert "to-stdout" in shown and "to-stderr" in shown and "starting" in shown
+
+
+@pytest.mark.real
+def test_macos_logs_go_to_library_logs_on_the_simulator(darwin) -> None:
+    agent = _native_without_logs(darwin, "mac")
+    result = darwin.activate(agent)
+    assert result.returncode == 0, result.stdout + result.stderr
+    logs = darwin.home / "Library" / "Logs" / "SourceOS"
+    assert "starting" in (logs / "mac.log").read_text()
+    assert (logs / "mac.launchd.out.log").read_text() == "to-stdout\n"
+    assert not (darwin.home / ".local" / "state" / "sourceos" / "logs").exists()
+    assert "to-stdout" in _logs_of(darwin, agent)
+
+
+NASTY = ["~/x", "$PATH `date`", "a'b", "\\\\", "'", "\\\\'", "!", "#x", "*", "\\t", "", "~"]
+
+
+@pytest.mark.real
+@pytest.mark.parametrize("runtime", ["native", "podman"])
+def test_any_literal_value_compiles_and_is_clean_under_plain_shellcheck(
+    tmp_path: Path, runtime: str
+) -> None:
+    """Correctly quoted literals (a `~/`, a `$`, a backslash) are neither an error nor a note
+    at shellcheck's default severity: the build never fails because of a value."""
+    import subprocess
+
+    from compiler.compile import write_tree
+    from tests.conftest import require_tool
+
+    shellcheck = require_tool("shellcheck")
+    words = " ".join(f'"{w}"' for w in NASTY)
+    # (an environment value with a control character is refused: systemd's Environment= and
+    # launchd's plist would each carry it differently)
+    env = " ".join(f'E{i} = "{w}";' for i, w in enumerate(NASTY) if w != "\\t")
+    first = '"/usr/bin/env" ' if runtime == "native" else ""
+    image = 'image = "localhost/t:1";\n' if runtime == "podman" else ""
+    path = tmp_path / "t.agent"
+    path.write_text(
+        f'sourceos.localAgents.t = {{\nruntime = "{runtime}";\n{image}'
+        f"command = [ {first}{words} ];\nenvironment = {{ {env} }};\n"
+        'description = "it\'s \\"$x\\" ~/ \\\\";\n};\n'
+    )
+    trees, result = build([str(path)], tools=True, required=("shellcheck",))
+    assert result.diagnostics == []
+    write_tree(tmp_path / "t", trees["t"])
+    for script in sorted((tmp_path / "t" / "bin").iterdir()):
+        plain = subprocess.run(
+            [shellcheck, "-s", "sh", str(script)], capture_output=True, text=True
+        )
+        assert plain.returncode == 0, plain.stdout
+
+
+@pytest.mark.real
+@pytest.mark.parametrize("platform", ["linux", "darwin"])
+def test_enable_false_makes_activation_remove_the_agent(request, platform: str) -> None:
+    """The next generation of an agent that is now `enable = false` is absent: stopped,
+    disabled, its service definition, wrapper and state gone; and on a host without it,
+    activation leaves nothing behind."""
+    from tests.hosts import compile_agent
+
+    host = request.getfixturevalue(platform)
+    body = 'runtime = "native";\ncommand = [ "/bin/sleep" "300" ];\n'
+    agent = compile_agent(host.out, "off", body)
+    assert host.activate(agent).returncode == 0
+    service = (
+        host.plist_path("org.sourceos.agent.off")
+        if platform == "darwin"
+        else host.home / ".config" / "systemd" / "user" / "sourceos-agent@off.service"
+    )
+    assert service.exists()
+    agent = compile_agent(host.out, "off", body + "enable = false;\n")
+    result = host.activate(agent, "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["state"] == "absent"
+    steps = {s["step"]: s for s in doc["steps"]}
+    assert steps["uninstall"]["status"] == "pass" and str(service) in steps["uninstall"]["detail"]
+    assert steps["install"]["status"] == "skip"
+    assert not service.exists() and not host.state_dir("off").exists()
+    if platform == "darwin":
+        assert host.loaded() == []
+    else:
+        assert host.unit("off")["ActiveState"] in ("inactive", "failed")
+    again = host.activate(agent, "--json")
+    assert json.loads(again.stdout)["state"] == "absent"
+    assert {s["step"]: s["detail"] for s in json.loads(again.stdout)["steps"]}["uninstall"] == (
+        "nothing was installed"
+    )
+    assert not host.state_dir("off").exists()
+
+
+def _podman_agent(host, name: str, auth: str) -> Path:
+    from tests.hosts import IMAGE, compile_agent
+
+    return compile_agent(
+        host.out,
+        name,
+        f'image = "{IMAGE}";\ncommand = [ "/bin/sleep" "300" ];\n{auth}\n'
+        "podman = { connection = null; requireMachine = false; };\n",
+    )
+
+
+def _preflight(result) -> dict[str, dict]:
+    return {c["id"]: c for c in json.loads(result.stdout)["preflight"]}
+
+
+@pytest.mark.real
+def test_forbidden_ambient_fails_preflight_while_a_host_credential_could_reach_the_runtime(
+    darwin,
+) -> None:
+    """`forbidden-ambient` is `none` plus a promise: activation fails while any source the
+    wrapper cannot isolate (a system or drop-in registries.conf's credential-helpers, the
+    legacy ~/.dockercfg) exists, naming it; and succeeds on a clean host."""
+    agent = _podman_agent(darwin, "fa", 'auth.mode = "forbidden-ambient";')
+    dockercfg = darwin.home / ".dockercfg"
+    dockercfg.write_text('{"localhost": {"auth": "dTpw"}}\n')
+    result = darwin.activate(agent, "--json")
+    assert (result.returncode, json.loads(result.stdout)["state"]) == (3, "staged")
+    check = _preflight(result)["host-auth-isolation"]
+    assert check["status"] == "fail" and str(dockercfg) in check["detail"]
+    assert darwin.loaded() == []
+    dockercfg.unlink()
+    dropins = darwin.home / ".config" / "containers" / "registries.conf.d"
+    dropins.mkdir(parents=True)
+    (dropins / "50-gcloud.conf").write_text('credential-helpers = [\n  "gcloud",\n]\n')
+    check = _preflight(darwin.activate(agent, "--json"))["host-auth-isolation"]
+    assert check["status"] == "fail" and "50-gcloud.conf (credential-helpers)" in check["detail"]
+    (dropins / "50-gcloud.conf").unlink()
+    result = darwin.activate(agent, "--json")
+    assert (result.returncode, json.loads(result.stdout)["state"]) == (0, "running"), result.stdout
+    assert _preflight(result)["host-auth-isolation"]["status"] == "pass"
+
+
+def test_forbidden_ambient_with_ambient_docker_config_allowed_is_a_contradiction(
+    tmp_path: Path,
+) -> None:
+    _, trees, found = _compile(
+        tmp_path,
+        'image = "localhost/t:1";\n'
+        'auth = { mode = "forbidden-ambient"; allowAmbientDockerConfig = true; };\n'
+        'waivers.ambient-credentials = "a test";\n',
+    )
+    assert trees == {}
+    assert "invalid-value" in [d.name for d in found if d.is_error]
+
+
+@pytest.mark.real
+def test_the_runtime_reads_the_users_registries_conf_without_its_credential_helpers(
+    darwin,
+) -> None:
+    """Podman finds ~/.config/containers/registries.conf through HOME, not XDG_CONFIG_HOME, and
+    consults its `credential-helpers` (here the host's real gcloud helper, logged out): the
+    wrapper and the credential-helper preflight give it a copy without them."""
+    containers = darwin.home / ".config" / "containers"
+    containers.mkdir(parents=True)
+    (containers / "registries.conf").write_text(
+        'unqualified-search-registries = ["localhost"]\n'
+        'credential-helpers = [\n  "gcloud",\n  "containers-auth.json",\n]\n'
+        '[[registry]]\nlocation = "localhost"\ninsecure = true\n'
+    )
+    agent = _podman_agent(darwin, "rc", "")
+    result = darwin.activate(agent, "--json")
+    assert (result.returncode, json.loads(result.stdout)["state"]) == (0, "running"), result.stdout
+    isolated = darwin.state_dir("rc") / "isolated" / "registries.conf"
+    assert isolated.read_text() == (
+        'unqualified-search-registries = ["localhost"]\n'
+        '[[registry]]\nlocation = "localhost"\ninsecure = true\n'
+    )
