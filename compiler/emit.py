@@ -30,6 +30,9 @@ if not TEMPLATES.exists():  # a source checkout: templates sit beside the packag
     TEMPLATES = Path(__file__).parent.parent / "templates"
 
 FAIL_CLOSED_EXIT = 78  # EX_CONFIG: the wrapper's "a dependency is missing" status
+# What the managers allow beyond shutdownTimeoutSeconds (the container's own stop timeout)
+# before they kill: Podman's stop and clean-up need time of their own.
+STOP_MARGIN_SECONDS = 15
 EXECUTABLE, REGULAR = 0o755, 0o644
 
 
@@ -137,6 +140,7 @@ class Emitter:
             "version": __version__,
             "source": self.source,
             "fail_closed": FAIL_CLOSED_EXIT,
+            "stop_margin": STOP_MARGIN_SECONDS,
             "restart": restart_policy(self.agent.lifecycle),
             "logs": {m: log_paths(self.agent, m) for m in ("launchd", "systemd")},
             **extra,
@@ -203,7 +207,7 @@ class Emitter:
             "RunAtLoad": lc.run_at_load,
             "KeepAlive": restart_policy(lc).keep_alive,
             "ThrottleInterval": lc.restart_delay_seconds,
-            "ExitTimeOut": lc.shutdown_timeout_seconds,
+            "ExitTimeOut": lc.shutdown_timeout_seconds + STOP_MARGIN_SECONDS,
             "ProcessType": "Background",
             "StandardOutPath": p(logs["stdout"], "logs.stdout"),
             "StandardErrorPath": p(logs["stderr"], "logs.stderr"),

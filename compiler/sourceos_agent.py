@@ -212,6 +212,8 @@ def doctor() -> tuple[dict[str, Any], int]:
                 "podmanMachine": machine and f"{machine['status']}: {machine['detail']}",
                 "container": status.get("container"),
                 "provenance": provenance,
+                "owner": status.get("owner"),
+                "health": status.get("health"),
                 "authMode": manifest.get("declaration", {}).get("auth", {}).get("mode"),
                 "logs": status.get("logs"),
                 "lastExit": status.get("lastExit"),
@@ -280,6 +282,9 @@ def _print_doctor(report: dict[str, Any]) -> None:
         print(
             f"{a['agent']}: {a['verdict']} — {a['state']} (service manager: {a['serviceManager']})"
         )
+        if a["owner"]:
+            o = a["owner"]
+            print(f"  owner: {o['project']} / {o['component']} (contact: {o['contact']})")
         if a["podmanMachine"]:
             print(f"  podman machine: {a['podmanMachine']}")
         if a["container"] is not None and a["provenance"]:
@@ -289,6 +294,8 @@ def _print_doctor(report: dict[str, Any]) -> None:
             print(f"  provenance: {p.get('sourceImage')}")
         print(f"  auth: {a['authMode']}; restarts/runs: {a['restarts']}")
         print(f"  last exit: {a['lastExit'] or '-'}")
+        if a["health"] and a["health"].get("command"):
+            print(f"  health: {a['health']['type']}; check by hand: {a['health']['command']}")
         if a["logs"]:
             print(f"  logs: {a['logs']['app']}, {a['logs']['stdout']}, {a['logs']['stderr']}")
         print(f"  generation {a['generation']} from {a['source']}")

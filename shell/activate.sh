@@ -465,7 +465,7 @@ undo() {
     fi
     rm -f "$SERVICE_FILE" "$WRAPPER_FILE"
     if [ "$RUNTIME" = podman ]; then
-        bounded 30 podman_ rm -f -t 0 "$CONTAINER" >/dev/null 2>&1
+        remove_own_container 0
     fi
     prev=$STATE_DIR/previous
     if [ -d "$prev" ]; then

@@ -75,10 +75,15 @@ cmd_status() {
             serviceFile "$SERVICE_FILE" quarantined "$quarantined"
         printf ',"logs":{'
         json_pairs app "$LOG_APP" stdout "$LOG_OUT" stderr "$LOG_ERR"
+        printf '},"owner":{'
+        json_pairs project "$OWNER_PROJECT" component "$OWNER_COMPONENT" contact "$OWNER_CONTACT"
+        printf '},"health":{'
+        json_pairs type "$HEALTH_TYPE" command "$HEALTH_COMMAND"
         printf '}}\n'
         return 0
     fi
     echo "$AGENT ($LABEL): $state${quarantined:+ (quarantined to $quarantined)}"
+    echo "- owner: $OWNER_PROJECT / $OWNER_COMPONENT (contact: $OWNER_CONTACT)"
     echo "- service manager: $([ "$PLATFORM" = darwin ] && echo "launchd $DOMAIN" || echo "systemd$SCOPE_FLAG") reports $manager${pid:+, pid $pid}"
     if [ "$RUNTIME" = podman ]; then
         echo "- container $CONTAINER: ${container:-absent} (image $IMAGE)"
@@ -87,6 +92,7 @@ cmd_status() {
     echo "- generation: ${generation:-$DECLARATION_SHA256} from $HERE"
     echo "- service file: $SERVICE_FILE"
     echo "- logs: $LOG_APP, $LOG_OUT, $LOG_ERR"
+    echo "- health: $HEALTH_TYPE${HEALTH_COMMAND:+; check by hand: $HEALTH_COMMAND}"
 }
 
 cmd_preflight() {
@@ -295,7 +301,7 @@ cmd_quarantine() {
         fi
     fi
     if [ "$RUNTIME" = podman ]; then
-        bounded 60 podman_ rm -f -t 10 "$CONTAINER" >/dev/null 2>&1
+        remove_own_container 10
     fi
     record stop ok "$(sm_state)"
     # 3. move the service definition aside

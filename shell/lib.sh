@@ -354,7 +354,7 @@ rendered_service() {
         exec_x=$(sed_escape "$SD")
         sd_escape "$STATE_DIR" env
         env_x=$(sed_escape "$SD")
-        sed -e "/^ExecStart=/s|\"$compiled/|\"$exec_x/|" \
+        sed -e "/^Exec[A-Za-z]*=/s|\"$compiled/|\"$exec_x/|" \
             -e "/^Environment=.*SOURCEOS_AGENT_STATE_DIR=/s|STATE_DIR=$compiled\"|STATE_DIR=$env_x\"|" "$SERVICE_SOURCE"
     fi
 }
@@ -499,6 +499,19 @@ ambient_sources() {
     return 0
 }
 
+# Remove the container of this agent's name if agentc made it for this agent (its label says
+# so), stopping it within $1 seconds; OWNER is the label of one left alone ('' if none).
+remove_own_container() {
+    OWNER=''
+    owner=$(bounded 30 podman_ container inspect --format '{{index .Config.Labels "org.sourceos.agent"}}' "$CONTAINER" 2>/dev/null) || return 1
+    if [ "$owner" = "$AGENT" ]; then
+        bounded 60 podman_ rm -f -t "$1" "$CONTAINER" >/dev/null 2>&1
+        return
+    fi
+    OWNER=${owner:-unlabelled}
+    return 1
+}
+
 # Stop, disable and remove what this agent's activation installed: the service definition
 # and wrapper where unchanged since install (REMOVED; changed ones are kept, KEPT, with the
 # record of them), its own container (a foreign one of the same name is left alone: KEPT),
@@ -513,10 +526,9 @@ uninstall_installed() {
         bounded 60 systemctl_ reset-failed "$UNIT_NAME" >/dev/null 2>&1
     fi
     if [ "$RUNTIME" = podman ]; then
-        owner=$(bounded 30 podman_ container inspect --format '{{index .Config.Labels "org.sourceos.agent"}}' "$CONTAINER" 2>/dev/null)
-        if [ "$owner" = "$AGENT" ]; then
-            bounded 60 podman_ rm -f -t 10 "$CONTAINER" >/dev/null 2>&1 && REMOVED="${REMOVED}container $CONTAINER$NL"
-        elif bounded 30 podman_ container exists "$CONTAINER" >/dev/null 2>&1; then
+        if remove_own_container 10; then
+            REMOVED="${REMOVED}container $CONTAINER$NL"
+        elif [ -n "$OWNER" ]; then
             KEPT="${KEPT}container $CONTAINER (not created by agentc for $AGENT)$NL"
         fi
     fi

@@ -20,13 +20,15 @@ else
     APP_LOG=$APP_LOG_SYSTEMD
 fi
 PROBE=no
+MODE=start
 case ${1:-} in
 '') ;;
 --check-create) [ "$RUNTIME" = podman ] && PROBE=yes ;;
+--stop | --cleanup) [ "$RUNTIME" = podman ] && MODE=${1#--} ;;
 esac
-if [ "$#" -gt 1 ] || { [ "$#" = 1 ] && [ "$PROBE" = no ]; }; then
+if [ "$#" -gt 1 ] || { [ "$#" = 1 ] && [ "$PROBE" = no ] && [ "$MODE" = start ]; }; then
     if [ "$RUNTIME" = podman ]; then
-        printf '%s\n' "usage: sourceos-agent-$AGENT [--check-create]" >&2
+        printf '%s\n' "usage: sourceos-agent-$AGENT [--check-create | --stop | --cleanup]" >&2
     else
         printf '%s\n' "usage: sourceos-agent-$AGENT" >&2
     fi
@@ -37,6 +39,10 @@ fi
 STATE_DIR=${SOURCEOS_AGENT_STATE_DIR:-${XDG_STATE_HOME:-${HOME:-}/.local/state}/sourceos/agents/$AGENT}
 PATH=/opt/podman/bin:/opt/homebrew/bin:/usr/local/bin:/run/current-system/sw/bin:/nix/var/nix/profiles/default/bin${HOME:+:$HOME/.nix-profile/bin}:${PATH:-/usr/bin:/bin:/usr/sbin:/sbin}
 export PATH
+
+# The container's ID, written by `podman run --cidfile` under systemd: the unit's stop and
+# clean-up act on exactly the container this start made, never on a name.
+CIDFILE=$STATE_DIR/container.id
 
 log() {
     line="$(date -u '+%Y-%m-%dT%H:%M:%SZ') sourceos-agent-${AGENT}[$$]: $*"
@@ -63,6 +69,19 @@ podman_() {
         podman "$@"
     fi
 }
+
+# systemd's ExecStop= and ExecStopPost= (as Podman's own units do): stop the container within
+# the declared shutdown timeout (the unit's TimeoutStopSec leaves Podman time beyond it), then
+# remove it, whatever ended the service: a stop, a crash, a kill -9 of the main process.
+if [ "$MODE" != start ]; then
+    [ -f "$CIDFILE" ] || exit 0
+    if [ "$MODE" = stop ]; then
+        podman_ stop --ignore -t "$STOP_TIMEOUT" --cidfile "$CIDFILE" >/dev/null </dev/null
+    else
+        podman_ rm -f --ignore -t 0 --cidfile "$CIDFILE" >/dev/null </dev/null && rm -f "$CIDFILE"
+    fi
+    exit 0
+fi
 
 [ "$PROBE" = yes ] || mkdir -p "${APP_LOG%/*}" 2>/dev/null || :
 [ -d "$STATE_DIR" ] || mkdir -p "$STATE_DIR" || fail_closed "cannot create state directory $STATE_DIR"
@@ -209,10 +228,15 @@ set -- podman
 # The probe creates under a scratch name, never replacing anything, and never pulls.
 if [ "$PROBE" = yes ]; then
     set -- ${1+"$@"} create --name "$CONTAINER-preflight-$$" --rm --init --pull=never
-elif [ "$PULL" = always ]; then
-    set -- ${1+"$@"} run --name "$CONTAINER" --replace --rm --init --pull=always
 else
-    set -- ${1+"$@"} run --name "$CONTAINER" --replace --rm --init --pull=never
+    set -- ${1+"$@"} run --name "$CONTAINER" --replace --rm --init --pull="$([ "$PULL" = always ] && echo always || echo never)"
+    if [ "$MANAGER" = systemd ]; then
+        # Podman's systemd integration (what Quadlet writes): conmon stays in the unit's cgroup
+        # and tells systemd the container is up (Type=notify), `podman run` returns, and the
+        # container's ID goes where ExecStop= and ExecStopPost= find it.
+        rm -f "$CIDFILE"
+        set -- ${1+"$@"} --detach --sdnotify=conmon --cgroups=no-conmon --cidfile "$CIDFILE"
+    fi
 fi
 set -- ${1+"$@"} --label "org.sourceos.agent=$AGENT" --authfile "$AUTHFILE" --stop-timeout "$STOP_TIMEOUT"
 # shellcheck disable=SC2086  # variable names only ([A-Za-z_][A-Za-z0-9_]*), one per word

@@ -194,8 +194,8 @@ def test_activation_under_a_hostile_home_on_real_systemd(
             env=host.manager.env, capture_output=True, text=True, timeout=60,
         )  # fmt: skip
         assert verify.returncode == 0 and verify.stderr == "", verify.stderr
-        logs = host.home / "Library" / "Logs" / "SourceOS"
-        assert (logs / "demo.log").is_file() and (logs / "demo.launchd.out.log").exists()
+        logs = host.home / ".local" / "state" / "sourceos" / "logs"
+        assert (logs / "demo.log").is_file() and (logs / "demo.out.log").exists()
         assert "starting container demo" in (logs / "demo.log").read_text()
         status = json.loads(agentctl(host, agent, {}, "status", "--json").stdout)
         assert status["state"] == "running" and status["logs"]["app"] == str(logs / "demo.log")

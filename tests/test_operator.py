@@ -120,6 +120,14 @@ def test_doctor_local_runtime_over_three_agents(darwin: DarwinHost) -> None:
     assert by_name["node-commander"]["verdict"] == "ok"
     assert by_name["node-commander"]["provenance"]["imageId"].startswith("sha256:")
     assert by_name["node-commander"]["authMode"] == "empty-authfile"
+    # Who owns it and how to look at it by hand, as declared (spec section 3).
+    assert by_name["node-commander"]["owner"] == {
+        "project": "SocioProphet", "component": "node-commander", "contact": "platform"
+    }  # fmt: skip
+    assert by_name["node-commander"]["health"] == {
+        "type": "podman-container",
+        "command": "podman --connection podman-machine-default ps --filter name=node-commander",
+    }
     assert by_name["staged-one"]["state"] == "staged"
     assert any("local-image" in f for f in by_name["staged-one"]["preflightFailures"])
     assert by_name["stopped-one"]["state"] == "installed"
@@ -127,6 +135,13 @@ def test_doctor_local_runtime_over_three_agents(darwin: DarwinHost) -> None:
     assert {"log-in-tmp", "unbounded-keepalive", "user-agent-in-system-dir"} <= rules
     text = sourceos_agent(darwin, "doctor", "local-runtime").stdout
     assert text.startswith("local runtime: findings in local persistence")
+    assert "  owner: SocioProphet / node-commander (contact: platform)" in text
+    status = subprocess.run(
+        [str(running / "bin" / "agentctl"), "status"],
+        env=darwin.env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    ).stdout  # fmt: skip
+    assert "- owner: SocioProphet / node-commander (contact: platform)" in status
+    assert "ps --filter name=node-commander" in status
     assert "/nix/store/" not in text.split("finding:")[0]
 
 

@@ -300,3 +300,66 @@ def test_the_runtime_reads_the_users_registries_conf_without_its_credential_help
         'unqualified-search-registries = ["localhost"]\n'
         '[[registry]]\nlocation = "localhost"\ninsecure = true\n'
     )
+
+
+def _wait(predicate, seconds: float = 30) -> bool:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return predicate()
+
+
+@pytest.mark.real
+def test_podman_under_systemd_leaves_no_container_however_the_unit_ends(linux, store) -> None:
+    """Type=notify with conmon in the unit's cgroup, ExecStop= within the declared timeout and
+    ExecStopPost= removing the container by its ID: a stop, a kill -9 of the main process
+    and a rollback each leave no container behind."""
+    import os
+    import signal
+    import subprocess
+
+    agent = _podman_agent(linux, "pod", "")
+    assert linux.activate(agent).returncode == 0
+    unit = "sourceos-agent@pod.service"
+    props = linux.manager.show(unit, "Type", "ActiveState", "MainPID", "TimeoutStopUSec")
+    assert (props["Type"], props["ActiveState"]) == ("notify", "active")
+    assert props["TimeoutStopUSec"] == "25s"  # shutdownTimeoutSeconds 10 + Podman's margin
+    cmdline = Path(f"/proc/{props['MainPID']}/cmdline").read_bytes()
+    assert cmdline.startswith(b"/usr/bin/conmon") or b"conmon" in cmdline.split(b"\0")[0]
+    assert store.container_state("pod") == "running"
+
+    def ctl(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(agent / "bin" / "agentctl"), *args], env=linux.env,
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+
+    assert ctl("stop").returncode == 0
+    assert store.container_state("pod") is None
+    assert ctl("start").returncode == 0, ctl("status").stdout
+    assert _wait(lambda: store.container_state("pod") == "running")
+    main = int(linux.manager.show(unit, "MainPID")["MainPID"])
+    os.kill(main, signal.SIGKILL)
+    assert _wait(lambda: store.container_state("pod") is None), "kill -9 left the container"
+    assert linux.manager.show(unit, "ActiveState")["ActiveState"] in ("failed", "inactive")
+
+
+@pytest.mark.real
+def test_a_rolled_back_podman_start_leaves_no_container_on_real_systemd(linux, store) -> None:
+    from tests.hosts import IMAGE, compile_agent
+
+    agent = compile_agent(
+        linux.out,
+        "gone",
+        f'image = "{IMAGE}";\ncommand = [ "/bin/sh" "-c" "exit 1" ];\n'
+        "podman = { connection = null; requireMachine = false; };\n"
+        'lifecycle.startupTimeoutSeconds = 4;\nwaivers.raw-shell-launch = "a test";\n',
+    )
+    result = linux.activate(agent, "--json")
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert {s["step"]: s["status"] for s in json.loads(result.stdout)["steps"]}[
+        "rollback"
+    ] == "pass"
+    assert _wait(lambda: store.container_state("gone") is None)

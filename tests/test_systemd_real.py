@@ -124,12 +124,12 @@ def test_failing_agent_is_stopped_by_the_start_limit(manager: UserManager) -> No
     wait_for(lambda: manager.show(unit, "ActiveState")["ActiveState"] == "failed")
     log = manager.home / "logs" / "crasher.log"
     starts = log.read_text().count("starting /bin/false")
-    assert starts == 3
+    assert starts == 4  # the first start and maxRestartsPerHour = 3 restarts
     time.sleep(2.5)  # more than two RestartSec: nothing restarts it any more
     props = manager.show(unit, "ActiveState", "SubState", "NRestarts")
-    # systemd counts the third restart, which the start limit then refused.
-    assert props == {"ActiveState": "failed", "SubState": "failed", "NRestarts": "3"}
-    assert log.read_text().count("starting /bin/false") == 3
+    # systemd counts the fourth restart, which the start limit (StartLimitBurst=4) refused.
+    assert props == {"ActiveState": "failed", "SubState": "failed", "NRestarts": "4"}
+    assert log.read_text().count("starting /bin/false") == 4
 
 
 def test_missing_dependency_fails_closed_without_restarts(manager: UserManager) -> None:

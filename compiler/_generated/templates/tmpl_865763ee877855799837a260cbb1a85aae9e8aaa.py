@@ -51,6 +51,14 @@ def root(context, missing=missing):
     yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'startup_timeout_seconds'))
     yield '\nHEALTH_TYPE='
     yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'health'), 'type'))
+    yield '\nHEALTH_COMMAND='
+    yield str(t_2(context, (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'health'), 'command') or ''), 'health.command'))
+    yield '\nOWNER_PROJECT='
+    yield str(t_2(context, environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'owner'), 'project'), 'owner.project'))
+    yield '\nOWNER_COMPONENT='
+    yield str(t_2(context, environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'owner'), 'component'), 'owner.component'))
+    yield '\nOWNER_CONTACT='
+    yield str(t_2(context, environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'owner'), 'contact'), 'owner.contact'))
     yield '\nINSTALL_LAUNCHD_DIR='
     yield str(t_3(context, (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'install'), 'launchd_dir') or ''), 'install.launchdDir'))
     yield '\nINSTALL_SYSTEMD_DIR='
@@ -108,4 +116,4 @@ def root(context, missing=missing):
         yield '\n'
 
 blocks = {}
-debug_info = '7=35&8=37&9=39&10=41&11=43&12=45&13=47&14=49&15=51&16=53&17=55&18=57&19=59&20=61&21=63&22=65&23=67&24=69&25=71&26=73&27=75&28=77&29=79&30=81&31=84&32=86&33=88&34=90&35=92&36=94&37=96&38=98&39=100&40=102&53=107'
+debug_info = '7=35&8=37&9=39&10=41&11=43&12=45&13=47&14=49&15=51&16=53&17=55&18=57&19=59&20=61&21=63&22=65&23=67&24=69&25=71&26=73&27=75&28=77&29=79&30=81&31=83&32=85&33=87&34=89&35=92&36=94&37=96&38=98&39=100&40=102&41=104&42=106&43=108&44=110&57=115'

@@ -12,8 +12,9 @@ def root(context, missing=missing):
     l_0_source = resolve('source')
     l_0_restart = resolve('restart')
     l_0_fail_closed = resolve('fail_closed')
+    l_0_stop_margin = resolve('stop_margin')
     l_0_logs = resolve('logs')
-    l_0_state = missing
+    l_0_state = l_0_wrapper = missing
     try:
         t_1 = environment.filters['comment']
     except KeyError:
@@ -68,15 +69,28 @@ def root(context, missing=missing):
     else:
         pass
         yield 'StartLimitIntervalSec=0\n'
-    yield '\n[Service]\nType=simple\n'
+    yield '\n[Service]\n'
     l_0_state = str_join((('%h/.local/state' if (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'scope') == 'user') else '/var/lib'), '/sourceos/agents/', t_5(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'), ))
     context.vars['state'] = l_0_state
     context.exported_vars.add('state')
-    yield 'ExecStart=/bin/sh "'
-    yield str((undefined(name='state') if l_0_state is missing else l_0_state))
-    yield '/bin/sourceos-agent-'
-    yield str(t_5(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'))
-    yield '"\nEnvironment=SOURCEOS_AGENT_MANAGER=systemd "SOURCEOS_AGENT_STATE_DIR='
+    l_0_wrapper = str_join(((undefined(name='state') if l_0_state is missing else l_0_state), '/bin/sourceos-agent-', t_5(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'), ))
+    context.vars['wrapper'] = l_0_wrapper
+    context.exported_vars.add('wrapper')
+    if (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime') == 'podman'):
+        pass
+        yield '# Podman\'s own systemd integration: conmon notifies readiness and stays in this unit\'s cgroup;\n# the container is stopped within shutdownTimeoutSeconds and removed however the unit ends.\nType=notify\nNotifyAccess=all\nExecStart=/bin/sh "'
+        yield str((undefined(name='wrapper') if l_0_wrapper is missing else l_0_wrapper))
+        yield '"\nExecStop=/bin/sh "'
+        yield str((undefined(name='wrapper') if l_0_wrapper is missing else l_0_wrapper))
+        yield '" --stop\nExecStopPost=/bin/sh "'
+        yield str((undefined(name='wrapper') if l_0_wrapper is missing else l_0_wrapper))
+        yield '" --cleanup\n'
+    else:
+        pass
+        yield 'Type=simple\nExecStart=/bin/sh "'
+        yield str((undefined(name='wrapper') if l_0_wrapper is missing else l_0_wrapper))
+        yield '"\n'
+    yield 'Environment=SOURCEOS_AGENT_MANAGER=systemd "SOURCEOS_AGENT_STATE_DIR='
     yield str((undefined(name='state') if l_0_state is missing else l_0_state))
     yield '"\n'
     for (l_1_name, l_1_value) in t_2(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'environment')):
@@ -96,10 +110,13 @@ def root(context, missing=missing):
     if (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime') == 'podman'):
         pass
         yield 'SuccessExitStatus=143\n'
-    yield 'TimeoutStartSec='
-    yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'startup_timeout_seconds'))
-    yield '\nTimeoutStopSec='
-    yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'shutdown_timeout_seconds'))
+    if (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime') == 'podman'):
+        pass
+        yield 'TimeoutStartSec='
+        yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'startup_timeout_seconds'))
+        yield '\n'
+    yield 'TimeoutStopSec='
+    yield str((environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'shutdown_timeout_seconds') + (undefined(name='stop_margin') if l_0_stop_margin is missing else l_0_stop_margin)))
     yield '\nStandardOutput=append:'
     yield str(t_4(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'systemd'), 'stdout'), 'logs.stdout'))
     yield '\nStandardError=append:'
@@ -109,4 +126,4 @@ def root(context, missing=missing):
     yield '\n'
 
 blocks = {}
-debug_info = '1=55&7=61&8=63&10=66&17=72&18=76&19=80&20=82&21=86&23=90&24=92&25=94&26=96&29=100&30=102&31=104&32=106&35=108'
+debug_info = '1=56&7=62&8=64&10=67&16=73&17=76&18=79&23=82&24=84&25=86&28=91&30=94&31=96&32=100&34=104&35=106&36=108&37=110&40=113&41=116&43=119&44=121&45=123&48=125'
