@@ -51,6 +51,8 @@ class Artifact:
     # What `data` serializes, where a library wrote it (the plist's job, by plistlib): the
     # schema lint reads this instead of parsing the bytes back.
     document: Any = attrs.field(default=None, eq=False, repr=False)
+    # A systemd unit's manager, "user" or "system": what `systemd-analyze verify` checks it as.
+    manager: str | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def sha256(self) -> str:
@@ -392,7 +394,9 @@ def emit(
         shape = f"{head_shape}\0shell/{kind} {shlib.sha256()}"
         artifacts.append(Artifact(path, data, EXECUTABLE, shape, head))
     unit = em.render("sourceos-agent@.service.j2")
-    artifacts.append(Artifact(f"systemd/{unit_name(agent)}", unit.encode(), REGULAR))
+    manager = "user" if agent.scope == "user" else "system"
+    unit_path = f"systemd/{unit_name(agent)}"
+    artifacts.append(Artifact(unit_path, unit.encode(), REGULAR, manager=manager))
     job = em.plist()
     data = plistlib.dumps(job, fmt=plistlib.FMT_XML, sort_keys=True)
     artifacts.append(Artifact(f"launchd/{agent.label}.plist", data, REGULAR, document=job))

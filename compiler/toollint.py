@@ -34,7 +34,7 @@ _ANALYZE_LINE = re.compile(r"^(?P<file>/[^:]+):(?P<line>\d+): (?P<msg>.*)$")
 BATCH = 200
 TIMEOUT = 600
 SHELLCHECK_FLAGS = "-s sh -f gcc"
-VERIFY_FLAGS = "--user verify --man=no"
+VERIFY_FLAGS = {"user": "--user verify --man=no", "system": "verify --man=no"}
 
 
 def tool_lints(trees: dict[str, list[Artifact]], required: Sequence[str] = ()) -> list[Diagnostic]:
@@ -54,13 +54,15 @@ def tool_lints(trees: dict[str, list[Artifact]], required: Sequence[str] = ()) -
         ]
     whole = not shlib.verified()
     sc_cache = CleanCache(shutil.which("shellcheck"), SHELLCHECK_FLAGS)
-    sd_cache = CleanCache(shutil.which("systemd-analyze"), VERIFY_FLAGS)
+    analyze = shutil.which("systemd-analyze")
+    sd_cache = {m: CleanCache(analyze, flags) for m, flags in VERIFY_FLAGS.items()}
     stamps: dict[str, bytes] = {}  # written file -> the text its clean stamp is keyed on
     with tempfile.TemporaryDirectory(prefix="agentc-lint-") as tmp:
         root = Path(tmp)
         scripts: dict[str, list[str]] = {}  # written file -> every artifact of that shape
         shapes: dict[bytes, str] = {}
         units: dict[str, str] = {}
+        managers: dict[str, str] = {}  # written unit -> the manager it is verified for
         for name, artifacts in trees.items():
             for art in artifacts:
                 shown = f"{name}/{art.path}"
@@ -76,7 +78,9 @@ def tool_lints(trees: dict[str, list[Artifact]], required: Sequence[str] = ()) -
                         continue
                     if sc_cache.clean(text):
                         continue
-                elif art.path.startswith("systemd/") and not sd_cache.clean(art.data):
+                elif art.path.startswith("systemd/") and not sd_cache[art.manager or "user"].clean(
+                    art.data
+                ):
                     text = art.data  # host paths are specifiers: a unit verifies as compiled
                 else:
                     continue
@@ -89,13 +93,20 @@ def tool_lints(trees: dict[str, list[Artifact]], required: Sequence[str] = ()) -
                     scripts[str(path)] = [shown]
                 else:
                     units[str(path)] = shown
+                    managers[str(path)] = art.manager or "user"
         shellcheck = _shellcheck(scripts)
-        verify = _verify(units, root)
+        verify: list[_Batch] = []
+        for manager in VERIFY_FLAGS:
+            mine = {p: s for p, s in units.items() if managers[p] == manager}
+            verify += _verify(mine, root, manager)
         found_sc, done_sc = _finish(shellcheck, scripts)
         found_sd, done_sd = _finish(verify, units)
         dirty = {d.span.file for d in found_sc + found_sd}
         sc_cache.record(stamps[f] for f in done_sc if not dirty & set(scripts[f]))
-        sd_cache.record(stamps[f] for f in done_sd if units[f] not in dirty)
+        for manager, cache in sd_cache.items():
+            cache.record(
+                stamps[f] for f in done_sd if managers[f] == manager and units[f] not in dirty
+            )
         return found_sc + found_sd
 
 
@@ -227,19 +238,19 @@ def _read_shellcheck(
     return out
 
 
-def _verify(units: dict[str, str], root: Path) -> list[_Batch]:
+def _verify(units: dict[str, str], root: Path, manager: str) -> list[_Batch]:
     tool = shutil.which("systemd-analyze")
     if tool is None or not units:
         return []
-    runtime = root / "run"
-    runtime.mkdir(mode=0o700)
-    (root / "home").mkdir()
-    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "HOME": str(root / "home")}
+    runtime, home = root / "run", root / "home"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    home.mkdir(exist_ok=True)
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "HOME": str(home)}
     paths = list(units)
     batches: list[_Batch] = []
     for start in range(0, len(paths), BATCH):
         batch = paths[start : start + BATCH]
-        argv = [tool, *VERIFY_FLAGS.split()]
+        argv = [tool, *VERIFY_FLAGS[manager].split()]
         batches.append(
             _start(argv, batch, units[batch[0]], checks.UNIT_VERIFY, _read_verify, env=env)
         )

@@ -443,7 +443,12 @@ sm_enabled() {
     if [ "$PLATFORM" = darwin ]; then
         sm_loaded
     else
-        [ "$(systemctl_ is-enabled "$UNIT_NAME" 2>/dev/null)" = enabled ]
+        # A unit without [Install] (runAtLoad = false) is "static" once installed.
+        case $(systemctl_ is-enabled "$UNIT_NAME" 2>/dev/null) in
+        enabled) ;;
+        static) [ "$RUN_AT_LOAD" = no ] ;;
+        *) false ;;
+        esac
     fi
 }
 

@@ -363,3 +363,68 @@ def test_a_rolled_back_podman_start_leaves_no_container_on_real_systemd(linux, s
         "rollback"
     ] == "pass"
     assert _wait(lambda: store.container_state("gone") is None)
+
+
+@pytest.mark.real
+@pytest.mark.parametrize("platform", ["linux", "darwin"])
+def test_run_at_load_false_is_started_by_activation_but_not_at_login(request, platform) -> None:
+    """systemd: no [Install] section, so `enable` makes it start at no target (is-enabled says
+    `static`); launchd: RunAtLoad false. Activation still starts it, and status says so."""
+    from tests.hosts import compile_agent
+
+    host = request.getfixturevalue(platform)
+    agent = compile_agent(
+        host.out, "lazy", 'runtime = "native";\ncommand = [ "/bin/sleep" "300" ];\n'
+        "lifecycle.runAtLoad = false;\n",
+    )  # fmt: skip
+    result = host.activate(agent, "--json")
+    assert (result.returncode, json.loads(result.stdout)["state"]) == (0, "running"), result.stdout
+    if platform == "linux":
+        unit = host.home / ".config" / "systemd" / "user" / "sourceos-agent@lazy.service"
+        assert "\n[Install]\n" not in unit.read_text()
+        enabled = host.manager.systemctl("is-enabled", "sourceos-agent@lazy.service", check=False)
+        assert enabled.stdout.strip() == "static"
+        assert not (host.home / ".config" / "systemd" / "user" / "default.target.wants").exists()
+    else:
+        import plistlib
+
+        job = plistlib.loads(host.plist_path("org.sourceos.agent.lazy").read_bytes())
+        assert job["RunAtLoad"] is False and job["KeepAlive"] is False
+    again = host.activate(agent, "--json")  # unchanged: already installed, enabled, healthy
+    assert {s["step"]: s["status"] for s in json.loads(again.stdout)["steps"]}["install"] == "skip"
+
+
+@pytest.mark.real
+def test_a_system_unit_is_verified_for_the_system_manager(tmp_path: Path, monkeypatch) -> None:
+    """`systemd-analyze verify` checks a system unit in system mode (offline, no manager
+    booted) and a user unit with --user, in one build; both examples are clean."""
+    import subprocess
+
+    from compiler import toollint
+    from tests.conftest import ROOT, require_tool
+
+    require_tool("systemd-analyze")
+    monkeypatch.setenv("AGENTC_LINT_CACHE", "off")
+    runs: list[list[str]] = []
+
+    class Recording(subprocess.Popen):
+        def __init__(self, argv, *args, **kwargs) -> None:
+            runs.append(list(argv))
+            super().__init__(argv, *args, **kwargs)
+
+    monkeypatch.setattr(toollint.subprocess, "Popen", Recording)
+    examples = [
+        ROOT / "examples" / f for f in ("system-metrics-daemon.agent", "node-commander.agent")
+    ]
+    trees, result = build([str(p) for p in examples], tools=True, required=("systemd-analyze",))
+    assert {"metrics-exporter", "node-commander"} <= set(trees)
+    assert [d for d in result.diagnostics if d.name == "unit-verify"] == []
+    verified = {
+        ("--user" in argv, Path(argv[-1]).name)
+        for argv in runs
+        if argv[0].endswith("systemd-analyze")
+    }
+    assert verified == {
+        (False, "sourceos-agent@metrics-exporter.service"),
+        (True, "sourceos-agent@node-commander.service"),
+    }

@@ -41,6 +41,8 @@ def root(context, missing=missing):
     yield str(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'scope'))
     yield '\nENABLED='
     yield str(('yes' if environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'enable') else 'no'))
+    yield '\nRUN_AT_LOAD='
+    yield str(('yes' if environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'run_at_load') else 'no'))
     yield '\nRUNTIME='
     yield str(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime'))
     yield '\nDECLARATION_SHA256='
@@ -116,4 +118,4 @@ def root(context, missing=missing):
         yield '\n'
 
 blocks = {}
-debug_info = '7=35&8=37&9=39&10=41&11=43&12=45&13=47&14=49&15=51&16=53&17=55&18=57&19=59&20=61&21=63&22=65&23=67&24=69&25=71&26=73&27=75&28=77&29=79&30=81&31=83&32=85&33=87&34=89&35=92&36=94&37=96&38=98&39=100&40=102&41=104&42=106&43=108&44=110&57=115'
+debug_info = '7=35&8=37&9=39&10=41&11=43&12=45&13=47&14=49&15=51&16=53&17=55&18=57&19=59&20=61&21=63&22=65&23=67&24=69&25=71&26=73&27=75&28=77&29=79&30=81&31=83&32=85&33=87&34=89&35=91&36=94&37=96&38=98&39=100&40=102&41=104&42=106&43=108&44=110&45=112&58=117'

@@ -121,9 +121,15 @@ def root(context, missing=missing):
     yield str(t_4(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'systemd'), 'stdout'), 'logs.stdout'))
     yield '\nStandardError=append:'
     yield str(t_4(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'systemd'), 'stderr'), 'logs.stderr'))
-    yield '\n\n[Install]\nWantedBy='
-    yield str(('default.target' if (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'scope') == 'user') else 'multi-user.target'))
     yield '\n'
+    if environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'run_at_load'):
+        pass
+        yield '\n[Install]\nWantedBy='
+        yield str(('default.target' if (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'scope') == 'user') else 'multi-user.target'))
+        yield '\n'
+    else:
+        pass
+        yield '# runAtLoad = false: no [Install] section, so nothing starts it at login or boot; activation\n# and `agentctl start` do.\n'
 
 blocks = {}
-debug_info = '1=56&7=62&8=64&10=67&16=73&17=76&18=79&23=82&24=84&25=86&28=91&30=94&31=96&32=100&34=104&35=106&36=108&37=110&40=113&41=116&43=119&44=121&45=123&48=125'
+debug_info = '1=56&7=62&8=64&10=67&16=73&17=76&18=79&23=82&24=84&25=86&28=91&30=94&31=96&32=100&34=104&35=106&36=108&37=110&40=113&41=116&43=119&44=121&45=123&46=125&49=128'
