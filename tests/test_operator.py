@@ -316,7 +316,7 @@ def test_uninstall_keeps_a_file_the_user_changed(darwin: DarwinHost) -> None:
     plist = darwin.plist_path(LABEL)
     plist.write_text(plist.read_text() + "<!-- local edit -->\n")
     result = agentctl(darwin, agent, "uninstall")
-    assert f"- kept {plist}: changed since install" in result.stdout
+    assert f"- kept {plist} (changed since install)" in result.stdout
     assert plist.exists()
 
 

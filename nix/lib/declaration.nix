@@ -26,15 +26,21 @@ let
       + "${indent}}"
     else throw "sourceos.localAgents: a value of this type cannot be declared";
 
-  # health.type/health.command left null are derived by the compiler from the runtime.
-  dropUnset = agent:
-    let
-      health = filter (k: agent.health.${k} != null) (attrNames agent.health);
-    in
-    (removeAttrs agent moduleOnly)
-    // (if agent ? health then {
-      health = builtins.listToAttrs (map (k: { name = k; value = agent.health.${k}; }) health);
-    } else { });
+  inherit (import ./schema.nix) schema;
+
+  # A derived field left null (health.type, auth.authfile, podman.rootless, ...) is derived by
+  # the compiler from other fields: the declaration leaves it out.
+  dropDerived = fields: values: builtins.listToAttrs (map
+    (k: {
+      name = k;
+      value =
+        if (fields.${k}.kind or "") == "section" && isAttrs values.${k}
+        then dropDerived fields.${k}.fields values.${k}
+        else values.${k};
+    })
+    (filter (k: !((fields.${k}.derived or false) && values.${k} == null)) (attrNames values)));
+
+  dropUnset = agent: dropDerived schema.fields (removeAttrs agent moduleOnly);
 in
 rec {
   # { <name> = option values; } -> { sourceos.localAgents.<name> = declaration; }
