@@ -77,6 +77,7 @@ check_title() {
     authfile | host-auth-isolation | credential-helper) TITLE=auth ;;
     log-directory) TITLE=logs ;;
     label-not-disabled | label-not-conflicting) TITLE=label ;;
+    service-not-duplicated) TITLE="legacy service" ;;
     *) TITLE=$1 ;;
     esac
 }

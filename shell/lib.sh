@@ -748,6 +748,12 @@ preflight() {
         else
             check label-not-conflicting pass "no other definition of $LABEL"
         fi
+        duplicate_definition
+        if [ -n "$DUPLICATE" ]; then
+            check service-not-duplicated fail "$DUPLICATE" "$DUPLICATE_FIX"
+        else
+            check service-not-duplicated pass "no other definition runs ${CONTAINER:+container $CONTAINER, }${IMAGE:-$PROGRAM}"
+        fi
     fi
 }
 
@@ -1010,6 +1016,116 @@ preflight_program() {
     done
 }
 
+# RETIRE_WHERE, RETIRE_FIX: what a definition at $1 (label $2) is, and the migration that
+# retires it (spec section 14, step 1), with sudo only where its directory is root's.
+retire_fix() {
+    sh_quote "$1"
+    if [ "$PLATFORM" = darwin ]; then
+        case ${1%/*} in
+        "$HOME/Library/LaunchAgents")
+            RETIRE_WHERE="a plist in your LaunchAgents"
+            RETIRE_FIX="launchctl bootout gui/$USER_ID/$2; mv $SHQ ~/Desktop/ (spec section 14, step 1: retire the legacy agent)"
+            ;;
+        "$ROOT/Library/LaunchAgents")
+            RETIRE_WHERE="an old system-wide plist"
+            RETIRE_FIX="sudo launchctl bootout gui/$USER_ID/$2; sudo mv $SHQ ~/Desktop/ (spec section 14, step 1: remove the legacy system-wide LaunchAgent)"
+            ;;
+        *)
+            RETIRE_WHERE="a system daemon's plist"
+            RETIRE_FIX="sudo launchctl bootout system/$2; sudo mv $SHQ ~/Desktop/ (spec section 14, step 1: retire the legacy daemon)"
+            ;;
+        esac
+    else
+        case $1 in
+        "$HOME"/* | "${XDG_CONFIG_HOME:-$HOME/.config}"/*)
+            RETIRE_WHERE="a user unit"
+            RETIRE_FIX="systemctl --user disable --now $2; mv $SHQ $SHQ.disabled (spec section 14, step 1: retire the legacy unit)"
+            ;;
+        */systemd/user/*)
+            RETIRE_WHERE="a unit for every user"
+            RETIRE_FIX="systemctl --user disable --now $2; sudo mv $SHQ $SHQ.disabled (spec section 14, step 1: retire the legacy unit)"
+            ;;
+        *)
+            RETIRE_WHERE="a system unit"
+            RETIRE_FIX="sudo systemctl disable --now $2; sudo mv $SHQ $SHQ.disabled (spec section 14, step 1: retire the legacy unit)"
+            ;;
+        esac
+    fi
+}
+
+# DUPLICATE, DUPLICATE_FIX: another service definition on this host that runs this agent's
+# container name, image (or source image) or program under another label — the incident's
+# own plist, whatever it is called — and its migration. Plists in the launchd directories;
+# units in the user and system unit directories (one awk pass over them all).
+duplicate_definition() {
+    DUPLICATE='' DUPLICATE_FIX=''
+    set --
+    if [ "$PLATFORM" = darwin ]; then
+        for dir in "$HOME/Library/LaunchAgents" "$ROOT/Library/LaunchAgents" "$ROOT/Library/LaunchDaemons" \
+            "$ROOT/System/Library/LaunchAgents" "$ROOT/System/Library/LaunchDaemons"; do
+            [ -d "$dir" ] || continue
+            for f in "$dir"/*.plist; do
+                [ -f "$f" ] && [ "$f" != "$SERVICE_FILE" ] && set -- "$@" "$f"
+            done
+        done
+    else
+        for dir in "${XDG_CONFIG_HOME:-$HOME/.config}/systemd/user" "$ROOT/etc/systemd/user" \
+            "$ROOT/etc/systemd/system" "$ROOT/run/systemd/system"; do
+            [ -d "$dir" ] || continue
+            for f in "$dir"/*.service; do
+                [ -f "$f" ] && [ "$f" != "$SERVICE_FILE" ] && [ "${f##*/}" != "$UNIT_NAME" ] && set -- "$@" "$f"
+            done
+        done
+    fi
+    [ $# -gt 0 ] || return 0
+    found=$(awk -v our="$LABEL" -v container="$CONTAINER" -v image="$IMAGE" -v source="$SOURCE_IMAGE" \
+        -v program="$PROGRAM" -v TAB="$TAB" '
+        function decode(v) {
+            gsub(/&lt;/, "<", v); gsub(/&gt;/, ">", v); gsub(/&quot;/, "\"", v)
+            gsub(/&apos;/, "\047", v); gsub(/&amp;/, "\\&", v); return v
+        }
+        function judge(   i, a, why) {
+            if (done || file == "" || label == our) return
+            for (i = 1; i <= n && why == ""; i++) {
+                a = args[i]
+                if (container != "" && ((a == "--name" && i < n && args[i + 1] == container) || a == "--name=" container))
+                    why = "container " container
+                else if (image != "" && (a == image || (source != "" && a == source))) why = "image " a
+                else if (program != "" && a == program) why = "program " program
+            }
+            if (why != "") { print file TAB label TAB why; done = 1; exit }
+        }
+        FNR == 1 {
+            judge(); file = FILENAME; n = 0; key = ""; inargs = 0; label = ""
+            unit = (FILENAME ~ /\.service$/)
+            if (unit) { label = FILENAME; sub(/.*\//, "", label) }
+        }
+        unit && /^[ \t]*ExecStart(Pre)?=/ {
+            line = $0; sub(/^[^=]*=[-@:+!]*/, "", line)
+            m = split(line, words, /[ \t]+/)
+            for (j = 1; j <= m; j++) { w = words[j]; gsub(/^["\047]|["\047]$/, "", w); if (w != "") args[++n] = w }
+            next
+        }
+        !unit && /<key>/ {
+            key = $0; sub(/.*<key>/, "", key); sub(/<\/key>.*/, "", key)
+            inargs = (key == "ProgramArguments")
+        }
+        !unit && /<\/array>/ { inargs = 0 }
+        !unit && /<string>/ {
+            v = $0; sub(/.*<string>/, "", v); sub(/<\/string>.*/, "", v); v = decode(v)
+            if (key == "Label" && label == "") label = v
+            else if (inargs || key == "Program") args[++n] = v
+        }
+        END { judge() }' "$@" 2>/dev/null)
+    [ -n "$found" ] || return 0
+    IFS="$TAB" read -r dup_file dup_label dup_why <<DUP
+$found
+DUP
+    retire_fix "$dup_file" "$dup_label"
+    DUPLICATE="$RETIRE_WHERE runs the same $dup_why under another label, $dup_label: $dup_file"
+    DUPLICATE_FIX=$RETIRE_FIX
+}
+
 # Sets CONFLICT to a definition of this label other than ours, and CONFLICT_FIX to its cure.
 conflicting_definition() {
     CONFLICT=
@@ -1021,13 +1137,9 @@ conflicting_definition() {
                 [ -f "$f" ] || continue
                 [ "$f" = "$SERVICE_FILE" ] && continue
                 if [ "${f##*/}" = "$PLIST_NAME" ] || grep -q "<string>$LABEL</string>" "$f" 2>/dev/null; then
-                    case $dir in
-                    */Library/LaunchAgents) where="an old system-wide plist" ;;
-                    *) where="another plist" ;;
-                    esac
-                    sh_quote "$f"
-                    CONFLICT_FIX="sudo launchctl bootout gui/$USER_ID/$LABEL; sudo mv $SHQ ~/Desktop/ (spec section 14, step 1: remove the legacy system-wide LaunchAgent)"
-                    CONFLICT="$where for $LABEL: $f"
+                    retire_fix "$f" "$LABEL"
+                    CONFLICT_FIX=$RETIRE_FIX
+                    CONFLICT="$RETIRE_WHERE for $LABEL: $f"
                     return
                 fi
             done

@@ -92,6 +92,8 @@ def root(context, missing=missing):
         pass
         yield 'IMAGE='
         yield str(t_2(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'image'), 'image'))
+        yield '\nSOURCE_IMAGE='
+        yield str(t_2(context, (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'source_image') or ''), 'sourceImage'))
         yield '\nCONTAINER='
         yield str(t_2(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'container_name'), 'containerName'))
         yield '\nCONNECTION='
@@ -113,9 +115,9 @@ def root(context, missing=missing):
         yield "\nPROGRAM=''\n"
     else:
         pass
-        yield "IMAGE=''\nCONTAINER=''\nCONNECTION=''\nPULL=''\nREQUIRE_MACHINE=no\nREQUIRE_LOCAL_IMAGE=no\nAUTH_MODE=''\nAUTHFILE_DECLARED=''\nALLOW_AMBIENT=no\nLOAD_HINT=''\nPROGRAM="
+        yield "IMAGE=''\nSOURCE_IMAGE=''\nCONTAINER=''\nCONNECTION=''\nPULL=''\nREQUIRE_MACHINE=no\nREQUIRE_LOCAL_IMAGE=no\nAUTH_MODE=''\nAUTHFILE_DECLARED=''\nALLOW_AMBIENT=no\nLOAD_HINT=''\nPROGRAM="
         yield str(t_3(context, environment.getitem(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'command'), 0), 'command'))
         yield '\n'
 
 blocks = {}
-debug_info = '7=35&8=37&9=39&10=41&11=43&12=45&13=47&14=49&15=51&16=53&17=55&18=57&19=59&20=61&21=63&22=65&23=67&24=69&25=71&26=73&27=75&28=77&29=79&30=81&31=83&32=85&33=87&34=89&35=91&36=94&37=96&38=98&39=100&40=102&41=104&42=106&43=108&44=110&45=112&58=117'
+debug_info = '7=35&8=37&9=39&10=41&11=43&12=45&13=47&14=49&15=51&16=53&17=55&18=57&19=59&20=61&21=63&22=65&23=67&24=69&25=71&26=73&27=75&28=77&29=79&30=81&31=83&32=85&33=87&34=89&35=91&36=94&37=96&38=98&39=100&40=102&41=104&42=106&43=108&44=110&45=112&46=114&60=119'
