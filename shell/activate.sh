@@ -31,6 +31,7 @@ done
 
 STATE=absent
 EXIT=0
+STAGED_NOW=
 CREATED_AUTHFILE=
 LOCKED=no
 RECOVERED=
@@ -118,7 +119,7 @@ REMEDIATION
 $STEPS
 STEPS
     case $STATE in
-    staged) echo "- persistence: staged but not enabled (see $STATE_DIR/staged/remediation.txt)" ;;
+    staged) echo "- persistence: staged but not enabled${STAGED_NOW:+ (see $STATE_DIR/staged/remediation.txt)}" ;;
     running) echo "- persistence: installed, enabled and running" ;;
     enabled) echo "- persistence: installed and enabled, not running" ;;
     installed) echo "- persistence: installed, not enabled" ;;
@@ -399,21 +400,6 @@ install_files() {
     fi
 }
 
-bootstrap_error() {
-    out=$1
-    if label_disabled; then
-        echo "launchd refused $LABEL: it has a disabled override (run: launchctl enable $DOMAIN/$LABEL)"
-    elif sm_loaded; then
-        echo "launchd refused $LABEL: it is already loaded (run: launchctl bootout $DOMAIN/$LABEL)"
-    elif command -v plutil >/dev/null 2>&1 && ! plutil -lint "$SERVICE_FILE" >/dev/null 2>&1; then
-        echo "launchd refused $LABEL: $SERVICE_FILE is not a valid plist"
-    elif [ -n "$(find "$SERVICE_FILE" \( -perm -0002 -o -perm -0020 \) 2>/dev/null)" ]; then
-        echo "launchd refused $LABEL: $SERVICE_FILE is group- or world-writable (run: chmod 644 '$SERVICE_FILE')"
-    else
-        echo "launchd refused $LABEL ($(oneline "$out")): check the plist's owner and mode (owner $(id -un), mode 644) and run: launchctl print $DOMAIN/$LABEL"
-    fi
-}
-
 enable_service() {
     if [ "$PLATFORM" = darwin ]; then
         if label_disabled; then
@@ -490,7 +476,7 @@ rollback() {
     step "$1" fail "$2"
     what=$(undo)
     step rollback pass "$what"
-    REMEDIATION="${REMEDIATION}$(oneline "$1 failed: $2")$NL"
+    REMEDIATION="${REMEDIATION}$HERE/bin/agentctl logs -n 50$NL"
     STATE=$(installed_state)
     EXIT=4
     finish
@@ -575,6 +561,7 @@ if [ "$DRY_RUN" = yes ] || [ "$STAGE_ONLY" = yes ] || { [ "$PREFLIGHT_FAILED" = 
     else
         journal stage
         if stage && register; then
+            STAGED_NOW=yes
             step stage pass "artifacts and remediation.txt in $STATE_DIR/staged"
         else
             step stage fail "cannot write $STATE_DIR/staged"
@@ -606,6 +593,7 @@ fi
 if ! register || ! record_installed; then
     rollback install "cannot register the agent in $STATE_DIR"
 fi
+rm -rf "$STATE_DIR/staged"  # an earlier run's staged remediation no longer applies
 step install pass "$SERVICE_FILE, $WRAPPER_FILE"
 journal enable
 # An operator's activation is a first start: the breaker counts restarts from here (and

@@ -117,17 +117,35 @@ CHECKS
     [ "$PREFLIGHT_FAILED" = 0 ]
 }
 
+# End a verb that did not do what was asked: exit $1, the reason $2 on stderr, or with --json
+# one JSON document on stdout (result "refused" or "failed", the state, any preflight).
+refuse() {
+    if [ "$JSON" = yes ]; then
+        printf '{'
+        json_pairs agent "$AGENT" verb "$VERB" result "$3" reason "$2" state "$(installed_state)"
+        printf ',"preflight":['
+        checks_json
+        printf ']}\n'
+    else
+        printf '%s\n' "agentctl: $2" >&2
+    fi
+    exit "$1"
+}
+
+require_installed() {
+    [ -f "$SERVICE_FILE" ] || refuse 1 "$AGENT is not installed; run: agentctl install" refused
+}
+
 require_preflight() {
     preflight
     if [ "$PREFLIGHT_FAILED" = 1 ] && [ "$ALLOW_FAILED" = no ]; then
-        echo "agentctl: $VERB refused: preflight fails:" >&2
+        failing=
         while IFS="$TAB" read -r id st d r; do
-            [ "$st" = fail ] && echo "- $id: $d${r:+ (action: $r)}" >&2
+            [ "$st" = fail ] && failing="$failing$NL- $id: $d${r:+ (action: $r)}"
         done <<CHECKS
 $CHECKS
 CHECKS
-        echo "(override with --allow-failed-preflight)" >&2
-        exit 3
+        refuse 3 "$VERB refused: preflight fails:$failing$NL(override with --allow-failed-preflight)" refused
     fi
 }
 
@@ -143,23 +161,19 @@ result() {
 }
 
 healthy_or_fail() {
-    if ! wait_healthy; then
-        echo "agentctl: $AGENT did not become healthy: $HEALTH_ERROR" >&2
-        exit 4
-    fi
+    wait_healthy || refuse 4 "$AGENT did not become healthy: $HEALTH_ERROR" failed
 }
 
 cmd_start() {
-    [ -f "$SERVICE_FILE" ] || {
-        echo "agentctl: $AGENT is not installed; run: agentctl install" >&2
-        exit 1
-    }
+    require_installed
     require_preflight
     if [ "$PLATFORM" = darwin ]; then
-        sm_loaded || launchctl bootstrap "$DOMAIN" "$SERVICE_FILE" || exit 1
-        launchctl kickstart "$DOMAIN/$LABEL" || exit 1
+        if ! sm_loaded && ! out=$(launchctl bootstrap "$DOMAIN" "$SERVICE_FILE" 2>&1); then
+            refuse 1 "launchctl bootstrap failed: $(bootstrap_error "$out")" failed
+        fi
+        out=$(launchctl kickstart "$DOMAIN/$LABEL" 2>&1) || refuse 1 "launchctl kickstart failed: $(oneline "$out")" failed
     else
-        bounded 120 systemctl_ start "$UNIT_NAME" || exit 1
+        out=$(bounded 120 systemctl_ start "$UNIT_NAME" 2>&1) || refuse 1 "systemctl start failed: $(oneline "$out")" failed
     fi
     healthy_or_fail
     result started
@@ -175,21 +189,20 @@ cmd_stop() {
 }
 
 cmd_restart() {
-    [ -f "$SERVICE_FILE" ] || {
-        echo "agentctl: $AGENT is not installed; run: agentctl install" >&2
-        exit 1
-    }
+    require_installed
     require_preflight
     rm -f "$STATE_DIR/starts"
     if [ "$PLATFORM" = darwin ]; then
         if sm_loaded; then
-            launchctl kickstart -k "$DOMAIN/$LABEL" || exit 1
+            out=$(launchctl kickstart -k "$DOMAIN/$LABEL" 2>&1) || refuse 1 "launchctl kickstart failed: $(oneline "$out")" failed
+        elif ! out=$(launchctl bootstrap "$DOMAIN" "$SERVICE_FILE" 2>&1); then
+            refuse 1 "launchctl bootstrap failed: $(bootstrap_error "$out")" failed
         else
-            launchctl bootstrap "$DOMAIN" "$SERVICE_FILE" && launchctl kickstart "$DOMAIN/$LABEL" || exit 1
+            out=$(launchctl kickstart "$DOMAIN/$LABEL" 2>&1) || refuse 1 "launchctl kickstart failed: $(oneline "$out")" failed
         fi
     else
         bounded 60 systemctl_ reset-failed "$UNIT_NAME" >/dev/null 2>&1
-        bounded 120 systemctl_ restart "$UNIT_NAME" || exit 1
+        out=$(bounded 120 systemctl_ restart "$UNIT_NAME" 2>&1) || refuse 1 "systemctl restart failed: $(oneline "$out")" failed
     fi
     healthy_or_fail
     result restarted
@@ -211,8 +224,34 @@ cmd_logs() {
 }
 
 cmd_doctor() {
-    JSON_WANTED=$JSON
-    JSON=no
+    if [ "$JSON" = yes ]; then
+        # One document: the status, the preflight and the drift of what install wrote.
+        status=$(cmd_status)
+        preflight
+        printf '{"status":%s,"preflight":{"passed":%s,"checks":[' "$status" \
+            "$([ "$PREFLIGHT_FAILED" = 1 ] && echo false || echo true)"
+        checks_json
+        printf ']},"drift":['
+        sep=
+        if [ -f "$STATE_DIR/installed.sha256" ]; then
+            while read -r sum path; do
+                if [ ! -f "$path" ]; then
+                    d=missing
+                elif [ "$(sha256_of "$path")" != "$sum" ]; then
+                    d=changed
+                else
+                    d=unchanged
+                fi
+                printf '%s{' "$sep"
+                json_pairs path "$path" state "$d"
+                printf '}'
+                sep=,
+            done <"$STATE_DIR/installed.sha256"
+        fi
+        printf ']}\n'
+        [ "$PREFLIGHT_FAILED" = 0 ]
+        return
+    fi
     echo "== status"
     cmd_status
     echo "== preflight"
@@ -231,7 +270,6 @@ cmd_doctor() {
     else
         echo "- not installed by activate"
     fi
-    JSON=$JSON_WANTED
     [ "$ok" = yes ]
 }
 

@@ -28,6 +28,7 @@ if [ -z "$PLATFORM" ]; then
     esac
 fi
 USER_ID=$(id -u)
+INVOKED_AT=$(date -u '+%Y-%m-%dT%H:%M:%SZ')
 # Each platform's logs (as declared, else where its users look): the facts carry both.
 if [ "$PLATFORM" = darwin ]; then
     LOG_APP=$LOG_APP_LAUNCHD LOG_OUT=$LOG_OUT_LAUNCHD LOG_ERR=$LOG_ERR_LAUNCHD
@@ -175,6 +176,22 @@ json_str() {
         ;;
     *) printf '"%s"' "$1" ;;
     esac
+}
+
+bootstrap_error() {
+    out=$1
+    if label_disabled; then
+        echo "launchd refused $LABEL: it has a disabled override (run: launchctl enable $DOMAIN/$LABEL)"
+    elif sm_loaded; then
+        echo "launchd refused $LABEL: it is already loaded (run: launchctl bootout $DOMAIN/$LABEL)"
+    elif command -v plutil >/dev/null 2>&1 && ! plutil -lint "$SERVICE_FILE" >/dev/null 2>&1; then
+        echo "launchd refused $LABEL: $SERVICE_FILE is not a valid plist"
+    elif [ -n "$(find "$SERVICE_FILE" \( -perm -0002 -o -perm -0020 \) 2>/dev/null)" ]; then
+        sh_quote "$SERVICE_FILE"
+        echo "launchd refused $LABEL: $SERVICE_FILE is group- or world-writable (run: chmod 644 $SHQ)"
+    else
+        echo "launchd refused $LABEL ($(oneline "$out")): check the plist's owner and mode (owner $(id -un), mode 644) and run: launchctl print $DOMAIN/$LABEL"
+    fi
 }
 
 # The recorded checks as JSON objects, comma-separated: the items of a "preflight" array.
@@ -613,6 +630,18 @@ machine_name() {
     printf '%s' "${CONNECTION%-root}"
 }
 
+# How to bring Podman's service up: the machine behind the connection, else (Linux, local
+# Podman) its socket unit for this scope.
+socket_fix() {
+    if [ -n "$CONNECTION" ]; then
+        printf '%s' "podman machine start $(machine_name)"
+    elif [ "$SCOPE" = user ]; then
+        printf '%s' "systemctl --user start podman.socket"
+    else
+        printf '%s' "sudo systemctl start podman.socket"
+    fi
+}
+
 container_state() {
     bounded 10 podman_ container inspect --format '{{.State.Status}}' "$CONTAINER" 2>/dev/null
 }
@@ -634,6 +663,15 @@ registry_of() {
 wait_healthy() {
     started=$(date +%s)
     last_pid=
+    if ! healthy_loop; then
+        # The wrapper's own word on why: its last fail-closed line since this script started.
+        said=$(tail -n 50 "$LOG_APP" 2>/dev/null | awk -v since="$INVOKED_AT" '/fail-closed: / && $1 >= since {l = $0} END {print l}')
+        [ -n "$said" ] && HEALTH_ERROR="$HEALTH_ERROR; the wrapper said: ${said#*fail-closed: }"
+        return 1
+    fi
+}
+
+healthy_loop() {
     while :; do
         sm=$(sm_state)
         if [ "$sm" = failed ]; then
@@ -837,7 +875,7 @@ preflight_podman() {
         socket_ok=yes
         check podman-socket pass "Podman service answered (server ${server:-local})"
     else
-        check podman-socket fail "Podman socket unreachable: $(printf '%s' "$server" | tail -n 1)" "podman machine start $(machine_name)"
+        check podman-socket fail "Podman socket unreachable: $(printf '%s' "$server" | tail -n 1)" "$(socket_fix)"
     fi
 
     image_missing=no
@@ -845,7 +883,7 @@ preflight_podman() {
         check local-image skip "pull = $PULL, requireLocalImage = $REQUIRE_LOCAL_IMAGE"
     elif [ "$socket_ok" = no ]; then
         if [ "$REQUIRE_MACHINE" = yes ]; then
-            check local-image fail "cannot ask Podman whether $IMAGE is present" "podman machine start $(machine_name)"
+            check local-image fail "cannot ask Podman whether $IMAGE is present" "$(socket_fix)"
         else
             check local-image fail "cannot ask Podman whether $IMAGE is present" "systemctl --user start podman.socket"
         fi

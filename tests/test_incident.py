@@ -134,3 +134,61 @@ def test_a_foreign_unit_running_the_container_fails_preflight_on_real_systemd(
     assert dup["remediation"].startswith("systemctl --user disable --now legacy-demo.service")
     assert not (units / "sourceos-agent@demo.service").exists()
     assert foreign.exists()
+
+
+# --- failure texts that say what happened ---------------------------------------------
+
+
+def _agentctl(host, agent: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(agent / "bin" / "agentctl"), *args],
+        env=host.env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def test_json_is_always_json(darwin: DarwinHost) -> None:
+    """A refused start and a doctor print one JSON document with --json, as everything else."""
+    agent = node_commander(darwin)
+    refused = _agentctl(darwin, agent, "start", "--json")
+    assert refused.returncode == 1
+    doc = json.loads(refused.stdout)
+    assert (doc["result"], doc["state"]) == ("refused", "absent")
+    assert "not installed" in doc["reason"]
+    assert darwin.activate(agent).returncode == 0
+    darwin.scenario(machines={"podman-machine-default": "stopped"})
+    refused = _agentctl(darwin, agent, "restart", "--json")
+    assert refused.returncode == 3
+    doc = json.loads(refused.stdout)
+    assert doc["result"] == "refused" and "podman-machine-running" in doc["reason"]
+    failing = [c["id"] for c in doc["preflight"] if c["status"] == "fail"]
+    assert failing == ["podman-machine-running"]
+    doctor = _agentctl(darwin, agent, "doctor", "--json")
+    assert doctor.returncode == 1
+    report = json.loads(doctor.stdout)
+    assert report["status"]["agent"] == "node-commander"
+    assert report["preflight"]["passed"] is False
+    assert {d["state"] for d in report["drift"]} == {"unchanged"}
+
+
+def test_a_rollback_names_the_wrappers_reason_and_no_fake_action(linux: LinuxHost) -> None:
+    """The health failure quotes the wrapper's fail-closed line (it names the cause: here a
+    missing environment file), and the action offered is a command to run, not the failure
+    again; an earlier run's staged remediation.txt is neither offered nor kept."""
+    agent = compile_agent(
+        linux.out,
+        "needy",
+        'runtime = "native";\ncommand = [ "/bin/sleep" "300" ];\n'
+        'environmentFile = "$HOME/needy.env";\nlifecycle.startupTimeoutSeconds = 3;\n',
+    )
+    staged = linux.state_dir("needy") / "staged"
+    staged.mkdir(parents=True)
+    (staged / "remediation.txt").write_text("an earlier run's advice\n")
+    result = linux.activate(agent)
+    lines = result.stdout.splitlines()
+    assert result.returncode == 4, result.stdout + result.stderr
+    [health] = [line for line in lines if line.startswith("- health failed:")]
+    assert "the wrapper said: environment file" in health and "needy.env" in health
+    assert f"- action: run `{agent}/bin/agentctl logs -n 50`" in lines
+    assert not any("action: run `health failed" in line for line in lines)
+    assert "remediation.txt" not in result.stdout
+    assert not staged.exists()
