@@ -88,6 +88,16 @@ def _image_id(image: str | None) -> str | None:
     return f"sha256:{out.stdout.strip()}" if out.returncode == 0 and out.stdout.strip() else None
 
 
+def _restarts(status: dict[str, Any]) -> int | None:
+    """Automatic restarts the service manager counted: systemd's NRestarts, or launchd's runs
+    less the first."""
+    try:
+        count = int(status.get("restarts") or 0)
+    except ValueError:
+        return None
+    return max(count - 1, 0) if status.get("platform") == "darwin" else count
+
+
 def _mdm_state() -> str:
     if host_platform() != "darwin":
         return "not applicable (not macOS)"
@@ -190,13 +200,34 @@ def doctor() -> tuple[dict[str, Any], int]:
             cannot.append(status["error"])
         manifest_path = agentctl.parent.parent / "manifest.json"
         manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+        notes: list[str] = []
         provenance = manifest.get("provenance")
         if provenance:
-            provenance = {**provenance, "imageId": _image_id(provenance.get("runtimeImage"))}
+            recorded = status.get("provenance") or {}
+            current = _image_id(provenance.get("runtimeImage"))
+            provenance = {
+                **provenance,
+                "imageId": recorded.get("imageId") or current,
+                "pulledAt": recorded.get("pulledAt"),
+                "currentImageId": current,
+            }
+            if recorded.get("imageId") and current and current != recorded["imageId"]:
+                notes.append(
+                    f"the image was replaced since activation: {provenance['runtimeImage']} is"
+                    f" now {current}, activation ran {recorded['imageId']}"
+                )
+        declared = manifest.get("declaration", {}).get("lifecycle", {})
+        restarts = _restarts(status)
+        allowed = declared.get("maxRestartsPerHour") if declared.get("restart") != "manual" else 0
+        if restarts is not None and allowed is not None and restarts > allowed:
+            notes.append(
+                f"excessive restarts: {restarts} since it was loaded, more than the"
+                f" {allowed} an hour its declaration allows"
+            )
         checks = {c["id"]: c for c in preflight.get("preflight", [])}
         machine = checks.get("podman-machine-running") or checks.get("podman-machine-exists")
         verdict = "ok"
-        if status.get("state") != "running" or not preflight.get("passed", False):
+        if status.get("state") != "running" or not preflight.get("passed", False) or notes:
             verdict = "problem"
             problems += 1
         source = status.get("source") or ""
@@ -222,6 +253,7 @@ def doctor() -> tuple[dict[str, Any], int]:
                 "preflightFailures": [
                     f"{c['id']}: {c['detail']}" for c in checks.values() if c["status"] == "fail"
                 ],
+                "problems": notes,
             }
         )
     dirs = service_dirs()
@@ -291,7 +323,8 @@ def _print_doctor(report: dict[str, Any]) -> None:
             p = a["provenance"]
             image = f"{p['runtimeImage']} ({p.get('imageId') or 'not present'})"
             print(f"  container: {a['container'] or 'absent'}; image {image}")
-            print(f"  provenance: {p.get('sourceImage')}")
+            since = f", on this host since {p['pulledAt']}" if p.get("pulledAt") else ""
+            print(f"  provenance: {p.get('sourceImage')}{since}")
         print(f"  auth: {a['authMode']}; restarts/runs: {a['restarts']}")
         print(f"  last exit: {a['lastExit'] or '-'}")
         if a["health"] and a["health"].get("command"):
@@ -301,6 +334,8 @@ def _print_doctor(report: dict[str, Any]) -> None:
         print(f"  generation {a['generation']} from {a['source']}")
         for failure in a["preflightFailures"]:
             print(f"  preflight: {failure}")
+        for problem in a["problems"]:
+            print(f"  problem: {problem}")
         if a["quarantined"]:
             print(f"  quarantined: {a['quarantined']}")
     local = [f for f in report["findings"] if f["source"] == "local"]

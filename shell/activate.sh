@@ -482,6 +482,24 @@ rollback() {
     finish
 }
 
+# <state>/provenance.json (spec section 7): the image this generation runs, by ID, and since
+# when this host has had it. Podman records no pull time: pulledAt is when activation first
+# saw this image ID (a changed ID is a new pull or load).
+record_provenance() {
+    [ "$RUNTIME" = podman ] || return 0
+    id=$(bounded 30 podman_ image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null) || return 0
+    case $id in sha256:*) ;; *) id=sha256:$id ;; esac
+    file=$STATE_DIR/provenance.json
+    pulled=$(sed -n 's/.*"imageId":"'"$id"'".*"pulledAt":"\([^"]*\)".*/\1/p' "$file" 2>/dev/null)
+    [ -n "$pulled" ] || pulled=$(date -u '+%Y-%m-%dT%H:%M:%SZ')
+    {
+        printf '{'
+        json_pairs agent "$AGENT" runtimeImage "$IMAGE" sourceImage "$SOURCE_IMAGE" imageId "$id" \
+            pulledAt "$pulled" runtimeAuth "$AUTH_MODE"
+        printf '}\n'
+    } >"$file.$$" && mv -f "$file.$$" "$file"
+}
+
 skip_rest() {
     for s in ${1+"$@"}; do
         step "$s" skip "$SKIP_REASON"
@@ -613,6 +631,7 @@ if ! wait_healthy; then
     rollback health "$HEALTH_ERROR"
 fi
 step health pass "$([ "$HEALTH_TYPE" = podman-container ] && echo "container $CONTAINER running" || echo "service running")"
+record_provenance
 rm -rf "$STATE_DIR/previous" "$STATE_DIR/staged"
 STATE=running
 finish

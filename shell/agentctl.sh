@@ -79,7 +79,7 @@ cmd_status() {
         json_pairs project "$OWNER_PROJECT" component "$OWNER_COMPONENT" contact "$OWNER_CONTACT"
         printf '},"health":{'
         json_pairs type "$HEALTH_TYPE" command "$HEALTH_COMMAND"
-        printf '}}\n'
+        printf '},"provenance":%s}\n' "$(cat "$STATE_DIR/provenance.json" 2>/dev/null || echo null)"
         return 0
     fi
     echo "$AGENT ($LABEL): $state${quarantined:+ (quarantined to $quarantined)}"
@@ -87,6 +87,8 @@ cmd_status() {
     echo "- service manager: $([ "$PLATFORM" = darwin ] && echo "launchd $DOMAIN" || echo "systemd$SCOPE_FLAG") reports $manager${pid:+, pid $pid}"
     if [ "$RUNTIME" = podman ]; then
         echo "- container $CONTAINER: ${container:-absent} (image $IMAGE)"
+        prov=$(sed -n 's/.*"imageId":"\([^"]*\)".*"pulledAt":"\([^"]*\)".*/\1 (on this host since \2)/p' "$STATE_DIR/provenance.json" 2>/dev/null)
+        echo "- image: ${prov:-not recorded (activation records it)}${SOURCE_IMAGE:+, tagged from $SOURCE_IMAGE}"
     fi
     echo "- restarts/runs: ${runs:-0}${last:+; last exit: $last}"
     echo "- generation: ${generation:-$DECLARATION_SHA256} from $HERE"

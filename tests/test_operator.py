@@ -117,9 +117,17 @@ def test_doctor_local_runtime_over_three_agents(darwin: DarwinHost) -> None:
     report = json.loads(result.stdout)
     assert report["verdict"] == "findings in local persistence"
     by_name = {a["agent"]: a for a in report["agents"]}
-    assert by_name["node-commander"]["verdict"] == "ok"
+    # Running, but the incident's plist beside it runs the same container: not ok.
+    assert by_name["node-commander"]["verdict"] == "problem"
+    assert [f.split(":")[0] for f in by_name["node-commander"]["preflightFailures"]] == [
+        "service-not-duplicated"
+    ]
     assert by_name["node-commander"]["provenance"]["imageId"].startswith("sha256:")
     assert by_name["node-commander"]["authMode"] == "empty-authfile"
+    # Provenance (spec section 7) as activation recorded it: the image ID it ran, and since when.
+    prov = by_name["node-commander"]["provenance"]
+    assert prov["imageId"] == prov["currentImageId"] and prov["pulledAt"].endswith("Z")
+    assert by_name["node-commander"]["problems"] == []
     # Who owns it and how to look at it by hand, as declared (spec section 3).
     assert by_name["node-commander"]["owner"] == {
         "project": "SocioProphet", "component": "node-commander", "contact": "platform"
@@ -344,3 +352,34 @@ def test_verbs_on_real_systemd(linux: LinuxHost, store: PodmanStore) -> None:
     after = listing(linux.home, skip=("logs", ".config/systemd/user/default.target.wants"))
     assert [p for p in after if p not in before and (linux.home / p).is_file()] == []
     assert store.container_state("demo") is None
+
+
+def test_doctor_reports_excessive_restarts(darwin: DarwinHost, tmp_path: Path) -> None:
+    """launchd's run count, less the first run, above maxRestartsPerHour is a problem (spec
+    sections 4.1 and 11), even with the breaker holding it since."""
+    program = tmp_path / "flaky"
+    program.write_text("#!/bin/sh\nsleep 2\nexit 1\n")
+    program.chmod(0o755)
+    agent = compile_agent(
+        darwin.out,
+        "flaky",
+        f'runtime = "native";\ncommand = [ "{program}" ];\nlifecycle = {{ restart = "bounded";'
+        " maxRestartsPerHour = 1; restartDelaySeconds = 1; keepAlive = true; };\n",
+    )
+    assert darwin.activate(agent).returncode == 0
+    import time
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # the first run, one restart, the breaker's run
+        job = next(j for j in darwin.loaded() if j["label"] == "org.sourceos.agent.flaky")
+        if job.get("runs", 0) >= 3 and not job.get("job_pid"):
+            break
+        time.sleep(0.2)
+    report = json.loads(sourceos_agent(darwin, "doctor", "local-runtime", "--json").stdout)
+    [flaky] = [a for a in report["agents"] if a["agent"] == "flaky"]
+    assert flaky["verdict"] == "problem"
+    assert flaky["problems"] == [
+        "excessive restarts: 2 since it was loaded, more than the 1 an hour its declaration allows"
+    ]
+    text = sourceos_agent(darwin, "doctor", "local-runtime").stdout
+    assert "  problem: excessive restarts: 2" in text
