@@ -24,6 +24,7 @@ VERBS = (
 USAGE = """usage: sourceos-agent VERB NAME [options]   (VERB: {verbs})
        sourceos-agent list [--json]
        sourceos-agent doctor local-runtime [--json]
+       sourceos-agent quarantine --foreign LABEL|PATH [--output-dir DIR] [--json]
        sourceos-agent --version"""
 
 
@@ -350,6 +351,49 @@ def _print_doctor(report: dict[str, Any]) -> None:
               " not findings (see --json)")  # fmt: skip
 
 
+def _quarantine_foreign(args: list[str]) -> int:
+    """`quarantine --foreign LABEL|PATH [--output-dir DIR] [--json]`: exit 0 when every step
+    (stop, disable, move aside) succeeded, 1 when one failed (all recorded), 2 on usage."""
+    from compiler.quarantine import Quarantine, find
+    from compiler.service import Unreadable
+
+    rest = [a for a in args if a not in ("--foreign", "--json")]
+    out = Path(os.environ.get("HOME", "~")).expanduser() / "Desktop" / "sourceos-quarantine"
+    if "--output-dir" in rest:
+        i = rest.index("--output-dir")
+        if i + 1 >= len(rest):
+            sys.stderr.write("sourceos-agent: --output-dir needs a directory\n")
+            return 2
+        out = Path(rest[i + 1])
+        del rest[i : i + 2]
+    if len(rest) != 1:
+        sys.stderr.write("usage: sourceos-agent quarantine --foreign LABEL|PATH"
+                         " [--output-dir DIR] [--json]\n")  # fmt: skip
+        return 2
+    try:
+        found = find(rest[0], service_dirs())
+    except Unreadable as err:
+        sys.stderr.write(f"sourceos-agent: {err.span.file}: {err.reason}\n")
+        return 2
+    if found is None:
+        where = ", ".join(d for d, _ in service_dirs()) or "any directory"
+        sys.stderr.write(f"sourceos-agent: no service definition named {rest[0]!r} in {where}\n")
+        return 2
+    q = Quarantine(*found, out, host_platform())
+    q.steps()
+    report = q.report()
+    if "--json" in args:
+        print(json.dumps(report, indent=2, sort_keys=True))
+    else:
+        print(f"{report['label']} quarantined to {report['directory']}")
+        for item in report["items"]:
+            detail = f" ({item['detail']})" if item["detail"] else ""
+            print(f"- {item['name']}: {item['status']}{detail}")
+        if q.failed:
+            print("- not every step succeeded: see manifest.json")
+    return 1 if q.failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `sourceos-agent` console script."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -376,6 +420,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             _print_doctor(report)
         return code
+    if args[0] == "quarantine" and "--foreign" in args:
+        return _quarantine_foreign(args[1:])
     if args[0] not in VERBS or len(args) < 2:
         sys.stderr.write(usage + "\n")
         return 2

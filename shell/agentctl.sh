@@ -287,9 +287,12 @@ cmd_quarantine() {
         exit 1
     }
     items=
-    record() { # name status detail
+    QFAILED=0
+    record() { # name status detail [step: a failed one fails the quarantine]
         flat "$3"
         items="$items$1$TAB$2$TAB$FLAT$NL"
+        [ "${4:-}" = step ] && [ "$2" = failed ] && QFAILED=1
+        return 0
     }
     capture() { # file command...
         out=$1
@@ -326,24 +329,33 @@ cmd_quarantine() {
     fi
     # 1. stop  2. disable
     if [ "$PLATFORM" = darwin ]; then
-        launchctl bootout "$DOMAIN/$LABEL" >/dev/null 2>&1
-        if launchctl disable "$DOMAIN/$LABEL" >/dev/null 2>&1; then
+        stop_out=$(launchctl bootout "$DOMAIN/$LABEL" 2>&1)
+        if out=$(launchctl disable "$DOMAIN/$LABEL" 2>&1); then
             record disable ok "launchctl disable $DOMAIN/$LABEL"
         else
-            record disable failed ""
+            record disable failed "$(oneline "$out")" step
         fi
     else
-        bounded 120 systemctl_ stop "$UNIT_NAME" >/dev/null 2>&1
-        if bounded 60 systemctl_ disable "$UNIT_NAME" >/dev/null 2>&1; then
+        stop_out=$(bounded 120 systemctl_ stop "$UNIT_NAME" 2>&1)
+        if out=$(bounded 60 systemctl_ disable "$UNIT_NAME" 2>&1); then
             record disable ok "systemctl$SCOPE_FLAG disable $UNIT_NAME"
         else
-            record disable failed ""
+            record disable failed "$(oneline "$out")" step
         fi
     fi
     if [ "$RUNTIME" = podman ]; then
         remove_own_container 10
     fi
-    record stop ok "$(sm_state)"
+    now_state=$(sm_state)
+    if [ "$PLATFORM" = darwin ] && sm_loaded; then
+        # Still loaded: launchd keeps it alive whatever its process does now.
+        record stop failed "still loaded in $DOMAIN: $(oneline "$stop_out")" step
+    else
+        case $now_state in
+        running | starting) record stop failed "still $now_state: $(oneline "$stop_out")" step ;;
+        *) record stop ok "$now_state" ;;
+        esac
+    fi
     # 3. move the service definition aside
     if [ -f "$SERVICE_FILE" ]; then
         name=$([ "$PLATFORM" = darwin ] && echo service.plist.disabled || echo service.unit.disabled)
@@ -353,7 +365,7 @@ cmd_quarantine() {
         elif mv "$SERVICE_FILE" "$dir/$name"; then
             record "$name" captured "moved from $SERVICE_FILE"
         else
-            record "$name" failed "cannot move $SERVICE_FILE"
+            record "$name" failed "cannot move $SERVICE_FILE" step
         fi
         [ "$PLATFORM" = linux ] && bounded 60 systemctl_ daemon-reload >/dev/null 2>&1
     else
@@ -437,7 +449,7 @@ ITEMS
         now=$(installed_state)
         printf '{'
         json_pairs agent "$AGENT" directory "$dir" state "$now"
-        printf '}\n'
+        printf ',"ok":%s}\n' "$([ "$QFAILED" = 0 ] && echo true || echo false)"
     else
         echo "$AGENT quarantined to $dir"
         while IFS="$TAB" read -r n st d; do
@@ -446,7 +458,9 @@ ITEMS
 $items
 ITEMS
         echo "- persistence: $(installed_state)"
+        [ "$QFAILED" = 0 ] || echo "- not every step succeeded: see $dir/manifest.json"
     fi
+    [ "$QFAILED" = 0 ] || exit 1
 }
 
 cmd_uninstall() {

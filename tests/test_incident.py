@@ -192,3 +192,124 @@ def test_a_rollback_names_the_wrappers_reason_and_no_fake_action(linux: LinuxHos
     assert not any("action: run `health failed" in line for line in lines)
     assert "remediation.txt" not in result.stdout
     assert not staged.exists()
+
+
+# --- quarantine of a service agentc did not install (spec section 9) --------------------
+
+
+def _sourceos_agent(host, *args: str) -> subprocess.CompletedProcess:
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "compiler.sourceos_agent", *args],
+        env=host.env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def test_quarantine_foreign_takes_the_incidents_agent_through_section_9(
+    darwin: DarwinHost, tmp_path: Path
+) -> None:
+    legacy = _incident_plist(darwin)
+    before = legacy.read_bytes()
+    (darwin.home / ".docker").mkdir()
+    (darwin.home / ".docker" / "config.json").write_text(
+        '{"auths": {"us-central1-docker.pkg.dev": {"auth": "c2VjcmV0"}},'
+        ' "credHelpers": {"us-central1-docker.pkg.dev": "gcloud"}}\n'
+    )
+    uid = os.getuid()
+    boot = subprocess.run(["launchctl", "bootstrap", f"gui/{uid}", str(legacy)],
+                          env=darwin.env, capture_output=True, text=True)  # fmt: skip
+    assert boot.returncode == 0, boot.stderr
+    out = tmp_path / "q"
+    result = _sourceos_agent(darwin, "quarantine", "--foreign", INCIDENT_LABEL,
+                             "--output-dir", str(out), "--json")  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"] is True and report["label"] == INCIDENT_LABEL
+    directory = Path(report["directory"])
+    items = {i["name"]: i["status"] for i in report["items"]}
+    # 1 stop, 2 disable, 3 moved aside, 4 logs, 5 status, 9 auth, 10 manifest, 11 remediation
+    assert items["stop"] == "ok" and items["disable"] == "ok"
+    assert (
+        items["service.plist.disabled"] == "captured" and items["service-status.txt"] == "captured"
+    )
+    assert items["auth-redacted.json"] == "captured" and items["remediation.md"] == "captured"
+    assert not legacy.exists()
+    assert (directory / "service.plist.disabled").read_bytes() == before
+    assert darwin.loaded() == []
+    assert darwin.overrides()[f"gui/{uid}"][INCIDENT_LABEL] == "disabled"
+    auth = (directory / "auth-redacted.json").read_text()
+    assert "c2VjcmV0" not in auth and "<redacted>" in auth and "gcloud" in auth
+    manifest = json.loads((directory / "manifest.json").read_text())
+    assert manifest["foreign"] is True and manifest["ok"] is True
+    assert all(i["sha256"] for i in manifest["items"] if i["status"] == "captured")
+    remediation = (directory / "remediation.md").read_text()
+    assert "spec section 14" in remediation and f"launchctl enable gui/{uid}/" in remediation
+
+
+def test_quarantine_foreign_of_a_unit_on_real_systemd(linux: LinuxHost, tmp_path: Path) -> None:
+    units = linux.home / ".config" / "systemd" / "user"
+    units.mkdir(parents=True, exist_ok=True)
+    legacy = units / "legacy.service"
+    log = linux.home / "legacy.log"
+    legacy.write_text(
+        f"[Service]\nExecStart=/bin/sleep 300\nStandardOutput=append:{log}\n"
+        "[Install]\nWantedBy=default.target\n"
+    )
+    linux.manager.systemctl("daemon-reload")
+    linux.manager.systemctl("enable", "--now", "legacy.service")
+    assert linux.manager.show("legacy.service", "ActiveState")["ActiveState"] == "active"
+    result = _sourceos_agent(linux, "quarantine", "--foreign", str(legacy),
+                             "--output-dir", str(tmp_path / "q"), "--json")  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    items = {i["name"]: i["status"] for i in report["items"]}
+    assert items["stop"] == items["disable"] == "ok"
+    assert items["service.unit.disabled"] == "captured"
+    assert not legacy.exists()
+    assert not (units / "default.target.wants" / "legacy.service").exists()
+    props = linux.manager.show("legacy.service", "ActiveState", "LoadState")
+    assert props["ActiveState"] == "inactive"
+    assert (Path(report["directory"]) / "service.unit.disabled").exists()
+
+
+def test_quarantine_foreign_reports_a_failed_step_in_its_exit_status(
+    darwin: DarwinHost, tmp_path: Path
+) -> None:
+    """A step that fails (here the stop: launchctl refuses the bootout) is recorded and makes
+    the exit status 1; the rest is still done and captured."""
+    legacy = _incident_plist(darwin)
+    subprocess.run(["launchctl", "bootstrap", f"gui/{os.getuid()}", str(legacy)],
+                   env=darwin.env, check=True, capture_output=True)  # fmt: skip
+    refusing = darwin.bin / "launchctl"
+    real = refusing.read_text()
+    # launchd refusing the bootout, as it does a root-owned job for a user (EPERM)
+    refuse = (
+        'case "$1" in bootout) echo "Boot-out failed: 1: Operation not permitted" >&2; exit 1;;'
+    )
+    refusing.write_text(real.replace("exec ", refuse + " esac\nexec ", 1))
+    result = _sourceos_agent(darwin, "quarantine", "--foreign", INCIDENT_LABEL,
+                             "--output-dir", str(tmp_path / "q"), "--json")  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    stop = next(i for i in report["items"] if i["name"] == "stop")
+    assert stop["status"] == "failed" and "Operation not permitted" in stop["detail"]
+    assert report["ok"] is False
+
+
+def test_agentctl_quarantine_fails_when_the_service_does_not_stop(
+    darwin: DarwinHost, tmp_path: Path
+) -> None:
+    agent = node_commander(darwin)
+    assert darwin.activate(agent).returncode == 0
+    refusing = darwin.bin / "launchctl"
+    refuse = (
+        'case "$1" in bootout) echo "Boot-out failed: 1: Operation not permitted" >&2; exit 1;;'
+    )
+    refusing.write_text(refusing.read_text().replace("exec ", refuse + " esac\nexec ", 1))
+    result = _agentctl(darwin, agent, "quarantine", "--output-dir", str(tmp_path / "q"), "--json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert json.loads(result.stdout)["ok"] is False
+    manifest = json.loads(next((tmp_path / "q").glob("*/manifest.json")).read_text())
+    stop = next(i for i in manifest["items"] if i["name"] == "stop")
+    assert stop["status"] == "failed" and "Operation not permitted" in stop["detail"]
