@@ -633,8 +633,10 @@ machine_name() {
 # How to bring Podman's service up: the machine behind the connection, else (Linux, local
 # Podman) its socket unit for this scope.
 socket_fix() {
-    if [ -n "$CONNECTION" ]; then
+    if [ -n "$CONNECTION" ] && [ "$PLATFORM" = darwin ]; then
         printf '%s' "podman machine start $(machine_name)"
+    elif [ -n "$CONNECTION" ]; then
+        printf '%s' "podman system connection list (start the Podman service connection $CONNECTION names, e.g. systemctl --user start podman.socket on its host)"
     elif [ "$SCOPE" = user ]; then
         printf '%s' "systemctl --user start podman.socket"
     else
