@@ -160,3 +160,36 @@ def test_standard_out_and_environment_variables(launchd) -> None:
 def test_unknown_subcommand_is_a_usage_error(launchd) -> None:
     _, env = launchd
     assert launchctl(env, "frobnicate").returncode == 64
+
+
+def test_domains_are_launchds_own(launchd) -> None:
+    """Any other domain string is refused, as launchctl refuses it."""
+    tmp, env = launchd
+    job = plist(tmp, "t.dom", ["/bin/sleep", "30"])
+    for bad in ("gui", "gui/me", "GUI/0", "systems", "user/", "session/1"):
+        result = launchctl(env, "bootstrap", bad, str(job))
+        assert (result.returncode, result.stderr) == (1, "Unrecognized target specifier.\n"), bad
+        assert launchctl(env, "print", f"{bad}/t.dom").returncode == 1, bad
+    assert launchctl(env, "print", "system").returncode == 0
+    assert launchctl(env, "print", f"login/{UID}").returncode == 0
+
+
+def test_a_plist_of_another_owner_does_not_load(launchd) -> None:
+    """gui/<uid> loads plists owned by that user or root; system only root's."""
+    tmp, env = launchd
+    job = plist(tmp, "t.own", ["/bin/sleep", "30"])
+    os.chown(job, 4321, -1)
+    assert launchctl(env, "bootstrap", DOMAIN, str(job)).returncode == 5
+    assert launchctl(env, "bootstrap", "system", str(job)).returncode == 5
+
+
+def test_a_missing_program_loads_and_exits_78_respawned_by_keepalive(launchd) -> None:
+    """launchd loads the job; each spawn fails with EX_CONFIG (78), which KeepAlive judges as
+    an unsuccessful exit."""
+    tmp, env = launchd
+    job = plist(tmp, "t.gone", ["/nonexistent/program"], RunAtLoad=True,
+                KeepAlive={"SuccessfulExit": False}, ThrottleInterval=1)  # fmt: skip
+    assert launchctl(env, "bootstrap", DOMAIN, str(job)).returncode == 0
+    assert wait(lambda: "runs = 2" in launchctl(env, "print", f"{DOMAIN}/t.gone").stdout)
+    shown = launchctl(env, "print", f"{DOMAIN}/t.gone").stdout
+    assert "last exit code = 78" in shown and "state = not running" in shown

@@ -59,10 +59,26 @@ def _overrides() -> dict:
     return _read_json(STATE / "overrides.json", {})
 
 
+def _valid_domain(domain: str) -> bool:
+    """launchd's domain targets: system, or gui/, user/ or login/ with a number."""
+    if domain == "system":
+        return True
+    kind, _, number = domain.partition("/")
+    return kind in ("gui", "user", "login", "pid") and number.isdigit()
+
+
+def _domain_of(target: str) -> str:
+    if not _valid_domain(target):
+        sys.stderr.write("Unrecognized target specifier.\n")
+        raise SystemExit(1)
+    return target
+
+
 def _split_target(target: str) -> tuple[str, str]:
     domain, _, label = target.rpartition("/")
-    if not domain.startswith(("gui/", "user/", "system")):
-        raise SystemExit(_usage(f"invalid service target: {target}"))
+    if not label or not _valid_domain(domain):
+        sys.stderr.write("Unrecognized target specifier.\n")
+        raise SystemExit(1)
     return domain, label
 
 
@@ -90,10 +106,11 @@ def _disabled(domain: str, label: str) -> bool:
 def cmd_bootstrap(args: list[str]) -> int:
     if len(args) < 2:
         return _usage("Usage: launchctl bootstrap <domain-target> <path> ...")
-    domain, paths = args[0], args[1:]
+    domain, paths = _domain_of(args[0]), args[1:]
     for path in paths:
         try:
-            mode = os.stat(path).st_mode
+            st = os.stat(path)
+            mode = st.st_mode
             with open(path, "rb") as fh:
                 job = plistlib.load(fh)
             label = job["Label"]
@@ -101,8 +118,12 @@ def cmd_bootstrap(args: list[str]) -> int:
         except (OSError, KeyError, ValueError, plistlib.InvalidFileException, TypeError):
             sys.stderr.write("Bootstrap failed: 5: Input/output error\n")
             return 5
+        # launchd loads a plist only from its domain's owner or root: a system daemon's must
+        # be root's, a gui/<uid> agent's root's or that user's.
+        owner = 0 if domain == "system" else int(domain.partition("/")[2])
+        bad_owner = st.st_uid not in (0, owner)
         record = _read_json(_job_file(domain, label), None)
-        if record or _disabled(domain, label) or mode & 0o022:
+        if record or _disabled(domain, label) or mode & 0o022 or bad_owner:
             sys.stderr.write("Bootstrap failed: 5: Input/output error\n")
             return 5
         record = {"path": os.path.abspath(path), "label": label, "domain": domain, "runs": 0,
@@ -170,7 +191,7 @@ def cmd_print(args: list[str]) -> int:
     if len(args) != 1:
         return _usage("Usage: launchctl print <domain-target> | <service-target>")
     target = args[0]
-    if target in ("system",) or (target.count("/") == 1 and target.startswith(("gui/", "user/"))):
+    if _valid_domain(target):
         print(f"{target} = {{\n\ttype = {'system' if target == 'system' else 'login'}\n}}")
         return 0
     domain, label = _split_target(target)
@@ -199,7 +220,7 @@ def cmd_print(args: list[str]) -> int:
 def cmd_print_disabled(args: list[str]) -> int:
     if len(args) != 1:
         return _usage("Usage: launchctl print-disabled <domain-target>")
-    entries = _overrides().get(args[0], {})
+    entries = _overrides().get(_domain_of(args[0]), {})
     print("disabled services = {")
     for label in sorted(entries):
         print(f'\t"{label}" => {entries[label]}')
@@ -235,6 +256,18 @@ def cmd_kill(args: list[str]) -> int:
     sig = int(signame) if signame.isdigit() else getattr(signal, f"SIG{signame}")
     os.kill(record["job_pid"], sig)
     return 0
+
+
+def _keeps_alive(ka, code: int) -> bool:
+    """Whether KeepAlive restarts a job that ended with `code` (negative: killed by a signal)."""
+    if ka is True:
+        return True
+    if not isinstance(ka, dict):
+        return False
+    crashed = code < 0 and -code in CRASH_SIGNALS
+    return ("SuccessfulExit" in ka and (code == 0) == ka["SuccessfulExit"]) or (
+        "Crashed" in ka and crashed == ka["Crashed"]
+    )
 
 
 def _runs_at_load(job: dict) -> bool:
@@ -299,11 +332,20 @@ def supervise(domain: str, label: str) -> None:
             except OSError:
                 update(last_exit=78, runs=_read_json(path, {}).get("runs", 0) + 1)
                 break
-            child = subprocess.Popen(
-                job.get("ProgramArguments") or [job["Program"]],
-                stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env,
-                cwd=job.get("WorkingDirectory", "/"), start_new_session=True,
-            )  # fmt: skip
+            try:
+                child = subprocess.Popen(
+                    job.get("ProgramArguments") or [job["Program"]],
+                    stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env,
+                    cwd=job.get("WorkingDirectory", "/"), start_new_session=True,
+                )  # fmt: skip
+            except OSError:
+                # launchd's spawn of a missing or non-executable program: the job stays loaded
+                # and exits 78 (EX_CONFIG), which KeepAlive then judges like any exit.
+                out.close()
+                err.close()
+                update(last_exit=78, runs=_read_json(path, {}).get("runs", 0) + 1)
+                start_requested = _keeps_alive(job.get("KeepAlive", False), 78)
+                continue
             out.close()
             err.close()
             update(job_pid=child.pid, runs=_read_json(path, {}).get("runs", 0) + 1)
@@ -320,15 +362,7 @@ def supervise(domain: str, label: str) -> None:
             if code is not None:
                 child = None
                 update(job_pid=None, last_exit=code)
-                ka = job.get("KeepAlive", False)
-                crashed = code < 0 and -code in CRASH_SIGNALS
-                if ka is True:
-                    start_requested = True
-                elif isinstance(ka, dict):
-                    if "SuccessfulExit" in ka and (code == 0) == ka["SuccessfulExit"]:
-                        start_requested = True
-                    if "Crashed" in ka and crashed == ka["Crashed"]:
-                        start_requested = True
+                start_requested = _keeps_alive(job.get("KeepAlive", False), code)
                 continue
         time.sleep(0.02)
     if child is not None and child.poll() is None:
