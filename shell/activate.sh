@@ -440,15 +440,9 @@ start_service() {
 }
 
 undo() {
-    if [ "$PLATFORM" = darwin ]; then
-        bootout_and_wait
-        if [ "$WE_ENABLED_OVERRIDE" = yes ]; then
-            launchctl disable "$DOMAIN/$LABEL" >/dev/null 2>&1
-        fi
-    else
-        bounded 60 systemctl_ stop "$UNIT_NAME" >/dev/null 2>&1
-        bounded 60 systemctl_ disable "$UNIT_NAME" >/dev/null 2>&1
-        bounded 60 systemctl_ reset-failed "$UNIT_NAME" >/dev/null 2>&1
+    stop_and_disable
+    if [ "$PLATFORM" = darwin ] && [ "$WE_ENABLED_OVERRIDE" = yes ]; then
+        launchctl disable "$DOMAIN/$LABEL" >/dev/null 2>&1
     fi
     rm -f "$SERVICE_FILE" "$WRAPPER_FILE"
     if [ "$RUNTIME" = podman ]; then

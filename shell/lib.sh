@@ -11,6 +11,12 @@ SCOPE_FLAG=
 [ "$SCOPE" = user ] && SCOPE_FLAG=' --user'
 
 # --- the host ----------------------------------------------------------------
+# The caller's PATH first, then where the tools this library runs live on each platform:
+# NixOS's and nix-darwin's system profiles, the user's Nix profile, Podman's and Homebrew's
+# prefixes on macOS, and the standard directories. A NixOS or home-manager activation runs
+# with a few packages' bin directories only (no awk, sed, systemctl or podman).
+PATH=${PATH:+$PATH:}/run/current-system/sw/bin:/nix/var/nix/profiles/default/bin${HOME:+:$HOME/.nix-profile/bin}:/opt/podman/bin:/opt/homebrew/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin
+export PATH
 TAB=$(printf '\t')
 # Every control character, for case patterns (posh knows no [[:cntrl:]]).
 CTRL=$(printf '\001\002\003\004\005\006\007\010\011\012\013\014\015\016\017\020\021\022\023\024\025\026\027\030\031\032\033\034\035\036\037\177')
@@ -534,19 +540,25 @@ remove_own_container() {
     return 1
 }
 
+# Stop the service and take it out of the manager's start-up: launchd boots it out and waits
+# until it is gone; systemd stops and disables it and forgets a failed state.
+stop_and_disable() {
+    if [ "$PLATFORM" = darwin ]; then
+        bootout_and_wait
+    else
+        bounded 120 systemctl_ stop "$UNIT_NAME" >/dev/null 2>&1
+        bounded 60 systemctl_ disable "$UNIT_NAME" >/dev/null 2>&1
+        bounded 60 systemctl_ reset-failed "$UNIT_NAME" >/dev/null 2>&1
+    fi
+}
+
 # Stop, disable and remove what this agent's activation installed: the service definition
 # and wrapper where unchanged since install (REMOVED; changed ones are kept, KEPT, with the
 # record of them), its own container (a foreign one of the same name is left alone: KEPT),
 # and its state directory.
 uninstall_installed() {
     REMOVED='' KEPT=''
-    if [ "$PLATFORM" = darwin ]; then
-        launchctl bootout "$DOMAIN/$LABEL" >/dev/null 2>&1
-    else
-        bounded 120 systemctl_ stop "$UNIT_NAME" >/dev/null 2>&1
-        bounded 60 systemctl_ disable "$UNIT_NAME" >/dev/null 2>&1
-        bounded 60 systemctl_ reset-failed "$UNIT_NAME" >/dev/null 2>&1
-    fi
+    stop_and_disable
     if [ "$RUNTIME" = podman ]; then
         if remove_own_container 10; then
             REMOVED="${REMOVED}container $CONTAINER$NL"

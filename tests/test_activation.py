@@ -396,19 +396,6 @@ def test_launchd_disabled_override(darwin: DarwinHost) -> None:
     assert c["remediation"] == f"launchctl enable gui/{os.getuid()}/{LABEL}"
 
 
-def test_duplicate_label(darwin: DarwinHost) -> None:
-    other = darwin.home / "Library" / "LaunchAgents" / "com.example.other.plist"
-    other.parent.mkdir(parents=True)
-    other.write_text(
-        '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0"><dict>'
-        f"<key>Label</key><string>{LABEL}</string></dict></plist>\n"
-    )
-    result = darwin.activate(node_commander(darwin), "--json")
-    assert_nothing_persisted(darwin, result)
-    c = checks(result)["label-not-conflicting"]
-    assert c["status"] == "fail" and str(other) in c["detail"]
-
-
 def test_old_system_wide_plist(darwin: DarwinHost) -> None:
     legacy = darwin.root / "Library" / "LaunchAgents" / f"{LABEL}.plist"
     legacy.parent.mkdir(parents=True)

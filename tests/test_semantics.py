@@ -4,6 +4,7 @@ that cannot be carried as located errors, and nothing fires on a value nobody wr
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -428,3 +429,48 @@ def test_a_system_unit_is_verified_for_the_system_manager(tmp_path: Path, monkey
         (False, "sourceos-agent@metrics-exporter.service"),
         (True, "sourceos-agent@node-commander.service"),
     }
+
+
+def _activation_path(tmp: Path) -> str:
+    """The PATH a NixOS activation script runs with (nixpkgs' activation-script.nix: coreutils,
+    gnugrep, findutils, getent, glibc, shadow, nettools, util-linux), made of this machine's
+    same packages: no awk, no sed, no systemctl, no podman."""
+    import subprocess
+
+    bin_dir = tmp / "activation-path"
+    bin_dir.mkdir()
+    listed = subprocess.run(
+        ["dpkg", "-L", "coreutils", "grep", "findutils", "util-linux", "passwd", "libc-bin"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    for path in listed:
+        p = Path(path)
+        tool = p.parent.name in ("bin", "sbin") and p.is_file() and os.access(p, os.X_OK)
+        if tool and not (bin_dir / p.name).exists():
+            (bin_dir / p.name).symlink_to(p)
+    for absent in ("awk", "sed", "systemctl", "podman", "shellcheck"):
+        assert not (bin_dir / absent).exists()
+    return str(bin_dir)
+
+
+@pytest.mark.real
+def test_activation_under_a_nixos_activation_path_is_as_under_a_full_one(
+    linux, store, tmp_path: Path
+) -> None:
+    """bin/activate finds the tools it runs itself (the caller's PATH first, then the
+    platforms' system profiles and standard directories): the same outcome either way."""
+    agent = _podman_agent(linux, "np", "")
+    minimal = _activation_path(tmp_path)
+
+    def checks_of(result) -> dict[str, tuple[str, str]]:
+        return {c["id"]: (c["status"], c["detail"]) for c in json.loads(result.stdout)["preflight"]}
+
+    # The same dry run (nothing written) under each PATH: the same checks, the same details.
+    dry_full = linux.activate(agent, "--dry-run", "--json")
+    dry_narrow = linux.activate(agent, "--dry-run", "--json", env={"PATH": minimal})
+    assert dry_narrow.returncode == dry_full.returncode == 0, dry_narrow.stdout
+    assert checks_of(dry_narrow) == checks_of(dry_full)
+    narrow = linux.activate(agent, "--json", env={"PATH": minimal})
+    assert narrow.returncode == 0, narrow.stdout + narrow.stderr
+    assert json.loads(narrow.stdout)["state"] == "running"
+    assert store.container_state("np") == "running"

@@ -1,6 +1,6 @@
 # Shared by the NixOS, nix-darwin and home-manager modules: compile the enabled agents once,
 # at build time, and write the lines that run each agent's guarded bin/activate.
-{ lib, pkgs, agentc, agents }:
+{ lib, pkgs, agentc, agents, defaultUser ? null }:
 let
   declarationLib = import ../lib/declaration.nix;
   enabled = lib.filterAttrs (_: a: a.enable) agents;
@@ -13,18 +13,26 @@ let
   compiled = compileAgents {
     declarations = [ "${declarations}/sourceos-agents.agent" ];
   };
-  # A failed preflight stages the agent and exits 3; that is reported, never fatal to the switch.
-  activateLine = prefix: name: ''
-    ${prefix} ${compiled}/${name}/bin/activate || echo "sourceos: agent ${name} not activated (exit $?); see: sourceos-agent status ${name}" >&2
+  # The tools bin/activate runs, from pkgs, ahead of whatever PATH the activation environment
+  # gives (NixOS and home-manager give a few packages' bin directories, without awk or sed);
+  # the service manager and Podman are the host's, which bin/activate looks up itself.
+  toolPath = lib.makeBinPath (with pkgs; [ coreutils gnused gawk gnugrep findutils ]);
+  # A failed preflight stages the agent and exits 3; that is reported, never fatal to the
+  # switch. `dry` is a shell word that expands to --dry-run in a dry activation.
+  activateLine = prefix: dry: name: ''
+    ${prefix} env PATH=${lib.escapeShellArg toolPath}:"$PATH" ${compiled}/${lib.escapeShellArg name}/bin/activate ${dry} || echo "sourceos: agent "${lib.escapeShellArg name}" not activated (exit $?); see: sourceos-agent status "${lib.escapeShellArg name} >&2
   '';
   # System activation runs as root: a system agent is activated directly, a user agent
   # through `asUser <user>` (the platform's way to enter that user's session).
-  systemActivation = asUser: lib.concatMapStrings
+  systemActivation = asUser: dry: lib.concatMapStrings
     (name:
-      let a = enabled.${name}; in
-      if a.scope == "system" then activateLine "" name
-      else if a.user == null then throw "sourceos.localAgents.${name}: a user-scope agent needs `user` for system activation"
-      else activateLine (asUser a.user) name)
+      let
+        a = enabled.${name};
+        user = if a.user != null then a.user else defaultUser;
+      in
+      if a.scope == "system" then activateLine "" dry name
+      else if user == null then throw "sourceos.localAgents.${name}: a user-scope agent needs `user` (or the platform's primary user) for system activation"
+      else activateLine (asUser user) dry name)
     (lib.attrNames enabled);
 in
 {

@@ -1,20 +1,28 @@
 # nix-darwin: postActivation runs as root, so a user agent is activated inside its user's
 # gui/<uid> launchd domain (launchctl asuser + sudo -u), never as a root-owned LaunchAgent.
+# A user agent without `user` belongs to system.primaryUser.
 agentc:
 { config, lib, pkgs, ... }:
 let
   cfg = config.sourceos.localAgents;
-  common = import ./common.nix { inherit lib pkgs; agentc = agentc pkgs; agents = cfg; };
-  asUser = user: "/bin/launchctl asuser $(/usr/bin/id -u ${user}) /usr/bin/sudo -u ${user} -H";
+  common = import ./common.nix {
+    inherit lib pkgs;
+    agentc = agentc pkgs;
+    agents = cfg;
+    defaultUser = config.system.primaryUser or null;
+  };
+  asUser = user: "/bin/launchctl asuser $(/usr/bin/id -u ${lib.escapeShellArg user}) /usr/bin/sudo -u ${lib.escapeShellArg user} -H";
 in
 {
+  _file = ./darwin.nix;
+  key = "agentc/darwin";
   options = import ./options.nix { inherit lib; };
   config = lib.mkIf (common.names != [ ]) {
     environment.systemPackages = [ (agentc pkgs) ];
     system.activationScripts.postActivation.text = lib.mkAfter ''
       mkdir -p /nix/var/nix/gcroots/sourceos-agents
       ln -sfn ${common.compiled} /nix/var/nix/gcroots/sourceos-agents/current
-      ${common.systemActivation asUser}
+      ${common.systemActivation asUser ""}
     '';
   };
 }

@@ -1,4 +1,5 @@
-# home-manager: activation already runs as the user, after files are written.
+# home-manager: activation already runs as the user, after files are written. `run` (not the
+# deprecated $DRY_RUN_CMD) for what writes; a dry run runs each agent's bin/activate --dry-run.
 agentc:
 { config, lib, pkgs, ... }:
 let
@@ -6,15 +7,17 @@ let
   common = import ./common.nix { inherit lib pkgs; agentc = agentc pkgs; agents = cfg; };
 in
 {
+  _file = ./home-manager.nix;
+  key = "agentc/home-manager";
   options = import ./options.nix { inherit lib; };
   config = lib.mkIf (common.names != [ ]) {
     home.packages = [ (agentc pkgs) ];
     home.activation.sourceosLocalAgents = lib.hm.dag.entryAfter [ "writeBoundary" ] ''
       gcroots=/nix/var/nix/gcroots/per-user/$USER
       if [ -d "$gcroots" ]; then
-        $DRY_RUN_CMD ln -sfn ${common.compiled} "$gcroots/sourceos-agents"
+        run ln -sfn ${common.compiled} "$gcroots/sourceos-agents"
       fi
-      ${lib.concatMapStrings (common.activateLine "$DRY_RUN_CMD") common.names}
+      ${lib.concatMapStrings (common.activateLine "" "\${DRY_RUN:+--dry-run}") common.names}
     '';
   };
 }

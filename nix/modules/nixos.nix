@@ -1,21 +1,27 @@
-# NixOS: system agents are activated by root; user agents as their owning user, never root-owned.
+# NixOS: system agents are activated by root; user agents as their owning user, never
+# root-owned. `nixos-rebuild dry-activate` runs each agent's bin/activate --dry-run.
 agentc:
 { config, lib, pkgs, ... }:
 let
   cfg = config.sourceos.localAgents;
   common = import ./common.nix { inherit lib pkgs; agentc = agentc pkgs; agents = cfg; };
-  asUser = user: "${pkgs.util-linux}/bin/runuser -u ${user} -- env XDG_RUNTIME_DIR=/run/user/$(id -u ${user})";
+  asUser = user: "${pkgs.util-linux}/bin/runuser -u ${lib.escapeShellArg user} -- env XDG_RUNTIME_DIR=/run/user/$(id -u ${lib.escapeShellArg user})";
 in
 {
+  _file = ./nixos.nix;
+  key = "agentc/nixos";
   options = import ./options.nix { inherit lib; };
   config = lib.mkIf (common.names != [ ]) {
     environment.systemPackages = [ (agentc pkgs) ];
     system.activationScripts.sourceos-local-agents = {
       deps = [ "users" "groups" ];
+      supportsDryActivation = true;
       text = ''
-        mkdir -p /nix/var/nix/gcroots/sourceos-agents
-        ln -sfn ${common.compiled} /nix/var/nix/gcroots/sourceos-agents/current
-        ${common.systemActivation asUser}
+        if [ "''${NIXOS_ACTION:-}" != dry-activate ]; then
+          mkdir -p /nix/var/nix/gcroots/sourceos-agents
+          ln -sfn ${common.compiled} /nix/var/nix/gcroots/sourceos-agents/current
+        fi
+        ${common.systemActivation asUser "$([ \"\${NIXOS_ACTION:-}\" = dry-activate ] && echo --dry-run)"}
       '';
     };
   };

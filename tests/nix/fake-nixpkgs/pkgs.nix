@@ -49,6 +49,7 @@ let
     python3.withPackages = _: stub "python3-env";
     mkShell = _: stub "devshell";
   } // lib.genAttrs [ "nixpkgs-fmt" "ruff" "black" "shellcheck" "podman" "dash" "busybox"
-    "posh" "mksh" "yash" "zsh" "systemd" ] stub;
+    "posh" "mksh" "yash" "zsh" "systemd" "coreutils" "gnused" "gawk" "gnugrep" "findutils"
+    "util-linux" ] stub;
 in
 self

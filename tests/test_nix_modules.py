@@ -1,0 +1,172 @@
+"""The Nix modules under the real module system: nixpkgs' `lib.evalModules` and types,
+home-manager's `hm.dag` and `home.activation` as home-manager declares it, and NixOS's
+`system.activationScripts` declared as nixpkgs does (../shared/nix-inputs). `pkgs` is the
+stand-in in tests/nix/fake-nixpkgs (named stub derivations: nothing is built here)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, agentc, require_tool
+from tests.test_nix import FAKE_NIXPKGS, nix
+
+pytestmark = pytest.mark.real
+
+INPUTS = ROOT.parent / "shared" / "nix-inputs"
+
+AGENTS = """{
+  node-commander = { image = "localhost/socioprophet/node-commander:dev-boot"; };
+  notes = { runtime = "native"; command = [ "/usr/bin/notes-sync" ]; user = "o'brien"; };
+}"""
+
+HOME_MANAGER = f"""
+let
+  lib = (import {INPUTS}/nixpkgs-lib/lib).extend
+    (self: super: {{ hm = import {INPUTS}/home-manager/modules/lib {{ lib = self; }}; }});
+  pkgs = import {FAKE_NIXPKGS}/pkgs.nix {{ }};
+  agentc = pkgs: pkgs.podman;  # a stub derivation standing in for the package
+  eval = lib.evalModules {{
+    modules = [
+      {{
+        # as home-manager's modules/home-environment.nix declares them
+        options.home.activation = lib.mkOption {{
+          type = lib.hm.types.dagOf lib.types.str; default = {{ }};
+        }};
+        options.home.packages = lib.mkOption {{
+          type = lib.types.listOf lib.types.package; default = [ ];
+        }};
+        config._module.args.pkgs = pkgs;
+      }}
+      (import {ROOT}/nix/modules/home-manager.nix agentc)
+      (import {ROOT}/nix/modules/home-manager.nix agentc)  # imported twice: `key` dedupes it
+      {{ sourceos.localAgents = {AGENTS}; }}
+    ];
+  }};
+  decl = import {ROOT}/nix/lib/declaration.nix;
+in {{
+  activation = eval.config.home.activation.sourceosLocalAgents.data;
+  after = eval.config.home.activation.sourceosLocalAgents.after;
+  text = decl.toAgentText (decl.toDeclaration eval.config.sourceos.localAgents);
+  logs = eval.config.sourceos.localAgents.notes.logs;
+}}
+"""
+
+NIXOS = f"""
+let
+  lib = import {INPUTS}/nixpkgs-lib/lib;
+  pkgs = import {FAKE_NIXPKGS}/pkgs.nix {{ }};
+  agentc = pkgs: pkgs.podman;
+  script = lib.types.submodule {{ options = {{
+    text = lib.mkOption {{ type = lib.types.lines; }};
+    deps = lib.mkOption {{ type = lib.types.listOf lib.types.str; default = [ ]; }};
+    supportsDryActivation = lib.mkOption {{ type = lib.types.bool; default = false; }};
+  }}; }};
+  eval = lib.evalModules {{
+    modules = [
+      {{
+        # as nixpkgs' nixos/modules/system/activation/activation-script.nix declares it
+        options.system.activationScripts = lib.mkOption {{
+          type = lib.types.attrsOf (lib.types.either lib.types.str script); default = {{ }};
+        }};
+        options.environment.systemPackages = lib.mkOption {{
+          type = lib.types.listOf lib.types.package; default = [ ];
+        }};
+        config._module.args.pkgs = pkgs;
+      }}
+      (import {ROOT}/nix/modules/nixos.nix agentc)
+      {{ sourceos.localAgents = {AGENTS}; }}
+      {{ sourceos.localAgents.node-commander.user = "alice"; }}
+    ];
+  }};
+in eval.config.system.activationScripts.sourceos-local-agents
+"""
+
+
+def _eval(expr: str) -> object:
+    result = nix(require_tool("nix-instantiate"), "--eval", "--strict", "--json",
+                 "--option", "substitute", "false", "-E", expr)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_home_manager_module_under_the_real_module_system(tmp_path: Path) -> None:
+    """Through home-manager's real dag type: each agent's line runs bin/activate with the
+    tools' PATH first, `--dry-run` in a dry run (`$DRY_RUN`), names escaped; writes go through
+    `run`; and every agent gets its own logs, as `agentc dump` says (the module leaves them to
+    the compiler)."""
+    out = _eval(HOME_MANAGER)
+    assert out["after"] == ["writeBoundary"]
+    text = out["activation"]
+    assert "run ln -sfn" in text and "DRY_RUN_CMD" not in text
+    lines = [line for line in text.splitlines() if "/bin/activate" in line]
+    assert len(lines) == 2
+    for name, line in zip(("node-commander", "notes"), lines, strict=True):
+        assert line.strip().startswith("env PATH=")
+        assert "-coreutils/bin:" in line and "-gawk/bin:" in line and "-gnused/bin:" in line
+        assert f"/{name}/bin/activate ${{DRY_RUN:+--dry-run}} ||" in line
+    assert out["logs"] == {"app": None, "stderr": None, "stdout": None}
+    decl = tmp_path / "from-module.agent"
+    decl.write_text(out["text"])
+    dumped = json.loads(agentc("dump", str(decl)).stdout)
+    logs = {n: e["launchd"]["logs"]["app"] for n, e in dumped["effective"].items()}
+    assert logs == {
+        "node-commander": "$HOME/Library/Logs/SourceOS/node-commander.log",
+        "notes": "$HOME/Library/Logs/SourceOS/notes.log",
+    }
+
+
+def test_nixos_module_supports_dry_activation_and_escapes_the_user() -> None:
+    script = _eval(NIXOS)
+    assert script["supportsDryActivation"] is True
+    text = script["text"]
+    assert 'if [ "${NIXOS_ACTION:-}" != dry-activate ]; then' in text
+    assert "runuser -u 'o'\\''brien' --" in text  # lib.escapeShellArg, not a raw name
+    assert '$([ "${NIXOS_ACTION:-}" = dry-activate ] && echo --dry-run)' in text
+
+
+DARWIN = f"""
+let
+  lib = import {INPUTS}/nixpkgs-lib/lib;
+  pkgs = import {FAKE_NIXPKGS}/pkgs.nix {{ }};
+  agentc = pkgs: pkgs.podman;
+  # nix-darwin's own: the activation-script submodule and system.primaryUser
+  script = import {INPUTS}/nix-darwin/modules/lib/write-text.nix {{
+    inherit lib; mkTextDerivation = name: text: pkgs.podman;
+  }};
+  eval = lib.evalModules {{
+    modules = [
+      {INPUTS}/nix-darwin/modules/system/primary-user.nix
+      {{
+        options.system.activationScripts = lib.mkOption {{
+          type = lib.types.attrsOf (lib.types.submodule script); default = {{ }};
+        }};
+        options.environment.systemPackages = lib.mkOption {{
+          type = lib.types.listOf lib.types.package; default = [ ];
+        }};
+        options.users.users = lib.mkOption {{ type = lib.types.attrs; default = {{ }}; }};
+        options.assertions = lib.mkOption {{
+          type = lib.types.listOf lib.types.attrs; default = [ ];
+        }};
+        config._module.args.pkgs = pkgs;
+        config.system.primaryUser = "ann o'hara";
+      }}
+      (import {ROOT}/nix/modules/darwin.nix agentc)
+      {{ sourceos.localAgents = {AGENTS}; }}
+    ];
+  }};
+in eval.config.system.activationScripts.postActivation.text
+"""
+
+
+def test_darwin_module_activates_a_user_agent_as_the_primary_user() -> None:
+    """nix-darwin's system.primaryUser is the default user of a user-scope agent; every user
+    name reaches root's script through lib.escapeShellArg."""
+    text = _eval(DARWIN)
+    lines = [line for line in text.splitlines() if "/bin/activate" in line]
+    by_agent = {name: next(line for line in lines if f"/{name}/bin/activate" in line)
+                for name in ("node-commander", "notes")}  # fmt: skip
+    assert "/usr/bin/sudo -u 'ann o'\\''hara' -H env PATH=" in by_agent["node-commander"]
+    assert "/usr/bin/sudo -u 'o'\\''brien' -H env PATH=" in by_agent["notes"]
