@@ -170,3 +170,81 @@ def test_darwin_module_activates_a_user_agent_as_the_primary_user() -> None:
                 for name in ("node-commander", "notes")}  # fmt: skip
     assert "/usr/bin/sudo -u 'ann o'\\''hara' -H env PATH=" in by_agent["node-commander"]
     assert "/usr/bin/sudo -u 'o'\\''brien' -H env PATH=" in by_agent["notes"]
+
+
+def _generation(tmp_path: Path, tag: str, agents: str) -> Path:
+    """Build one home-manager generation's activation text (its compiled agents built for
+    real, by this checkout's agentc) and return the script."""
+    from tests.test_nix import OFFLINE, _agentc_prefix
+
+    expr = f"""
+    let
+      lib = (import {INPUTS}/nixpkgs-lib/lib).extend
+        (self: super: {{ hm = import {INPUTS}/home-manager/modules/lib {{ lib = self; }}; }});
+      pkgs = import {FAKE_NIXPKGS}/pkgs.nix {{ }};
+      agentc = pkgs: "{_agentc_prefix()}";
+      eval = lib.evalModules {{
+        modules = [
+          {{
+            options.home.activation = lib.mkOption {{
+              type = lib.hm.types.dagOf lib.types.str; default = {{ }};
+            }};
+            options.home.packages = lib.mkOption {{
+              type = lib.types.listOf lib.types.unspecified; default = [ ];
+            }};
+            config._module.args.pkgs = pkgs;
+          }}
+          (import {ROOT}/nix/modules/home-manager.nix agentc)
+          {{ sourceos.localAgents = {agents}; }}
+        ];
+      }};
+    in pkgs.writeTextDir "activate.sh" eval.config.home.activation.sourceosLocalAgents.data
+    """
+    built = nix(require_tool("nix-build"), *OFFLINE, "--no-out-link", "-E", expr)
+    assert built.returncode == 0, built.stderr
+    script = tmp_path / f"{tag}.sh"
+    script.write_text(
+        'run() { "$@"; }\n'
+        + (Path(built.stdout.strip().splitlines()[-1]) / "activate.sh").read_text()
+    )
+    return script
+
+
+def test_the_next_generation_uninstalls_the_agents_that_left_or_were_disabled(
+    darwin, tmp_path: Path
+) -> None:
+    """Two, then three home-manager generations on the launchd simulator: an agent removed
+    from the configuration, then one set to enable = false, is uninstalled by the next
+    switch; the one that stays keeps running; a dry run only says what it would do."""
+    import subprocess
+
+    unique = str(tmp_path)  # in each declaration, so no earlier build output is reused
+
+    def agent(name: str, extra: str = "") -> str:
+        return (f'{name} = {{ runtime = "native"; command = [ "/bin/sleep" "300" ];'
+                f' description = "{unique}"; {extra} }};')  # fmt: skip
+
+    def switch(script: Path, dry: bool = False) -> subprocess.CompletedProcess:
+        env = {**darwin.env, **({"DRY_RUN": "1"} if dry else {})}
+        return subprocess.run(["sh", str(script)], env=env, capture_output=True, text=True,
+                              timeout=300, stdin=subprocess.DEVNULL)  # fmt: skip
+
+    def labels() -> list[str]:
+        return sorted(j["label"] for j in darwin.loaded())
+
+    first = _generation(tmp_path, "g1", "{ " + agent("keeper") + agent("leaver") + " }")
+    assert switch(first).returncode == 0
+    assert labels() == ["org.sourceos.agent.keeper", "org.sourceos.agent.leaver"]
+    second = _generation(tmp_path, "g2", "{ " + agent("keeper") + " }")
+    dry = switch(second, dry=True)
+    assert "sourceos: would uninstall agent leaver" in dry.stdout
+    assert labels() == ["org.sourceos.agent.keeper", "org.sourceos.agent.leaver"]
+    result = switch(second)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert labels() == ["org.sourceos.agent.keeper"]
+    assert not darwin.plist_path("org.sourceos.agent.leaver").exists()
+    assert not darwin.state_dir("leaver").exists()
+    third = _generation(tmp_path, "g3", "{ " + agent("keeper", "enable = false;") + " }")
+    assert switch(third).returncode == 0
+    assert labels() == []
+    assert not darwin.plist_path("org.sourceos.agent.keeper").exists()

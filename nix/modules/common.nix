@@ -32,10 +32,37 @@ let
       in
       if a.scope == "system" then activateLine "" dry name
       else if user == null then throw "sourceos.localAgents.${name}: a user-scope agent needs `user` (or the platform's primary user) for system activation"
-      else activateLine (asUser user) dry name)
+      else activateLine (asUser (lib.escapeShellArg user)) dry name)
     (lib.attrNames enabled);
+  names = lib.attrNames enabled;
+  ownerWord = "\"$owner\"";
+  # Each activation records the agents it activated (`name user`, user `-` for a system
+  # agent) in `record`; the next one uninstalls every recorded agent that has left the
+  # configuration or was disabled, as its user, through `sourceos-agent uninstall` (which
+  # removes only what activation installed, and never a container agentc did not make).
+  # `asUser` takes a shell word naming the user; `dry` expands to --dry-run in a dry run.
+  retire = asUser: dry: record: ''
+    if [ -f ${record} ]; then
+      while read -r gone owner; do
+        case " ${lib.concatMapStringsSep " " lib.escapeShellArg names} " in *" $gone "*) continue ;; esac
+        if [ -n "${dry}" ]; then
+          echo "sourceos: would uninstall agent $gone (no longer in the configuration)"
+        elif [ "$owner" = - ]; then
+          ${agentc}/bin/sourceos-agent uninstall "$gone" || echo "sourceos: agent $gone not uninstalled (exit $?)" >&2
+        else
+          ${asUser ownerWord} ${agentc}/bin/sourceos-agent uninstall "$gone" || echo "sourceos: agent $gone not uninstalled (exit $?)" >&2
+        fi
+      done < ${record}
+    fi
+    if [ -z "${dry}" ]; then
+      mkdir -p "$(dirname ${record})"
+      printf '%s\n' ${lib.concatMapStringsSep " " (n: lib.escapeShellArg "${n} ${owners.${n}}") names} > ${record}
+    fi
+  '';
+  owners = lib.mapAttrs
+    (_: a: if a.scope == "system" then "-" else if a.user != null then a.user else if defaultUser != null then defaultUser else "-")
+    enabled;
 in
 {
-  inherit compiled enabled activateLine systemActivation;
-  names = lib.attrNames enabled;
+  inherit compiled enabled activateLine systemActivation retire names;
 }

@@ -11,17 +11,21 @@ let
     agents = cfg;
     defaultUser = config.system.primaryUser or null;
   };
-  asUser = user: "/bin/launchctl asuser $(/usr/bin/id -u ${lib.escapeShellArg user}) /usr/bin/sudo -u ${lib.escapeShellArg user} -H";
+  # `user` is a shell word (escaped, or a quoted variable).
+  asUser = user: "/bin/launchctl asuser $(/usr/bin/id -u ${user}) /usr/bin/sudo -u ${user} -H";
 in
 {
   _file = ./darwin.nix;
   key = "agentc/darwin";
   options = import ./options.nix { inherit lib; };
-  config = lib.mkIf (common.names != [ ]) {
-    environment.systemPackages = [ (agentc pkgs) ];
+  config = {
+    environment.systemPackages = lib.mkIf (common.names != [ ]) [ (agentc pkgs) ];
     system.activationScripts.postActivation.text = lib.mkAfter ''
-      mkdir -p /nix/var/nix/gcroots/sourceos-agents
-      ln -sfn ${common.compiled} /nix/var/nix/gcroots/sourceos-agents/current
+      ${lib.optionalString (common.names != [ ]) ''
+        mkdir -p /nix/var/nix/gcroots/sourceos-agents
+        ln -sfn ${common.compiled} /nix/var/nix/gcroots/sourceos-agents/current
+      ''}
+      ${common.retire asUser "" "/var/lib/sourceos/nix-agents"}
       ${common.systemActivation asUser ""}
     '';
   };

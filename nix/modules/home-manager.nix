@@ -10,13 +10,16 @@ in
   _file = ./home-manager.nix;
   key = "agentc/home-manager";
   options = import ./options.nix { inherit lib; };
-  config = lib.mkIf (common.names != [ ]) {
-    home.packages = [ (agentc pkgs) ];
+  config = {
+    home.packages = lib.mkIf (common.names != [ ]) [ (agentc pkgs) ];
     home.activation.sourceosLocalAgents = lib.hm.dag.entryAfter [ "writeBoundary" ] ''
-      gcroots=/nix/var/nix/gcroots/per-user/$USER
-      if [ -d "$gcroots" ]; then
-        run ln -sfn ${common.compiled} "$gcroots/sourceos-agents"
-      fi
+      ${lib.optionalString (common.names != [ ]) ''
+        gcroots=/nix/var/nix/gcroots/per-user/$USER
+        if [ -d "$gcroots" ]; then
+          run ln -sfn ${common.compiled} "$gcroots/sourceos-agents"
+        fi
+      ''}
+      ${common.retire (_: "") "\${DRY_RUN:+--dry-run}" "\"\${XDG_STATE_HOME:-$HOME/.local/state}/sourceos/nix-agents\""}
       ${lib.concatMapStrings (common.activateLine "" "\${DRY_RUN:+--dry-run}") common.names}
     '';
   };

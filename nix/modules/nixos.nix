@@ -5,23 +5,28 @@ agentc:
 let
   cfg = config.sourceos.localAgents;
   common = import ./common.nix { inherit lib pkgs; agentc = agentc pkgs; agents = cfg; };
-  asUser = user: "${pkgs.util-linux}/bin/runuser -u ${lib.escapeShellArg user} -- env XDG_RUNTIME_DIR=/run/user/$(id -u ${lib.escapeShellArg user})";
+  # `user` is a shell word (escaped, or a quoted variable).
+  asUser = user: "${pkgs.util-linux}/bin/runuser -u ${user} -- env XDG_RUNTIME_DIR=/run/user/$(id -u ${user})";
+  dry = "$([ \"\${NIXOS_ACTION:-}\" = dry-activate ] && echo --dry-run)";
 in
 {
   _file = ./nixos.nix;
   key = "agentc/nixos";
   options = import ./options.nix { inherit lib; };
-  config = lib.mkIf (common.names != [ ]) {
-    environment.systemPackages = [ (agentc pkgs) ];
+  config = {
+    environment.systemPackages = lib.mkIf (common.names != [ ]) [ (agentc pkgs) ];
     system.activationScripts.sourceos-local-agents = {
       deps = [ "users" "groups" ];
       supportsDryActivation = true;
       text = ''
-        if [ "''${NIXOS_ACTION:-}" != dry-activate ]; then
-          mkdir -p /nix/var/nix/gcroots/sourceos-agents
-          ln -sfn ${common.compiled} /nix/var/nix/gcroots/sourceos-agents/current
-        fi
-        ${common.systemActivation asUser "$([ \"\${NIXOS_ACTION:-}\" = dry-activate ] && echo --dry-run)"}
+        ${lib.optionalString (common.names != [ ]) ''
+          if [ "''${NIXOS_ACTION:-}" != dry-activate ]; then
+            mkdir -p /nix/var/nix/gcroots/sourceos-agents
+            ln -sfn ${common.compiled} /nix/var/nix/gcroots/sourceos-agents/current
+          fi
+        ''}
+        ${common.retire asUser dry "/var/lib/sourceos/nix-agents"}
+        ${common.systemActivation asUser dry}
       '';
     };
   };
