@@ -22,37 +22,49 @@ AGENTS = """{
   notes = { runtime = "native"; command = [ "/usr/bin/notes-sync" ]; user = "o'brien"; };
 }"""
 
-HOME_MANAGER = f"""
-let
-  lib = (import {INPUTS}/nixpkgs-lib/lib).extend
-    (self: super: {{ hm = import {INPUTS}/home-manager/modules/lib {{ lib = self; }}; }});
-  pkgs = import {FAKE_NIXPKGS}/pkgs.nix {{ }};
-  agentc = pkgs: pkgs.podman;  # a stub derivation standing in for the package
-  eval = lib.evalModules {{
-    modules = [
-      {{
-        # as home-manager's modules/home-environment.nix declares them
-        options.home.activation = lib.mkOption {{
-          type = lib.hm.types.dagOf lib.types.str; default = {{ }};
-        }};
-        options.home.packages = lib.mkOption {{
-          type = lib.types.listOf lib.types.package; default = [ ];
-        }};
-        config._module.args.pkgs = pkgs;
-      }}
-      (import {ROOT}/nix/modules/home-manager.nix agentc)
-      (import {ROOT}/nix/modules/home-manager.nix agentc)  # imported twice: `key` dedupes it
-      {{ sourceos.localAgents = {AGENTS}; }}
-    ];
-  }};
-  decl = import {ROOT}/nix/lib/declaration.nix;
-in {{
-  activation = eval.config.home.activation.sourceosLocalAgents.data;
-  after = eval.config.home.activation.sourceosLocalAgents.after;
-  text = decl.toAgentText (decl.toDeclaration eval.config.sourceos.localAgents);
-  logs = eval.config.sourceos.localAgents.notes.logs;
-}}
-"""
+
+def _home_manager(agents: str, agentc: str, packages: str, result: str) -> str:
+    """A home-manager configuration: `home.activation` and `home.packages` as home-manager's
+    modules/home-environment.nix declares them, our module (imported twice: its `key` makes
+    that one import), the agents; `result` is an expression over `eval`."""
+    return f"""
+    let
+      lib = (import {INPUTS}/nixpkgs-lib/lib).extend
+        (self: super: {{ hm = import {INPUTS}/home-manager/modules/lib {{ lib = self; }}; }});
+      pkgs = import {FAKE_NIXPKGS}/pkgs.nix {{ }};
+      agentc = pkgs: {agentc};
+      eval = lib.evalModules {{
+        modules = [
+          {{
+            options.home.activation = lib.mkOption {{
+              type = lib.hm.types.dagOf lib.types.str; default = {{ }};
+            }};
+            options.home.packages = lib.mkOption {{
+              type = lib.types.listOf lib.types.{packages}; default = [ ];
+            }};
+            config._module.args.pkgs = pkgs;
+          }}
+          (import {ROOT}/nix/modules/home-manager.nix agentc)
+          (import {ROOT}/nix/modules/home-manager.nix agentc)
+          {{ sourceos.localAgents = {agents}; }}
+        ];
+      }};
+      decl = import {ROOT}/nix/lib/declaration.nix;
+    in {result}
+    """
+
+
+HOME_MANAGER = _home_manager(
+    AGENTS,
+    "pkgs.podman",  # a stub derivation standing in for the package
+    "package",
+    """{
+      activation = eval.config.home.activation.sourceosLocalAgents.data;
+      after = eval.config.home.activation.sourceosLocalAgents.after;
+      text = decl.toAgentText (decl.toDeclaration eval.config.sourceos.localAgents);
+      logs = eval.config.sourceos.localAgents.notes.logs;
+    }""",
+)
 
 NIXOS = f"""
 let
@@ -177,29 +189,12 @@ def _generation(tmp_path: Path, tag: str, agents: str) -> Path:
     real, by this checkout's agentc) and return the script."""
     from tests.test_nix import OFFLINE, _agentc_prefix
 
-    expr = f"""
-    let
-      lib = (import {INPUTS}/nixpkgs-lib/lib).extend
-        (self: super: {{ hm = import {INPUTS}/home-manager/modules/lib {{ lib = self; }}; }});
-      pkgs = import {FAKE_NIXPKGS}/pkgs.nix {{ }};
-      agentc = pkgs: "{_agentc_prefix()}";
-      eval = lib.evalModules {{
-        modules = [
-          {{
-            options.home.activation = lib.mkOption {{
-              type = lib.hm.types.dagOf lib.types.str; default = {{ }};
-            }};
-            options.home.packages = lib.mkOption {{
-              type = lib.types.listOf lib.types.unspecified; default = [ ];
-            }};
-            config._module.args.pkgs = pkgs;
-          }}
-          (import {ROOT}/nix/modules/home-manager.nix agentc)
-          {{ sourceos.localAgents = {agents}; }}
-        ];
-      }};
-    in pkgs.writeTextDir "activate.sh" eval.config.home.activation.sourceosLocalAgents.data
-    """
+    expr = _home_manager(
+        agents,
+        json.dumps(_agentc_prefix()),  # this checkout's agentc, by path
+        "unspecified",
+        'pkgs.writeTextDir "activate.sh" eval.config.home.activation.sourceosLocalAgents.data',
+    )
     built = nix(require_tool("nix-build"), *OFFLINE, "--no-out-link", "-E", expr)
     assert built.returncode == 0, built.stderr
     script = tmp_path / f"{tag}.sh"
