@@ -243,3 +243,24 @@ def test_the_next_generation_uninstalls_the_agents_that_left_or_were_disabled(
     assert switch(third).returncode == 0
     assert labels() == []
     assert not darwin.plist_path("org.sourceos.agent.keeper").exists()
+
+
+def test_each_agent_is_its_own_derivation_and_an_error_names_it(tmp_path: Path) -> None:
+    """A policy error fails the build with the diagnostic in the agent's own file, and the
+    good agent's derivation is a separate one (a change to one rebuilds only it)."""
+    from tests.test_nix import OFFLINE, _agentc_prefix
+
+    good = (
+        f'good = {{ runtime = "native"; command = [ "/bin/true" ]; description = "{tmp_path}"; }};'
+    )
+    bad = 'bad = { runtime = "native"; command = [ "/bin/true" ]; logs.stdout = "/tmp/bad.log"; };'
+    expr = _home_manager(
+        "{ " + good + bad + " }",
+        json.dumps(_agentc_prefix()),
+        "unspecified",
+        'pkgs.writeTextDir "activate.sh" eval.config.home.activation.sourceosLocalAgents.data',
+    )
+    built = nix(require_tool("nix-build"), *OFFLINE, "--no-out-link", "-E", expr)
+    assert built.returncode != 0
+    assert "./bad.agent:" in built.stderr and "error[AG103/log-in-tmp]" in built.stderr
+    assert "sourceos-agent-good.drv" in built.stderr  # built on its own

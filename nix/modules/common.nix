@@ -4,15 +4,24 @@
 let
   declarationLib = import ../lib/declaration.nix;
   enabled = lib.filterAttrs (_: a: a.enable) agents;
-  text = declarationLib.toAgentText (declarationLib.toDeclaration enabled);
-  declarations = pkgs.writeTextDir "sourceos-agents.agent" text;
   compileAgents = import ../lib/compile-agents.nix (import ../lib/lint-tools.nix pkgs // {
     inherit (pkgs) runCommand;
     inherit agentc;
   });
-  compiled = compileAgents {
-    declarations = [ "${declarations}/sourceos-agents.agent" ];
-  };
+  # One derivation per agent, from its own `<name>.agent`: changing one agent rebuilds only
+  # it, and a diagnostic names its agent's file. `compiled` joins them as OUT/<name>.
+  perAgent = lib.mapAttrs
+    (name: agent:
+      let
+        text = declarationLib.toAgentText (declarationLib.toDeclaration { ${name} = agent; });
+        file = pkgs.writeTextDir "${name}.agent" text;
+      in
+      compileAgents { name = "sourceos-agent-${name}"; declarations = [ "${file}/${name}.agent" ]; })
+    enabled;
+  compiled = pkgs.runCommand "sourceos-agents" { } ''
+    mkdir $out
+    ${lib.concatStrings (lib.mapAttrsToList (name: drv: "ln -s ${drv}/${lib.escapeShellArg name} $out/${lib.escapeShellArg name}\n") perAgent)}
+  '';
   # The tools bin/activate runs, from pkgs, ahead of whatever PATH the activation environment
   # gives (NixOS and home-manager give a few packages' bin directories, without awk or sed);
   # the service manager and Podman are the host's, which bin/activate looks up itself.
