@@ -73,12 +73,20 @@ podman_() {
 # systemd's ExecStop= and ExecStopPost= (as Podman's own units do): stop the container within
 # the declared shutdown timeout (the unit's TimeoutStopSec leaves Podman time beyond it), then
 # remove it, whatever ended the service: a stop, a crash, a kill -9 of the main process.
+# Through a connection (no ID file: the run stayed in the foreground) they act on the
+# container of the agent's name, and only if this agent made it.
 if [ "$MODE" != start ]; then
-    [ -f "$CIDFILE" ] || exit 0
-    if [ "$MODE" = stop ]; then
-        podman_ stop --ignore -t "$STOP_TIMEOUT" --cidfile "$CIDFILE" >/dev/null </dev/null
+    if [ -f "$CIDFILE" ]; then
+        set -- --cidfile "$CIDFILE"
+    elif [ "$(podman_ container inspect --format '{{index .Config.Labels "org.sourceos.agent"}}' "$CONTAINER" 2>/dev/null </dev/null)" = "$AGENT" ]; then
+        set -- "$CONTAINER"
     else
-        podman_ rm -f --ignore -t 0 --cidfile "$CIDFILE" >/dev/null </dev/null && rm -f "$CIDFILE"
+        exit 0
+    fi
+    if [ "$MODE" = stop ]; then
+        podman_ stop --ignore -t "$STOP_TIMEOUT" "$@" >/dev/null </dev/null
+    else
+        podman_ rm -f --ignore -t 0 "$@" >/dev/null </dev/null && rm -f "$CIDFILE"
     fi
     exit 0
 fi
@@ -229,11 +237,15 @@ set -- podman
 if [ "$PROBE" = yes ]; then
     set -- ${1+"$@"} create --name "$CONTAINER-preflight-$$" --rm --init --pull=never
 else
-    set -- ${1+"$@"} run --name "$CONTAINER" --replace --rm --init --pull="$([ "$PULL" = always ] && echo always || echo never)"
-    if [ "$MANAGER" = systemd ]; then
+    pull=never
+    [ "$PULL" = always ] && pull=always
+    set -- ${1+"$@"} run --name "$CONTAINER" --replace --rm --init --pull="$pull"
+    if [ "$MANAGER" = systemd ] && [ -z "$CONNECTION" ]; then
         # Podman's systemd integration (what Quadlet writes): conmon stays in the unit's cgroup
         # and tells systemd the container is up (Type=notify), `podman run` returns, and the
-        # container's ID goes where ExecStop= and ExecStopPost= find it.
+        # container's ID goes where ExecStop= and ExecStopPost= find it. (Through a connection,
+        # conmon runs on the other end and cannot notify this manager: the run stays in the
+        # foreground of a Type=simple unit.)
         rm -f "$CIDFILE"
         set -- ${1+"$@"} --detach --sdnotify=conmon --cgroups=no-conmon --cidfile "$CIDFILE"
     fi

@@ -474,3 +474,49 @@ def test_activation_under_a_nixos_activation_path_is_as_under_a_full_one(
     assert narrow.returncode == 0, narrow.stdout + narrow.stderr
     assert json.loads(narrow.stdout)["state"] == "running"
     assert store.container_state("np") == "running"
+
+
+@pytest.mark.real
+def test_through_a_connection_a_killed_wrapper_leaves_no_container(
+    linux, store, tmp_path: Path
+) -> None:
+    """Through a connection conmon runs inside the Podman service, not this unit: the run
+    stays in the foreground of a Type=simple unit, and ExecStopPost= removes the agent's own
+    container by name when the main process is killed."""
+    import signal
+    import subprocess
+
+    from tests.hosts import IMAGE, compile_agent
+
+    sock = tmp_path / "podman.sock"
+    service = subprocess.Popen(
+        ["podman", "system", "service", "--time=0", f"unix://{sock}"], env=linux.env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        assert _wait(sock.exists, 20)
+        added = subprocess.run(
+            ["podman", "system", "connection", "add", "svc", f"unix://{sock}"],
+            env=linux.env, capture_output=True, text=True,
+        )  # fmt: skip
+        assert added.returncode == 0, added.stderr
+        agent = compile_agent(
+            linux.out,
+            "remote",
+            f'image = "{IMAGE}";\ncommand = [ "/bin/sleep" "300" ];\n'
+            'podman = { connection = "svc"; requireMachine = false; };\n',
+        )
+        result = linux.activate(agent)
+        assert result.returncode == 0, result.stdout + result.stderr
+        unit = "sourceos-agent@remote.service"
+        assert linux.manager.show(unit, "Type")["Type"] == "simple"
+        assert store.container_state("remote") == "running"
+        os.kill(int(linux.manager.show(unit, "MainPID")["MainPID"]), signal.SIGKILL)
+        assert _wait(lambda: store.container_state("remote") is None), "left the container"
+    finally:
+        service.send_signal(signal.SIGTERM)
+        try:
+            service.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            service.kill()
+            service.wait()

@@ -14,7 +14,7 @@ def root(context, missing=missing):
     l_0_fail_closed = resolve('fail_closed')
     l_0_stop_margin = resolve('stop_margin')
     l_0_logs = resolve('logs')
-    l_0_state = l_0_wrapper = missing
+    l_0_state = l_0_wrapper = l_0_notify = missing
     try:
         t_1 = environment.filters['comment']
     except KeyError:
@@ -76,9 +76,26 @@ def root(context, missing=missing):
     l_0_wrapper = str_join(((undefined(name='state') if l_0_state is missing else l_0_state), '/bin/sourceos-agent-', t_5(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'), ))
     context.vars['wrapper'] = l_0_wrapper
     context.exported_vars.add('wrapper')
+    l_0_notify = ((environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime') == 'podman') and t_6(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'connection')))
+    context.vars['notify'] = l_0_notify
+    context.exported_vars.add('notify')
     if (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime') == 'podman'):
         pass
-        yield '# Podman\'s own systemd integration: conmon notifies readiness and stays in this unit\'s cgroup;\n# the container is stopped within shutdownTimeoutSeconds and removed however the unit ends.\nType=notify\nNotifyAccess=all\nExecStart=/bin/sh "'
+        yield "# Podman's own systemd integration: the container is stopped within shutdownTimeoutSeconds\n# and removed however the unit ends"
+        if (undefined(name='notify') if l_0_notify is missing else l_0_notify):
+            pass
+            yield "; conmon notifies readiness and stays in\n# this unit's cgroup"
+        else:
+            pass
+            yield ' (through a connection, conmon runs on its other end)'
+        yield '.\n'
+        if (undefined(name='notify') if l_0_notify is missing else l_0_notify):
+            pass
+            yield 'Type=notify\nNotifyAccess=all\n'
+        else:
+            pass
+            yield 'Type=simple\n'
+        yield 'ExecStart=/bin/sh "'
         yield str((undefined(name='wrapper') if l_0_wrapper is missing else l_0_wrapper))
         yield '"\nExecStop=/bin/sh "'
         yield str((undefined(name='wrapper') if l_0_wrapper is missing else l_0_wrapper))
@@ -110,7 +127,7 @@ def root(context, missing=missing):
     if (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime') == 'podman'):
         pass
         yield 'SuccessExitStatus=143\n'
-    if (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime') == 'podman'):
+    if (undefined(name='notify') if l_0_notify is missing else l_0_notify):
         pass
         yield 'TimeoutStartSec='
         yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'startup_timeout_seconds'))
@@ -132,4 +149,4 @@ def root(context, missing=missing):
         yield '# runAtLoad = false: no [Install] section, so nothing starts it at login or boot; activation\n# and `agentctl start` do.\n'
 
 blocks = {}
-debug_info = '1=56&7=62&8=64&10=67&16=73&17=76&18=79&23=82&24=84&25=86&28=91&30=94&31=96&32=100&34=104&35=106&36=108&37=110&40=113&41=116&43=119&44=121&45=123&46=125&49=128'
+debug_info = '1=56&7=62&8=64&10=67&16=73&17=76&18=79&19=82&21=85&23=92&29=99&30=101&31=103&34=108&36=111&37=113&38=117&40=121&41=123&42=125&43=127&46=130&47=133&49=136&50=138&51=140&52=142&55=145'
