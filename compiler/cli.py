@@ -68,7 +68,7 @@ _SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] =
     "dump": ("print the normalized declaration as JSON", _dump_args),
     "explain": ("document a rule or diagnostic (name or code)", _explain_args),
     "audit": ("policy rules over existing launchd plists and systemd units", _audit_args),
-    "fmt": ("canonical formatting (planned; not implemented yet)", _fmt_args),
+    "fmt": ("print declarations canonically, comments kept (--check: only say)", _fmt_args),
 }
 
 
@@ -206,9 +206,41 @@ def cmd_audit(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def cmd_fmt(args: argparse.Namespace, out: IO[str]) -> int:
-    """`agentc fmt` is planned (DESIGN.md section 3) and says so instead of pretending."""
-    sys.stderr.write("agentc fmt: not implemented yet (planned in DESIGN.md section 3)\n")
-    return EXIT_USAGE
+    """`agentc fmt`: print each file canonically, in place (`-`: to stdout); with --check,
+    only say which would change (exit 1). A file that does not parse is left as it is."""
+    import os
+    import tempfile
+
+    from compiler import render, source
+    from compiler.fmt import format_text
+    from compiler.parser import parse
+
+    status = EXIT_OK
+    for path in args.files:
+        src, found = source.read(path)
+        if src is not None:
+            _, found = parse(src.text, path)
+        if src is None or any(d.is_error for d in found):
+            sys.stderr.write(render.text(found, {path: src} if src else {}))
+            status = max(status, EXIT_USAGE if src is None else EXIT_ERRORS)
+            continue
+        text = format_text(src.text)
+        if path == "-":
+            out.write(text)
+        elif text == src.text:
+            continue
+        elif args.check:
+            out.write(f"would reformat {path}\n")
+            status = max(status, EXIT_ERRORS)
+        else:
+            folder = os.path.dirname(os.path.abspath(path))
+            fd, tmp = tempfile.mkstemp(prefix=".agentc-fmt-", dir=folder)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
+            os.replace(tmp, path)
+            out.write(f"reformatted {path}\n")
+    return status
 
 
 _COMMANDS = {
