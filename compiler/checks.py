@@ -205,4 +205,13 @@ UNREADABLE_SERVICE = Check(
     "The file is unreadable, not a valid plist, or not a `Key=Value` unit file.",
 )
 
+UNTRANSLATED = Check(
+    "A406",
+    "untranslated",
+    "`agentc import` met a setting of the service definition that no declaration field carries.",
+    "The imported declaration leaves it out, and says so here rather than silently: drop it, or"
+    " find the field that does what it did.",
+    severity=Severity.WARNING,
+)
+
 ALL: tuple[Check, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Check))

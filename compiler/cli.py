@@ -61,6 +61,11 @@ def _fmt_args(c: argparse.ArgumentParser) -> None:
     c.add_argument("--check", action="store_true")
 
 
+def _import_args(c: argparse.ArgumentParser) -> None:
+    c.add_argument("definition", metavar="PLIST|UNIT")
+    c.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+
+
 # name: (help, arguments)
 _SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "check": ("parse, validate and lint declarations", _check_args),
@@ -69,6 +74,7 @@ _SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] =
     "explain": ("document a rule or diagnostic (name or code)", _explain_args),
     "audit": ("policy rules over existing launchd plists and systemd units", _audit_args),
     "fmt": ("print declarations canonically, comments kept (--check: only say)", _fmt_args),
+    "import": ("a declaration from a launchd plist or systemd unit (section 14)", _import_args),
 }
 
 
@@ -243,6 +249,34 @@ def cmd_fmt(args: argparse.Namespace, out: IO[str]) -> int:
     return status
 
 
+def cmd_import(args: argparse.Namespace, out: IO[str]) -> int:
+    """`agentc import`: the section 14 migration of one service definition, printed
+    canonically; what it cannot translate is reported (warnings), never dropped silently."""
+    from compiler import render
+    from compiler.fmt import format_text
+    from compiler.migrate import import_definition
+
+    text, found = import_definition(args.definition)
+    if found:
+        sys.stderr.write(render.text(found, {}))
+    if text is None:
+        return EXIT_ERRORS
+    from compiler.parser import parse
+
+    _, problems = parse(text, args.output or "<imported>")
+    if any(d.is_error for d in problems):  # the importer's own bug: say so, write nothing
+        sys.stderr.write(render.text(problems, {}))
+        sys.stderr.write("agentc import: the declaration it wrote does not parse (a bug)\n")
+        return EXIT_ERRORS
+    text = format_text(text)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        out.write(text)
+    return EXIT_OK
+
+
 _COMMANDS = {
     "check": cmd_check,
     "compile": cmd_compile,
@@ -250,4 +284,5 @@ _COMMANDS = {
     "explain": cmd_explain,
     "audit": cmd_audit,
     "fmt": cmd_fmt,
+    "import": cmd_import,
 }

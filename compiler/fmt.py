@@ -118,19 +118,23 @@ class _Printer:
         if tok.kind in _SCALARS:
             self.emit(depth, head + tok.text)
         elif tok.kind == "LBRACE":
+            start = self.i
             flat = self._flat_set()
             if flat is not None and len("  " * depth + head + flat) + 2 <= WIDTH:
                 self.emit(depth, head + flat)
                 return
+            self.i = start  # too long for one line: print it whole
             self.emit(depth, head + "{" + self.trailing())
             self.bindings(depth + 1, "RBRACE")
             self.take()  # }
             self.emit(depth, "}")
         else:  # [
+            start = self.i
             flat = self._flat_list()
             if flat is not None and len("  " * depth + head + flat) + 2 <= WIDTH:
                 self.emit(depth, head + flat)
                 return
+            self.i = start
             self.emit(depth, head + "[" + self.trailing())
             while True:
                 self.comments(depth + 1)

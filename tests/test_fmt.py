@@ -98,3 +98,9 @@ def test_nix_reads_the_same_value_after_fmt(tmp_path: Path) -> None:
         assert json.loads(agentc("dump", str(formatted)).stdout) == json.loads(
             agentc("dump", str(example)).stdout
         )
+
+
+def test_a_set_or_list_too_long_for_one_line_is_printed_whole() -> None:
+    long = "x" * 90
+    text = f'a = {{ b = "{long}"; }};\nc = [ "{long}" "y" ];\n'
+    assert format_text(text) == f'a = {{\n  b = "{long}";\n}};\nc = [\n  "{long}"\n  "y"\n];\n'
