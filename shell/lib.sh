@@ -963,7 +963,14 @@ preflight_podman() {
             check host-auth-isolation pass "auth.mode = forbidden-ambient: no host credential source reaches the runtime${host_helpers:+; isolated from}$host_helpers"
         fi
     else
-        check host-auth-isolation pass "the wrapper points REGISTRY_AUTH_FILE, DOCKER_CONFIG and XDG_CONFIG_HOME at agent-owned files${host_helpers:+; isolated from}$host_helpers"
+        ambient_sources
+        if [ -n "$AMBIENT" ]; then
+            # Not fatal outside forbidden-ambient: the empty authfile answers first, but these
+            # are read whatever the isolation, and a registry it has no entry for reaches them.
+            check host-auth-isolation warn "isolated, except what the runtime reads whatever it is told:$AMBIENT" "remove them, or declare auth.mode = \"forbidden-ambient\" to make them fail activation"
+        else
+            check host-auth-isolation pass "the wrapper points REGISTRY_AUTH_FILE, DOCKER_CONFIG and XDG_CONFIG_HOME at agent-owned files${host_helpers:+; isolated from}$host_helpers"
+        fi
     fi
 
     if [ "$have_podman" = no ]; then

@@ -520,3 +520,14 @@ def test_through_a_connection_a_killed_wrapper_leaves_no_container(
         except subprocess.TimeoutExpired:
             service.kill()
             service.wait()
+
+
+@pytest.mark.real
+def test_a_credential_source_isolation_cannot_move_is_a_warning_in_other_modes(darwin) -> None:
+    """~/.dockercfg is found through HOME, which the wrapper keeps: preflight says so (a
+    warning; forbidden-ambient makes it fail)."""
+    (darwin.home / ".dockercfg").write_text('{"localhost": {"auth": "dTpw"}}\n')
+    result = darwin.activate(_podman_agent(darwin, "dc", ""), "--json")
+    assert json.loads(result.stdout)["state"] == "running", result.stdout
+    check = {c["id"]: c for c in json.loads(result.stdout)["preflight"]}["host-auth-isolation"]
+    assert check["status"] == "warn" and str(darwin.home / ".dockercfg") in check["detail"]
