@@ -89,6 +89,68 @@ def _image_id(image: str | None) -> str | None:
     return f"sha256:{out.stdout.strip()}" if out.returncode == 0 and out.stdout.strip() else None
 
 
+EXCESSIVE_RESTARTS = 10  # restarts of a service no declaration bounds that doctor reports
+
+
+def _excessive_restarts(dirs: list[tuple[str, str]], origins: dict[str, str]) -> list[dict]:
+    """Loaded local services (not agentc's: those are judged by their declaration above) that
+    their manager restarted more than EXCESSIVE_RESTARTS times: launchd's runs less the
+    first, systemd's NRestarts (spec sections 4.1 and 11)."""
+    from compiler.audit import origin
+    from compiler.service import Unreadable, read
+
+    out = []
+    for directory, scope in dirs:
+        for entry in sorted(os.listdir(directory)):
+            path = os.path.join(directory, entry)
+            if entry.startswith(("org.sourceos.agent.", "sourceos-agent@")):
+                continue
+            if not entry.endswith((".plist", ".service")) or not os.path.isfile(path):
+                continue
+            if path not in origins:
+                origins[path] = origin(path)
+            if origins[path] != "local":
+                continue
+            try:
+                service = read(path)
+            except Unreadable:
+                continue
+            restarts = _manager_restarts(service, scope)
+            if restarts is not None and restarts > EXCESSIVE_RESTARTS:
+                out.append({
+                    "file": path, "line": 1, "rule": "excessive-restarts", "severity": "warning",
+                    "message": f"{service.label or entry}: restarted {restarts} times since it"
+                    f" was loaded (more than {EXCESSIVE_RESTARTS}: a respawn loop?)",
+                    "source": "local",
+                })  # fmt: skip
+    return out
+
+
+def _manager_restarts(service: Any, scope: str) -> int | None:
+    """How often the service manager restarted a loaded service, or None if not loaded."""
+    if service.kind == "launchd":
+        domain = "system" if "LaunchDaemons" in service.path else f"gui/{os.getuid()}"
+        argv = ["launchctl", "print", f"{domain}/{service.label}"]
+    else:
+        argv = ["systemctl", *(["--user"] if scope == "user" else []), "show", "-p",
+                "NRestarts", "--value", os.path.basename(service.path)]  # fmt: skip
+    if shutil.which(argv[0]) is None:
+        return None
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=10,
+                             stdin=subprocess.DEVNULL)  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if out.returncode != 0:
+        return None
+    if service.kind == "launchd":
+        runs = [line.split("=", 1)[1].strip() for line in out.stdout.splitlines()
+                if line.strip().startswith("runs =")]  # fmt: skip
+        return max(int(runs[0]) - 1, 0) if runs and runs[0].isdigit() else None
+    value = out.stdout.strip()
+    return int(value) if value.isdigit() else None
+
+
 def _restarts(status: dict[str, Any]) -> int | None:
     """Automatic restarts the service manager counted: systemd's NRestarts, or launchd's runs
     less the first."""
@@ -285,6 +347,7 @@ def doctor() -> tuple[dict[str, Any], int]:
                 "source": source,
             }
         )
+    findings += _excessive_restarts(dirs, origins)
     local = [f for f in findings if f["source"] == "local"]
     if cannot:
         overall = "cannot inspect"

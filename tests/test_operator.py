@@ -383,3 +383,32 @@ def test_doctor_reports_excessive_restarts(darwin: DarwinHost, tmp_path: Path) -
     ]
     text = sourceos_agent(darwin, "doctor", "local-runtime").stdout
     assert "  problem: excessive restarts: 2" in text
+
+
+def test_doctor_reports_a_foreign_service_in_a_respawn_loop(darwin: DarwinHost) -> None:
+    """A loaded plist agentc did not write, restarted over and over (launchd's runs): an
+    excessive-restarts finding in local persistence."""
+    import time
+
+    loop = darwin.home / "Library" / "LaunchAgents" / "com.example.loop.plist"
+    loop.parent.mkdir(parents=True)
+    loop.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n'
+        "\t<key>Label</key>\n\t<string>com.example.loop</string>\n"
+        "\t<key>ProgramArguments</key>\n\t<array>\n\t\t<string>/bin/false</string>\n\t</array>\n"
+        "\t<key>RunAtLoad</key>\n\t<true/>\n\t<key>KeepAlive</key>\n\t<true/>\n"
+        "\t<key>ThrottleInterval</key>\n\t<integer>0</integer>\n</dict>\n</plist>\n"
+    )
+    subprocess.run(["launchctl", "bootstrap", f"gui/{os.getuid()}", str(loop)],
+                   env=darwin.env, check=True, capture_output=True)  # fmt: skip
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        job = next(j for j in darwin.loaded() if j["label"] == "com.example.loop")
+        if job.get("runs", 0) > 12:
+            break
+        time.sleep(0.2)
+    code, report = doctor_json(darwin.env)
+    assert code == 1 and report["verdict"] == "findings in local persistence"
+    [loop_finding] = [f for f in report["findings"] if f["rule"] == "excessive-restarts"]
+    assert loop_finding["file"] == str(loop) and loop_finding["source"] == "local"
+    assert "com.example.loop: restarted" in loop_finding["message"]
