@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -156,18 +157,29 @@ def _skipping_blanks(regexps: dict[str, str], ignore: frozenset[str]) -> str | N
 
 
 def _starts(regexps: dict[str, str], blanks: str | None) -> tuple[tuple[str, str], ...]:
-    """For each printable ASCII character: the alternation, in Lark's order, of the terminals
-    that may start with it, grouped by equal alternations. Dropping a terminal that cannot
-    match there never changes which one matches first; skipped blanks are never looked up."""
+    """For each printable ASCII character: an alternation, in Lark's order, of the terminals
+    that may start with it. Dropping a terminal that cannot match there, or adding one that
+    cannot, never changes which one matches first; so the characters whose terminals share
+    one with a repetition (names, numbers, paths: the costly ones to compile) share the union
+    of theirs, and a process compiles one large pattern and a few small ones. Skipped blanks
+    are never looked up."""
     parsed = {name: _sre_parse(r).data for name, r in regexps.items()}
     skipped = _char_class_run(blanks[:-1] + "+") if blanks else frozenset()
-    groups: dict[str, list[str]] = {}
+    order = list(regexps)
+    costly = {n for n, r in regexps.items() if re.search(r"[*+]", r)}
+    per_char: dict[str, list[str]] = {}
     for code in range(32, 127):
         ch = chr(code)
         names = [n for n, items in parsed.items() if _may_start_with(items, frozenset(ch))]
         if names and ch not in (skipped or ()):
-            alternation = "|".join(f"(?P<{n}>{regexps[n]})" for n in names)
-            groups.setdefault(alternation, []).append(ch)
+            per_char[ch] = names
+    shared = [ch for ch, names in per_char.items() if costly & set(names)]
+    union = sorted({n for ch in shared for n in per_char[ch]}, key=order.index)
+    groups: dict[str, list[str]] = {}
+    for ch, names in per_char.items():
+        chosen = union if ch in shared else names
+        alternation = "|".join(f"(?P<{n}>{regexps[n]})" for n in chosen)
+        groups.setdefault(alternation, []).append(ch)
     return tuple(("".join(chars), alternation) for alternation, chars in groups.items())
 
 
