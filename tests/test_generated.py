@@ -77,9 +77,7 @@ def test_each_character_is_matched_against_the_terminals_that_can_start_with_it(
                "OP": r"//|/|-", "N": r"-?[0-9]+", "EQ": "=", "SEMI": ";"}  # fmt: skip
     starts = dict(tables._starts(regexps, r"[ \t\n]*"))
     by_char = {ch: alternation for chars, alternation in starts.items() for ch in chars}
-    union = "|".join(
-        f"(?P<{n}>{regexps[n]})" for n in ("C", "KW", "ID", "P", "OP", "N")
-    )
+    union = "|".join(f"(?P<{n}>{regexps[n]})" for n in ("C", "KW", "ID", "P", "OP", "N"))
     for ch in "ix/-#5":
         assert by_char[ch] == union, ch
     assert by_char["="] == r"(?P<EQ>=)" and by_char[";"] == r"(?P<SEMI>;)"
