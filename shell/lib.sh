@@ -516,9 +516,9 @@ ambient_sources() {
     AMBIENT=
     set --
     for d in "$HOME/.config/containers/registries.conf.d" /etc/containers/registries.conf.d; do
-        [ -d "$d" ] && for f in "$d"/*.conf; do [ -f "$f" ] && set -- "$@" "$f"; done
+        [ -d "$d" ] && for f in "$d"/*.conf; do [ -f "$f" ] && set -- ${1+"$@"} "$f"; done
     done
-    for f in "$@"; do
+    for f in ${1+"$@"}; do
         if [ -f "$f" ] && grep -Eq '^[[:space:]]*credential-helpers[[:space:]]*=' "$f" 2>/dev/null; then
             AMBIENT="$AMBIENT $f (credential-helpers)"
         fi
@@ -1113,8 +1113,8 @@ retire_fix() {
 }
 
 # DUPLICATE, DUPLICATE_FIX: another service definition on this host that runs this agent's
-# container name, image (or source image) or program under another label — the incident's
-# own plist, whatever it is called — and its migration. Plists in the launchd directories;
+# container name, image (or source image) or program under another label: the incident's
+# own plist, whatever it is called; and its migration. Plists in the launchd directories;
 # units in the user and system unit directories (one awk pass over them all).
 duplicate_definition() {
     DUPLICATE='' DUPLICATE_FIX=''
@@ -1124,7 +1124,7 @@ duplicate_definition() {
             "$ROOT/System/Library/LaunchAgents" "$ROOT/System/Library/LaunchDaemons"; do
             [ -d "$dir" ] || continue
             for f in "$dir"/*.plist; do
-                [ -f "$f" ] && [ "$f" != "$SERVICE_FILE" ] && set -- "$@" "$f"
+                [ -f "$f" ] && [ "$f" != "$SERVICE_FILE" ] && set -- ${1+"$@"} "$f"
             done
         done
     else
@@ -1132,7 +1132,7 @@ duplicate_definition() {
             "$ROOT/etc/systemd/system" "$ROOT/run/systemd/system"; do
             [ -d "$dir" ] || continue
             for f in "$dir"/*.service; do
-                [ -f "$f" ] && [ "$f" != "$SERVICE_FILE" ] && [ "${f##*/}" != "$UNIT_NAME" ] && set -- "$@" "$f"
+                [ -f "$f" ] && [ "$f" != "$SERVICE_FILE" ] && [ "${f##*/}" != "$UNIT_NAME" ] && set -- ${1+"$@"} "$f"
             done
         done
     fi
