@@ -140,6 +140,11 @@ def cmd_bootstrap(args: list[str]) -> int:
         )
         record["supervisor_pid"] = proc.pid
         _write_json(_job_file(domain, label), record)
+        ready = _job_file(domain, label).with_suffix(".ready")
+        deadline = time.monotonic() + 5
+        while not ready.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        ready.unlink(missing_ok=True)
         if _runs_at_load(job):
             deadline = time.monotonic() + 5
             while time.monotonic() < deadline:
@@ -307,6 +312,9 @@ def supervise(domain: str, label: str) -> None:
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGUSR1, on_start)
     signal.signal(signal.SIGUSR2, on_restart)
+    # Ready for kickstart and bootout: bootstrap returns only now (a signal sent before the
+    # handlers exist would kill the supervisor, which launchd has no equivalent of).
+    path.with_suffix(".ready").touch()
     base = _read_json(STATE / "environment.json", {})
     env = {**base, **job.get("EnvironmentVariables", {})}
     throttle = job.get("ThrottleInterval", 10)
