@@ -19,7 +19,7 @@ from compiler import checks, ir
 from compiler.diagnostics import Diagnostic
 from compiler.escape import CannotEscape
 from compiler.rules.patterns import in_tmp
-from compiler.service import Service, Unreadable, read
+from compiler.service import PODMAN_RUN_VALUED, Service, Unreadable, read
 
 _SAFE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_'-]*")
 _CREDENTIAL_ENV = ("DOCKER_CONFIG", "REGISTRY_AUTH_FILE", "CLOUDSDK_", "GOOGLE_APPLICATION_")
@@ -124,8 +124,8 @@ class Importer:
                 self.cannot(key, f"`{runtime} run {w}` has no field in a declaration",
                             "drop it, or run the container without it; agentc never passes"
                             " options through silently")  # fmt: skip
-                if value is not None and not value.startswith("-") and "=" not in w:
-                    i += 1
+                if w in PODMAN_RUN_VALUED and value is not None:
+                    i += 1  # its value goes with it; a flag that takes none leaves the image
             else:
                 image = w
             i += 1

@@ -14,14 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from compiler.escape import sh
-from compiler.service import Service, Unreadable, read
+from compiler.service import PODMAN_RUN_VALUED, Service, Unreadable, read
 
-# `podman run` options that take a value (the image is the first word that is neither).
-_VALUED = {
-    "--name", "-e", "--env", "--env-file", "-v", "--volume", "-p", "--publish", "--label", "-l",
-    "--authfile", "--network", "--net", "--entrypoint", "-w", "--workdir", "-u", "--user",
-    "--mount", "--pull", "--cidfile", "--stop-timeout", "--hostname", "-h",
-}  # fmt: skip
 _SECRET_KEY = re.compile(
     r'"([A-Za-z_]*(?:auth|password|token|secret)[A-Za-z_]*)"\s*:\s*"[^"]*"', re.IGNORECASE
 )
@@ -58,7 +52,7 @@ def podman_run_parts(argv: tuple[str, ...]) -> tuple[str | None, str | None]:
         word = words[i]
         if word.startswith("--name="):
             name = word.split("=", 1)[1]
-        elif word in _VALUED:
+        elif word in PODMAN_RUN_VALUED:
             if word == "--name" and i + 1 < len(words):
                 name = words[i + 1]
             i += 1

@@ -52,16 +52,18 @@ def test_what_cannot_be_translated_is_said_not_dropped(tmp_path: Path) -> None:
     unit = tmp_path / "legacy.service"
     unit.write_text(
         "[Service]\nExecStart=/usr/bin/podman run --rm -v /srv:/data --name legacy"
-        " -e MODE=prod ghcr.io/example/legacy:2 --serve\nRestart=always\n"
+        " -e MODE=prod --privileged ghcr.io/example/legacy:2 --serve\nRestart=always\n"
         "StartLimitBurst=6\nRestartSec=5\n"
     )
     result = agentc("import", str(unit), "-o", str(tmp_path / "legacy.agent"))
     assert result.returncode == 0
     err = result.stderr.decode()
     assert f"{unit}:2:1: warning[A406/untranslated]: `podman run -v` has no field" in err
+    assert "`podman run --privileged` has no field" in err  # and the image after it is kept
     decl = tmp_path / "legacy.agent"
     agent = json.loads(agentc("dump", str(decl)).stdout)["sourceos"]["localAgents"]["legacy"]
     assert agent["environment"] == {"MODE": "prod"} and agent["command"] == ["--serve"]
+    assert agent["sourceImage"] == "ghcr.io/example/legacy:2"
     assert agent["lifecycle"]["maxRestartsPerHour"] == 5  # StartLimitBurst 6 = 1 + 5 restarts
     assert agent["lifecycle"]["restartDelaySeconds"] == 5
     assert agentc("check", "--no-tools", str(decl)).returncode == 0
