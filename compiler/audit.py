@@ -14,6 +14,7 @@ from compiler import checks, service
 from compiler.diagnostics import Diagnostic
 from compiler.rules import REGISTRY
 from compiler.source import Source
+from compiler.span import Span
 
 SUFFIXES = (".plist", ".service")
 
@@ -42,11 +43,14 @@ def definitions(paths: list[str]) -> tuple[list[str], list[str]]:
 
 
 def audit(
-    paths: list[str], start_limits: Callable[[str], service.StartLimits] | None = None
+    paths: list[str],
+    start_limits: Callable[[str], service.StartLimits] | None = None,
+    loaded: bool = True,
 ) -> AuditResult:
     """Run every rule's audit over every definition; unreadable files are findings. Without
     `start_limits` a unit is judged as written; with it, a unit that sets no start limit gets
-    the one its manager applies (`start_limits(path)`), as `doctor` judges a host."""
+    the one its manager applies (`start_limits(path)`), as `doctor` judges a host. With
+    `loaded`, a service its manager loaded from the file and restarted over and over is one."""
     files, missing = definitions(paths)
     out: list[Diagnostic] = []
     sources: dict[str, Source] = {}
@@ -64,8 +68,54 @@ def audit(
                 out.append(
                     Diagnostic(rule.code, rule.name, rule.severity, f.message, f.span, f.help)
                 )
+        restarts = manager_restarts(svc) if loaded else None
+        if restarts is not None and restarts > EXCESSIVE_RESTARTS:
+            out.append(
+                checks.EXCESSIVE_RESTARTS.at(
+                    Span.point(path),
+                    f"{svc.label or os.path.basename(path)} was restarted {restarts} times since"
+                    f" it was loaded (more than {EXCESSIVE_RESTARTS}: a respawn loop?)",
+                )
+            )
     out.sort(key=Diagnostic.sort_key)
     return AuditResult(out, sources, files, missing)
+
+
+EXCESSIVE_RESTARTS = 10  # restarts of a loaded service that `audit` and `doctor` report
+
+
+def manager_restarts(svc: service.Service) -> int | None:
+    """How often its manager restarted the service it loaded from exactly this file:
+    launchd's runs less the first, systemd's NRestarts. None if no manager has it loaded
+    from this file (or none answers)."""
+    if svc.kind == "launchd":
+        if not svc.label:
+            return None
+        domain = "system" if "/LaunchDaemons/" in svc.path else f"gui/{os.getuid()}"
+        argv = ["launchctl", "print", f"{domain}/{svc.label}"]
+    else:
+        user = "/systemd/user/" in svc.path
+        argv = ["systemctl", *(["--user"] if user else []), "show", "-p", "FragmentPath",
+                "-p", "NRestarts", "--", os.path.basename(svc.path)]  # fmt: skip
+    if shutil.which(argv[0]) is None:
+        return None
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=10,
+                             stdin=subprocess.DEVNULL)  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if out.returncode != 0:
+        return None
+    sep = " = " if svc.kind == "launchd" else "="
+    fields = dict(line.strip().partition(sep)[::2] for line in out.stdout.splitlines()
+                  if sep in line)  # fmt: skip
+    where = fields.get("path" if svc.kind == "launchd" else "FragmentPath", "")
+    if not where or os.path.realpath(where) != os.path.realpath(svc.path):
+        return None
+    count = fields.get("runs" if svc.kind == "launchd" else "NRestarts", "")
+    if not count.isdigit():
+        return None
+    return max(int(count) - 1, 0) if svc.kind == "launchd" else int(count)
 
 
 # Where the operating system keeps its own service definitions: an enablement symlink into

@@ -204,6 +204,14 @@ UNREADABLE_SERVICE = Check(
     "`agentc audit` cannot read or parse a service definition.",
     "The file is unreadable, not a valid plist, or not a `Key=Value` unit file.",
 )
+EXCESSIVE_RESTARTS = Check(
+    "A407",
+    "excessive-restarts",
+    "The service loaded from this file was restarted more than 10 times: a respawn loop?",
+    "launchd's `runs` less the first start, systemd's `NRestarts` (spec sections 4.1 and 11)."
+    " Bound its restarts, or retire it (spec section 14).",
+    severity=Severity.WARNING,
+)
 
 UNTRANSLATED = Check(
     "A406",

@@ -89,18 +89,15 @@ def _image_id(image: str | None) -> str | None:
     return f"sha256:{out.stdout.strip()}" if out.returncode == 0 and out.stdout.strip() else None
 
 
-EXCESSIVE_RESTARTS = 10  # restarts of a service no declaration bounds that doctor reports
-
-
 def _excessive_restarts(dirs: list[tuple[str, str]], origins: dict[str, str]) -> list[dict]:
     """Loaded local services (not agentc's: those are judged by their declaration above) that
     their manager restarted more than EXCESSIVE_RESTARTS times: launchd's runs less the
     first, systemd's NRestarts (spec sections 4.1 and 11)."""
-    from compiler.audit import origin
+    from compiler.audit import EXCESSIVE_RESTARTS, manager_restarts, origin
     from compiler.service import Unreadable, read
 
     out = []
-    for directory, scope in dirs:
+    for directory, _scope in dirs:
         for entry in sorted(os.listdir(directory)):
             path = os.path.join(directory, entry)
             if entry.startswith(("org.sourceos.agent.", "sourceos-agent@")):
@@ -115,7 +112,7 @@ def _excessive_restarts(dirs: list[tuple[str, str]], origins: dict[str, str]) ->
                 service = read(path)
             except Unreadable:
                 continue
-            restarts = _manager_restarts(service, scope)
+            restarts = manager_restarts(service)
             if restarts is not None and restarts > EXCESSIVE_RESTARTS:
                 out.append({
                     "file": path, "line": 1, "rule": "excessive-restarts", "severity": "warning",
@@ -124,31 +121,6 @@ def _excessive_restarts(dirs: list[tuple[str, str]], origins: dict[str, str]) ->
                     "source": "local",
                 })  # fmt: skip
     return out
-
-
-def _manager_restarts(service: Any, scope: str) -> int | None:
-    """How often the service manager restarted a loaded service, or None if not loaded."""
-    if service.kind == "launchd":
-        domain = "system" if "LaunchDaemons" in service.path else f"gui/{os.getuid()}"
-        argv = ["launchctl", "print", f"{domain}/{service.label}"]
-    else:
-        argv = ["systemctl", *(["--user"] if scope == "user" else []), "show", "-p",
-                "NRestarts", "--value", os.path.basename(service.path)]  # fmt: skip
-    if shutil.which(argv[0]) is None:
-        return None
-    try:
-        out = subprocess.run(argv, capture_output=True, text=True, timeout=10,
-                             stdin=subprocess.DEVNULL)  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if out.returncode != 0:
-        return None
-    if service.kind == "launchd":
-        runs = [line.split("=", 1)[1].strip() for line in out.stdout.splitlines()
-                if line.strip().startswith("runs =")]  # fmt: skip
-        return max(int(runs[0]) - 1, 0) if runs and runs[0].isdigit() else None
-    value = out.stdout.strip()
-    return int(value) if value.isdigit() else None
 
 
 def _restarts(status: dict[str, Any]) -> int | None:
@@ -330,7 +302,8 @@ def doctor() -> tuple[dict[str, Any], int]:
             limits[scope] = host_start_limits(scope)
         return limits[scope]
 
-    found = audit([d for d, _ in dirs], start_limits).diagnostics if dirs else []
+    # Restart counts: agentc's own agents against their declaration (above), the rest below.
+    found = audit([d for d, _ in dirs], start_limits, loaded=False).diagnostics if dirs else []
     origins: dict[str, str] = {}
     findings = []
     for d in found:

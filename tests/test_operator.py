@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import agentc
 from tests.hosts import IMAGE, DarwinHost, LinuxHost, PodmanStore, compile_agent
 from tests.test_activation import LABEL, node_commander
 
@@ -412,3 +413,41 @@ def test_doctor_reports_a_foreign_service_in_a_respawn_loop(darwin: DarwinHost) 
     [loop_finding] = [f for f in report["findings"] if f["rule"] == "excessive-restarts"]
     assert loop_finding["file"] == str(loop) and loop_finding["source"] == "local"
     assert "com.example.loop: restarted" in loop_finding["message"]
+    # `agentc audit` of the file counts the runs of the job loaded from it; of a copy, none.
+    audited = agentc("audit", str(loop), env=darwin.env)
+    assert f"{loop}:1:1: warning[A407/excessive-restarts]: com.example.loop was restarted" in (
+        audited.stderr.decode()
+    )
+    copy = darwin.tmp / "copy" / "com.example.loop.plist"
+    copy.parent.mkdir()
+    copy.write_bytes(loop.read_bytes())
+    audited = agentc("audit", str(copy), env=darwin.env)
+    assert b"excessive-restarts" not in audited.stdout + audited.stderr
+
+
+def test_audit_counts_the_restarts_of_a_unit_in_a_respawn_loop_on_real_systemd(
+    linux: LinuxHost,
+) -> None:
+    """systemd's NRestarts for the unit loaded from the audited file."""
+    import time
+
+    units = linux.home / ".config" / "systemd" / "user"
+    units.mkdir(parents=True, exist_ok=True)
+    loop = units / "legacy-loop.service"
+    loop.write_text(
+        "[Unit]\nStartLimitIntervalSec=0\n[Service]\nExecStart=/bin/false\n"
+        "Restart=always\nRestartSec=50ms\n"
+    )
+    linux.manager.systemctl("daemon-reload")
+    linux.manager.systemctl("start", "legacy-loop.service", check=False)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if int(linux.manager.show("legacy-loop.service", "NRestarts")["NRestarts"] or 0) > 12:
+            break
+        time.sleep(0.2)
+    audited = agentc("audit", str(loop), env=linux.manager.env)
+    linux.manager.systemctl("stop", "legacy-loop.service", check=False)
+    out = audited.stderr.decode()
+    assert f"{loop}:1:1: warning[A407/excessive-restarts]: legacy-loop.service was restarted" in (
+        out
+    ), out
