@@ -20,8 +20,10 @@ cd "$(dirname "$0")/.."
 #   libxml2-utils           xmllint
 #   python3-venv git        the virtualenv; the packaging test builds from the tracked files
 #   bison make gcc          build macOS's /bin/sh (bash 3.2) from ../shared/toolchains
+#   procps perl             ps and shasum, which macOS has: the simulated Mac hides GNU-only
+#                           tools (timeout, sha256sum, ...) and the scripts fall back to these
 PACKAGES="podman runc catatonit busybox-static shellcheck nix-bin dash posh mksh yash zsh
-systemd libxml2-utils python3-venv git bison make gcc"
+systemd libxml2-utils python3-venv git bison make gcc procps perl"
 
 strict=no
 case ${CI:-} in '' | false | 0) ;; *) strict=yes ;; esac

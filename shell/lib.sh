@@ -226,7 +226,9 @@ json_pairs() {
 }
 
 # Run a command (podman_ and systemctl_ included) with stdin closed, killed after $1 seconds:
-# timeout(1) where the host has it (Linux, busybox), a watcher process elsewhere (macOS).
+# timeout(1) where the host has it (Linux, busybox), which signals the command's whole process
+# group; elsewhere (macOS) a watcher that signals the command's process tree (a credential
+# helper it started included), TERM, then KILL what is left two seconds later.
 bounded() {
     limit=$1
     shift
@@ -244,6 +246,7 @@ bounded() {
         "$TIMEOUT_BIN" "$limit" "$@" </dev/null
         return
     fi
+    bounded_start=$(date +%s)
     "$@" </dev/null &
     bounded_pid=$!
     (
@@ -251,16 +254,43 @@ bounded() {
         sleep "$limit" &
         sleeper=$!
         wait "$sleeper"
-        kill -TERM "$bounded_pid" 2>/dev/null
+        trap '' TERM # from here on, the command ending does not end the clean-up
+        tree=$(descendants "$bounded_pid")
+        # shellcheck disable=SC2086  # process IDs, one per word
+        kill -TERM "$bounded_pid" $tree 2>/dev/null
+        for _ in 1 2 3 4 5 6 7 8 9 10; do
+            left=
+            for p in $bounded_pid $tree; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
+            [ -n "$left" ] || break
+            pause
+        done
+        # shellcheck disable=SC2086
+        [ -z "$left" ] || kill -KILL $left 2>/dev/null
     ) >/dev/null 2>&1 &
     bounded_watch=$!
     wait "$bounded_pid"
     bounded_rc=$?
     kill -TERM "$bounded_watch" 2>/dev/null
     wait "$bounded_watch" 2>/dev/null
+    # As timeout(1): 124 once the time ran out, whatever the command made of its signal (Podman
+    # exits 0 on a TERM). Whole seconds: an answer in the last one may count as none.
+    [ $(($(date +%s) - bounded_start)) -lt "$limit" ] || return 124
     return "$bounded_rc"
 }
 TIMEOUT_BIN=$(command -v timeout 2>/dev/null || :)
+
+# The process IDs below $1 (its children, theirs, ...), from one ps listing.
+descendants() {
+    ps -A -o pid= -o ppid= 2>/dev/null | awk -v root="$1" '
+        { parent[$1] = $2 }
+        END {
+            for (p in parent) {
+                q = p
+                for (hops = 0; q != root && (q in parent) && hops < 64; hops++) q = parent[q]
+                if (q == root && p != root) print p
+            }
+        }'
+}
 
 pause() {
     sleep 0.2 2>/dev/null || sleep 1
@@ -390,9 +420,11 @@ sh_quote() {
         SHQ="'" sq_rest=$1
         while :; do
             case $sq_rest in
-            *"'"*)
-                SHQ="$SHQ${sq_rest%%"'"*}'\\''"
-                sq_rest=${sq_rest#*"'"}
+            *\'*)
+                # Quotes by backslash, not nested in ${...} in double quotes: the AG115 scanner
+                # (and a reader) keeps track of where quoted text is.
+                SHQ=$SHQ${sq_rest%%\'*}\'\\\'\'
+                sq_rest=${sq_rest#*\'}
                 ;;
             *) break ;;
             esac
@@ -507,23 +539,29 @@ sm_pid() {
     fi
 }
 
-# AMBIENT: the host credential sources the wrapper's isolation does not move away, each with
-# what it is: `credential-helpers` in registries.conf drop-ins (the runtime reads the user's
-# and the system's drop-in directories whatever it is told; the wrapper gives it the main
-# registries.conf without them) and the legacy ~/.dockercfg (found through HOME, which the
-# wrapper keeps).
+# The host's credential sources. AMBIENT: those the runtime reads whatever the wrapper tells
+# it, `credential-helpers` in the system's registries.conf drop-ins. SHIELDED: those the
+# wrapper's isolation moves out of its reach (the user's docker config and containers
+# auth.json with helpers, the user's drop-ins with credential-helpers, the legacy ~/.dockercfg).
+# HELPERS: the sources of either kind that name credential helpers.
 ambient_sources() {
-    AMBIENT=
-    set --
-    for d in "$HOME/.config/containers/registries.conf.d" /etc/containers/registries.conf.d; do
-        [ -d "$d" ] && for f in "$d"/*.conf; do [ -f "$f" ] && set -- ${1+"$@"} "$f"; done
-    done
-    for f in ${1+"$@"}; do
-        if [ -f "$f" ] && grep -Eq '^[[:space:]]*credential-helpers[[:space:]]*=' "$f" 2>/dev/null; then
-            AMBIENT="$AMBIENT $f (credential-helpers)"
+    AMBIENT='' SHIELDED=''
+    for f in "${DOCKER_CONFIG:-$HOME/.docker}/config.json" "${XDG_CONFIG_HOME:-$HOME/.config}/containers/auth.json"; do
+        if [ -f "$f" ] && grep -Eq '"(credHelpers|credsStore)"' "$f" 2>/dev/null; then
+            SHIELDED="$SHIELDED $f"
         fi
     done
-    [ -f "$HOME/.dockercfg" ] && AMBIENT="$AMBIENT $HOME/.dockercfg"
+    HELPERS=$SHIELDED
+    for f in "$HOME/.config/containers/registries.conf.d"/*.conf "$ROOT/etc/containers/registries.conf.d"/*.conf; do
+        if [ -f "$f" ] && grep -Eq '^[[:space:]]*credential-helpers[[:space:]]*=' "$f" 2>/dev/null; then
+            HELPERS="$HELPERS $f (credential-helpers)"
+            case $f in
+            "$HOME"/*) SHIELDED="$SHIELDED $f (credential-helpers)" ;;
+            *) AMBIENT="$AMBIENT $f (credential-helpers)" ;;
+            esac
+        fi
+    done
+    [ -f "$HOME/.dockercfg" ] && SHIELDED="$SHIELDED $HOME/.dockercfg"
     return 0
 }
 
@@ -670,6 +708,65 @@ registry_of() {
     *.* | *:*) echo "$first" ;;
     *) echo docker.io ;;
     esac
+}
+
+# The registries a pull of image $1 asks for credentials, one per line, as Podman reads the
+# registries.conf files given (later ones override earlier, as drop-ins do): for a qualified
+# name, the mirrors of the longest matching [[registry]] prefix, then its location and the
+# registry named; for a short name, the unqualified-search-registries (else docker.io).
+queried_registries() {
+    qr_image=$1
+    qr_fallback=$(registry_of "$1")
+    shift
+    awk -v image="$qr_image" -v fallback="$qr_fallback" '
+        function value(line) {
+            sub(/^[^=]*=[ \t]*/, "", line); sub(/[ \t]*(#.*)?$/, "", line)
+            gsub(/^"|"$/, "", line); return line
+        }
+        function host(loc) { sub(/\/.*/, "", loc); return loc }
+        function emit(r) { if (r != "" && !(r in seen)) { seen[r] = 1; emitted++; print r } }
+        insearch {
+            search = search " " $0
+            if (index($0, "]")) insearch = 0
+            next
+        }
+        /^[ \t]*(#|$)/ { next }
+        /^[ \t]*\[\[registry\]\]/ { section = "registry"; n++; next }
+        /^[ \t]*\[\[registry\.mirror\]\]/ { section = "mirror"; next }
+        /^[ \t]*\[/ { section = "other"; next }
+        section == "" && /^[ \t]*unqualified-search-registries[ \t]*=/ {
+            search = $0; sub(/^[^=]*=/, "", search); searchset = 1
+            if (!index(search, "]")) insearch = 1
+            next
+        }
+        section == "registry" && /^[ \t]*prefix[ \t]*=/ { prefix[n] = value($0); next }
+        section == "registry" && /^[ \t]*location[ \t]*=/ { location[n] = value($0); next }
+        section == "mirror" && /^[ \t]*location[ \t]*=/ { mirrors[n] = mirrors[n] " " host(value($0)); next }
+        END {
+            first = image; sub(/\/.*/, "", first)
+            qualified = index(image, "/") && (first ~ /[.:]/ || first == "localhost")
+            if (!qualified) {
+                gsub(/[][",]/, " ", search)
+                k = split(search, names, /[ \t]+/)
+                for (i = 1; i <= k; i++) emit(names[i])
+                if (!emitted) emit(fallback)
+                exit
+            }
+            best = 0; bestlen = -1
+            for (i = 1; i <= n; i++) {
+                p = (i in prefix) ? prefix[i] : location[i]
+                if (p == "" || substr(p, 1, 2) == "*.") continue
+                if (image == p || index(image, p "/") == 1 || index(image, p ":") == 1 || index(image, p "@") == 1) {
+                    if (length(p) >= bestlen) { best = i; bestlen = length(p) }
+                }
+            }
+            if (best) {
+                k = split(mirrors[best], ms, " ")
+                for (i = 1; i <= k; i++) emit(ms[i])
+                if (location[best] != "") emit(host(location[best]))
+            }
+            emit(fallback)
+        }' ${1+"$@"} 2>/dev/null
 }
 
 # Healthy: the service manager reports the same main process running at two looks a
@@ -941,73 +1038,88 @@ preflight_podman() {
     *) check authfile skip "auth.mode = $AUTH_MODE: an agent-owned empty authfile is used" ;;
     esac
 
-    host_docker=${DOCKER_CONFIG:-$HOME/.docker}/config.json
-    host_auth=${XDG_CONFIG_HOME:-$HOME/.config}/containers/auth.json
-    host_helpers=
-    for f in "$host_docker" "$host_auth"; do
-        if [ -f "$f" ] && grep -Eq '"(credHelpers|credsStore)"' "$f" 2>/dev/null; then
-            host_helpers="$host_helpers $f"
-        fi
-    done
+    ambient_sources
     if [ "$ALLOW_AMBIENT" = yes ]; then
-        if [ -n "$host_helpers" ]; then
-            check host-auth-isolation fail "the host's credential helpers reach the runtime:$host_helpers" "set auth.allowAmbientDockerConfig = false"
+        if [ -n "$HELPERS" ]; then
+            check host-auth-isolation fail "the host's credential helpers reach the runtime:$HELPERS" "set auth.allowAmbientDockerConfig = false"
         else
             check host-auth-isolation warn "host credentials are allowed to reach the runtime (allowAmbientDockerConfig)" "set auth.allowAmbientDockerConfig = false"
         fi
+    elif [ -n "$AMBIENT" ] && [ "$AUTH_MODE" = forbidden-ambient ]; then
+        check host-auth-isolation fail "auth.mode = forbidden-ambient, but host credentials could reach the runtime:$AMBIENT" "remove them from the host (or use auth.mode = \"none\" where the isolation is enough)"
+    elif [ -n "$AMBIENT" ]; then
+        # Not fatal outside forbidden-ambient: the empty authfile answers first, but these
+        # are read whatever the isolation, and a registry it has no entry for reaches them.
+        check host-auth-isolation warn "isolated, except what the runtime reads whatever it is told:$AMBIENT" "remove them, or declare auth.mode = \"forbidden-ambient\" to make them fail activation"
     elif [ "$AUTH_MODE" = forbidden-ambient ]; then
-        ambient_sources
-        if [ -n "$AMBIENT" ]; then
-            check host-auth-isolation fail "auth.mode = forbidden-ambient, but host credentials could reach the runtime:$AMBIENT" "remove them from the host (or use auth.mode = \"none\" where the isolation is enough)"
-        else
-            check host-auth-isolation pass "auth.mode = forbidden-ambient: no host credential source reaches the runtime${host_helpers:+; isolated from}$host_helpers"
-        fi
+        check host-auth-isolation pass "auth.mode = forbidden-ambient: no host credential source reaches the runtime${SHIELDED:+; isolated from}$SHIELDED"
     else
-        ambient_sources
-        if [ -n "$AMBIENT" ]; then
-            # Not fatal outside forbidden-ambient: the empty authfile answers first, but these
-            # are read whatever the isolation, and a registry it has no entry for reaches them.
-            check host-auth-isolation warn "isolated, except what the runtime reads whatever it is told:$AMBIENT" "remove them, or declare auth.mode = \"forbidden-ambient\" to make them fail activation"
-        else
-            check host-auth-isolation pass "the wrapper points REGISTRY_AUTH_FILE, DOCKER_CONFIG and XDG_CONFIG_HOME at agent-owned files${host_helpers:+; isolated from}$host_helpers"
-        fi
+        check host-auth-isolation pass "the wrapper points HOME, REGISTRY_AUTH_FILE, DOCKER_CONFIG and XDG_CONFIG_HOME at agent-owned files${SHIELDED:+; isolated from}$SHIELDED"
     fi
 
     if [ "$have_podman" = no ]; then
         check credential-helper skip "no podman binary"
     else
-        registry=$(registry_of "$IMAGE")
+        # The registries.conf files the wrapper hands Podman (the user's or the system's, then
+        # the system's and the user's drop-ins), for the registries a pull would ask.
+        registries=$HOME/.config/containers/registries.conf
+        [ -f "$registries" ] || registries=$ROOT/etc/containers/registries.conf
+        set --
+        for f in "$registries" "$ROOT/etc/containers/registries.conf.d"/*.conf "$HOME/.config/containers/registries.conf.d"/*.conf; do
+            [ -f "$f" ] && set -- ${1+"$@"} "$f"
+        done
+        queried=$(queried_registries "$IMAGE" ${1+"$@"})
+        [ -n "$queried" ] || queried=$(registry_of "$IMAGE")
         iso=$(mktemp -d 2>/dev/null || echo "${TMPDIR:-/tmp}/sourceos-preflight.$$")
-        mkdir -p "$iso/docker" "$iso/config/containers"
+        mkdir -p "$iso/docker" "$iso/config/containers" "$iso/home"
         printf '%s\n' '{"auths":{}}' >"$iso/docker/config.json"
         printf '%s\n' '{"auths":{}}' >"$iso/config/containers/auth.json"
+        ln -s ../config "$iso/home/.config"
         probe_auth=$AUTHFILE
         [ -f "$probe_auth" ] || probe_auth=$iso/config/containers/auth.json
-        if [ "$ALLOW_AMBIENT" = yes ]; then
-            login=$(bounded 10 podman login --get-login --authfile "$probe_auth" "$registry" 2>&1)
-        else
-            # As the wrapper isolates it: the registries.conf it would read, less its helpers.
-            registries=$HOME/.config/containers/registries.conf
-            [ -f "$registries" ] || registries=/etc/containers/registries.conf
-            : >"$iso/registries.conf"
-            [ -f "$registries" ] && awk 'skip { if (index($0, "]")) skip = 0; next }
-                /^[ \t]*credential-helpers[ \t]*=/ { if (!index($0, "]")) skip = 1; next }
-                { print }' "$registries" >"$iso/registries.conf"
-            login=$(bounded 10 env DOCKER_CONFIG="$iso/docker" XDG_CONFIG_HOME="$iso/config" \
-                CONTAINERS_REGISTRIES_CONF="$iso/registries.conf" REGISTRY_AUTH_FILE="$probe_auth" \
-                podman login --get-login --authfile "$probe_auth" "$registry" 2>&1)
-        fi
-        login_rc=$?
-        rm -rf "$iso"
-        if [ "$login_rc" = 0 ] && [ "$AUTH_MODE" = forbidden-ambient ]; then
-            check credential-helper fail "auth.mode = forbidden-ambient, but credentials for $registry reach the runtime ($login)" "remove the host's credentials for $registry"
-        elif [ "$login_rc" = 0 ]; then
-            check credential-helper pass "credentials for $registry answer noninteractively ($login)"
-        else
+        # As the wrapper isolates it: the registries.conf it would read, less its helpers,
+        # and a home of its own (no ~/.dockercfg, none of the user's drop-ins).
+        : >"$iso/registries.conf"
+        [ -f "$registries" ] && awk 'skip { if (index($0, "]")) skip = 0; next }
+            /^[ \t]*credential-helpers[ \t]*=/ { if (!index($0, "]")) skip = 1; next }
+            { print }' "$registries" >"$iso/registries.conf"
+        helper_bad='' helper_fix='' with_login='' without=''
+        for registry in $queried; do
+            if [ "$ALLOW_AMBIENT" = yes ]; then
+                login=$(bounded 10 podman login --get-login --authfile "$probe_auth" "$registry" 2>&1)
+            else
+                login=$(bounded 10 env HOME="$iso/home" XDG_DATA_HOME="${XDG_DATA_HOME:-$HOME/.local/share}" \
+                    DOCKER_CONFIG="$iso/docker" XDG_CONFIG_HOME="$iso/config" \
+                    CONTAINERS_REGISTRIES_CONF="$iso/registries.conf" REGISTRY_AUTH_FILE="$probe_auth" \
+                    podman login --get-login --authfile "$probe_auth" "$registry" 2>&1)
+            fi
+            login_rc=$?
+            if [ "$login_rc" = 0 ]; then
+                with_login="$with_login${with_login:+, }$registry ($login)"
+                if [ "$AUTH_MODE" = forbidden-ambient ] && [ -z "$helper_bad" ]; then
+                    helper_bad="auth.mode = forbidden-ambient, but credentials for $registry reach the runtime ($login)"
+                    helper_fix="remove the host's credentials for $registry"
+                fi
+                continue
+            fi
             case $login in
-            *"not logged into"* | *"not logged in"*) check credential-helper pass "no credential helper is consulted for $registry" ;;
-            *) check credential-helper fail "the credential path for $registry fails without a person (exit $login_rc): $(printf '%s' "$login" | tail -n 1)" "use a local image with an empty authfile, or a service-account authfile without interactive helpers" ;;
+            *"not logged into"* | *"not logged in"*) without="$without${without:+, }$registry" ;;
+            *)
+                if [ -z "$helper_bad" ]; then
+                    [ "$login_rc" = 124 ] && login="no answer within 10 s"
+                    helper_bad="the credential path for $registry fails without a person (exit $login_rc): $(printf '%s' "$login" | tail -n 1)"
+                    helper_fix="use a local image with an empty authfile, or a service-account authfile without interactive helpers"
+                fi
+                ;;
             esac
+        done
+        rm -rf "$iso"
+        if [ -n "$helper_bad" ]; then
+            check credential-helper fail "$helper_bad" "$helper_fix"
+        elif [ -n "$with_login" ]; then
+            check credential-helper pass "credentials answer noninteractively: $with_login${without:+; none consulted for $without}"
+        else
+            check credential-helper pass "no credential helper is consulted for $without"
         fi
     fi
 
@@ -1114,8 +1226,9 @@ retire_fix() {
 
 # DUPLICATE, DUPLICATE_FIX: another service definition on this host that runs this agent's
 # container name, image (or source image) or program under another label: the incident's
-# own plist, whatever it is called; and its migration. Plists in the launchd directories;
-# units in the user and system unit directories (one awk pass over them all).
+# own plist, whatever it is called; and its migration. Plists in the launchd directories and
+# the jobs loaded in launchd (from a plist anywhere, or one since deleted); units in the user
+# and system unit directories.
 duplicate_definition() {
     DUPLICATE='' DUPLICATE_FIX=''
     set --
@@ -1136,8 +1249,53 @@ duplicate_definition() {
             done
         done
     fi
-    [ $# -gt 0 ] || return 0
-    found=$(awk -v our="$LABEL" -v container="$CONTAINER" -v image="$IMAGE" -v source="$SOURCE_IMAGE" \
+    found=
+    [ $# -gt 0 ] && found=$(same_work "$@" </dev/null)
+    if [ -z "$found" ] && [ "$PLATFORM" = darwin ]; then
+        found=$(loaded_jobs | same_work)
+    fi
+    [ -n "$found" ] || return 0
+    IFS="$TAB" read -r dup_file dup_label dup_why dup_domain <<DUP
+$found
+DUP
+    if [ -z "$dup_domain" ]; then
+        retire_fix "$dup_file" "$dup_label"
+        DUPLICATE="$RETIRE_WHERE runs the same $dup_why under another label, $dup_label: $dup_file"
+        DUPLICATE_FIX=$RETIRE_FIX
+        return 0
+    fi
+    sudo=
+    [ "$dup_domain" = system ] && [ "$USER_ID" != 0 ] && sudo='sudo '
+    DUPLICATE_FIX="${sudo}launchctl bootout $dup_domain/$dup_label"
+    if [ -f "$dup_file" ]; then
+        sh_quote "$dup_file"
+        DUPLICATE_FIX="$DUPLICATE_FIX; ${sudo}mv $SHQ ~/Desktop/"
+    fi
+    DUPLICATE="a job loaded in launchd's $dup_domain domain (from $dup_file) runs the same $dup_why under another label, $dup_label"
+    DUPLICATE_FIX="$DUPLICATE_FIX (spec section 14, step 1: retire the legacy agent)"
+}
+
+# What launchd has loaded in this agent's domain and the system's, as `launchctl print` shows
+# each job (its path and arguments): Apple's own and this agent's left out.
+loaded_jobs() {
+    lj_domains=$DOMAIN
+    [ "$DOMAIN" = system ] || lj_domains="$DOMAIN system"
+    for lj_domain in $lj_domains; do
+        for lj_label in $(launchctl print "$lj_domain" 2>/dev/null | awk '
+            /^\tservices = \{/ { s = 1; next }
+            s && /^\t\}/ { exit }
+            s && NF >= 3 { print $NF }'); do
+            case $lj_label in com.apple.* | "$LABEL") continue ;; esac
+            launchctl print "$lj_domain/$lj_label" 2>/dev/null
+        done
+    done
+}
+
+# Reads plists and units (the files given) or `launchctl print` output (stdin), and prints
+# "file TAB label TAB why TAB domain" for the first that runs this agent's container name,
+# image or program under another label (domain: the launchd domain of a loaded job).
+same_work() {
+    awk -v our="$LABEL" -v container="$CONTAINER" -v image="$IMAGE" -v source="$SOURCE_IMAGE" \
         -v program="$PROGRAM" -v TAB="$TAB" '
         function decode(v) {
             gsub(/&lt;/, "<", v); gsub(/&gt;/, ">", v); gsub(/&quot;/, "\"", v)
@@ -1152,13 +1310,24 @@ duplicate_definition() {
                 else if (image != "" && (a == image || (source != "" && a == source))) why = "image " a
                 else if (program != "" && a == program) why = "program " program
             }
-            if (why != "") { print file TAB label TAB why; done = 1; exit }
+            if (why != "") { print file TAB label TAB why TAB domain; done = 1; exit }
         }
         FNR == 1 {
-            judge(); file = FILENAME; n = 0; key = ""; inargs = 0; label = ""
+            judge(); file = FILENAME; n = 0; key = ""; inargs = 0; label = ""; domain = ""
             unit = (FILENAME ~ /\.service$/)
             if (unit) { label = FILENAME; sub(/.*\//, "", label) }
         }
+        /^[a-z]+(\/[0-9]+)?\/[^ \t]+ = \{$/ {
+            judge(); n = 0; inargs = 0; file = "(no file)"; unit = 0
+            label = $1; sub(/.*\//, "", label); domain = $1; sub(/\/[^\/]*$/, "", domain)
+            next
+        }
+        domain != "" && /^\tpath = / { file = substr($0, 9); next }
+        domain != "" && /^\tprogram = / { args[++n] = substr($0, 12); next }
+        domain != "" && /^\targuments = \{$/ { inargs = 1; next }
+        domain != "" && inargs && /^\t\}$/ { inargs = 0; next }
+        domain != "" && inargs { v = $0; sub(/^\t\t/, "", v); args[++n] = v; next }
+        domain != "" { next }
         unit && /^[ \t]*ExecStart(Pre)?=/ {
             line = $0; sub(/^[^=]*=[-@:+!]*/, "", line)
             m = split(line, words, /[ \t]+/)
@@ -1175,14 +1344,7 @@ duplicate_definition() {
             if (key == "Label" && label == "") label = v
             else if (inargs || key == "Program") args[++n] = v
         }
-        END { judge() }' "$@" 2>/dev/null)
-    [ -n "$found" ] || return 0
-    IFS="$TAB" read -r dup_file dup_label dup_why <<DUP
-$found
-DUP
-    retire_fix "$dup_file" "$dup_label"
-    DUPLICATE="$RETIRE_WHERE runs the same $dup_why under another label, $dup_label: $dup_file"
-    DUPLICATE_FIX=$RETIRE_FIX
+        END { judge() }' ${1+"$@"} 2>/dev/null
 }
 
 # Sets CONFLICT to a definition of this label other than ours, and CONFLICT_FIX to its cure.

@@ -61,6 +61,13 @@ fail_closed() {
     exit "$FAIL_CLOSED"
 }
 
+# A registries.conf without its credential-helpers (a TOML array, maybe over several lines).
+without_helpers() {
+    awk 'skip { if (index($0, "]")) skip = 0; next }
+        /^[ \t]*credential-helpers[ \t]*=/ { if (!index($0, "]")) skip = 1; next }
+        { print }' "$1"
+}
+
 # podman, through the declared connection if there is one.
 podman_() {
     if [ -n "$CONNECTION" ]; then
@@ -185,16 +192,13 @@ if [ "$ALLOW_AMBIENT" = no ]; then
         fi
     done
     # The registries.conf the runtime would read (the user's, found through HOME, else the
-    # system's) without its credential-helpers (a TOML array, maybe over several lines): they
-    # are credentials too. CONTAINERS_REGISTRIES_CONF makes this copy the one it reads; drop-in
+    # system's) without its credential-helpers: they are credentials too. CONTAINERS_REGISTRIES_CONF makes this copy the one it reads; drop-in
     # directories are still read (preflight names helpers there as ambient credentials).
     registries=${HOME:+$HOME/.config/containers/registries.conf}
     [ -n "$registries" ] && [ -f "$registries" ] || registries=/etc/containers/registries.conf
     : >"$ISOLATED/registries.conf" || fail_closed "cannot write $ISOLATED/registries.conf"
     if [ -f "$registries" ]; then
-        awk 'skip { if (index($0, "]")) skip = 0; next }
-            /^[ \t]*credential-helpers[ \t]*=/ { if (!index($0, "]")) skip = 1; next }
-            { print }' "$registries" >"$ISOLATED/registries.conf" ||
+        without_helpers "$registries" >"$ISOLATED/registries.conf" ||
             fail_closed "cannot copy $registries"
     fi
     CONTAINERS_REGISTRIES_CONF=$ISOLATED/registries.conf
@@ -202,9 +206,43 @@ if [ "$ALLOW_AMBIENT" = no ]; then
     if [ -d "$HOST_CONTAINERS/containers.conf.d" ]; then
         cp -R "$HOST_CONTAINERS/containers.conf.d" "$ISOLATED/config/containers/" || fail_closed "cannot copy $HOST_CONTAINERS/containers.conf.d"
     fi
+    # Podman finds more through HOME: the legacy ~/.dockercfg, the user's registries.conf.d
+    # drop-ins (credential-helpers among their mirrors and aliases), policy.json and the
+    # registries' CA certificates in certs.d. It gets a home of its own: .config is the
+    # agent's config directory (drop-ins copied without credential-helpers, CA certificates
+    # without client keys), .ssh the user's (a connection's known hosts); XDG_DATA_HOME keeps
+    # a rootless store where it is.
+    REAL_HOME=${HOME:-}
+    rm -rf "${ISOLATED:?}/home"
+    if ! { mkdir -p "$ISOLATED/home" && ln -s ../config "$ISOLATED/home/.config"; }; then
+        fail_closed "cannot create $ISOLATED/home"
+    fi
+    if [ -n "$REAL_HOME" ]; then
+        if [ -e "$REAL_HOME/.ssh" ] && ! ln -s "$REAL_HOME/.ssh" "$ISOLATED/home/.ssh"; then
+            fail_closed "cannot link $REAL_HOME/.ssh"
+        fi
+        for d in "$REAL_HOME/.config/containers/registries.conf.d"/*.conf; do
+            [ -f "$d" ] || continue
+            if ! { mkdir -p "$ISOLATED/config/containers/registries.conf.d" &&
+                without_helpers "$d" >"$ISOLATED/config/containers/registries.conf.d/${d##*/}"; }; then
+                fail_closed "cannot copy $d"
+            fi
+        done
+        for d in "$REAL_HOME/.config/containers/certs.d"/*/*.crt; do
+            [ -f "$d" ] || continue
+            c=${d%/*}
+            c=$ISOLATED/config/containers/certs.d/${c##*/}
+            if ! { mkdir -p "$c" && cp "$d" "$c/"; }; then
+                fail_closed "cannot copy $d"
+            fi
+        done
+        XDG_DATA_HOME=${XDG_DATA_HOME:-$REAL_HOME/.local/share}
+        export XDG_DATA_HOME
+    fi
+    HOME=$ISOLATED/home
     DOCKER_CONFIG=$ISOLATED/docker
     XDG_CONFIG_HOME=$ISOLATED/config
-    export DOCKER_CONFIG XDG_CONFIG_HOME
+    export HOME DOCKER_CONFIG XDG_CONFIG_HOME
 fi
 REGISTRY_AUTH_FILE=$AUTHFILE
 export REGISTRY_AUTH_FILE
@@ -253,7 +291,11 @@ fi
 set -- ${1+"$@"} --label "org.sourceos.agent=$AGENT" --authfile "$AUTHFILE" --stop-timeout "$STOP_TIMEOUT"
 # shellcheck disable=SC2086  # variable names only ([A-Za-z_][A-Za-z0-9_]*), one per word
 for name in $ENV_NAMES; do
-    set -- ${1+"$@"} --env "$name"
+    if [ "$name" = HOME ] && [ -n "${REAL_HOME+set}" ]; then
+        set -- ${1+"$@"} --env "HOME=$REAL_HOME" # the declared value, not Podman's own home
+    else
+        set -- ${1+"$@"} --env "$name"
+    fi
 done
 [ -n "$ENV_FILE" ] && set -- ${1+"$@"} --env-file "$ENV_FILE"
 set -- ${1+"$@"} "$IMAGE"

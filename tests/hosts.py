@@ -4,11 +4,14 @@ Podman) and a real Linux (systemd user manager + real rootful Podman). All clean
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import functools
 import json
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -169,6 +172,61 @@ def kill_credential_helpers(bin_dir: Path) -> None:
                 os.kill(int(pid), signal.SIGKILL)
 
 
+# What a Linux host has and macOS does not: GNU coreutils' and util-linux's own programs.
+# The simulated Mac hides them (see MacUserland), so the scripts' macOS code paths run.
+NOT_ON_MACOS = (
+    "timeout", "sha1sum", "sha224sum", "sha256sum", "sha384sum", "sha512sum", "md5sum",
+    "b2sum", "base32", "nproc", "tac", "stdbuf", "getent", "flock", "setsid", "runuser",
+    "unshare", "nsenter", "systemctl", "journalctl", "systemd-analyze", "loginctl",
+)  # fmt: skip
+CLONE_NEWNS = 0x00020000
+
+
+@functools.cache
+def _private_mount_namespace() -> None:
+    """Move this test process (and what it starts from now on) into a mount namespace of its
+    own, whose mounts never propagate back to the machine."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWNS) != 0:
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS) for the simulated Mac")
+    subprocess.run(["mount", "--make-rprivate", "/"], check=True, capture_output=True)
+
+
+class MacUserland:
+    """The simulated Mac's tools: while active, the programs in NOT_ON_MACOS are covered by
+    an empty, non-executable file (bind mounts in this process's private mount namespace),
+    so `command -v timeout` fails as on macOS, whatever PATH a script builds."""
+
+    def __init__(self) -> None:
+        self.mounted: list[str] = []
+
+    def __enter__(self) -> MacUserland:
+        _private_mount_namespace()
+        blank = Path(tempfile.mkdtemp(prefix="agentc-mac-")) / "absent"
+        blank.write_bytes(b"")
+        blank.chmod(0o644)
+        targets = []
+        for tool in NOT_ON_MACOS:
+            for d in ("/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"):
+                path = os.path.realpath(os.path.join(d, tool))
+                if os.path.isfile(path) and path not in targets:
+                    targets.append(path)
+        try:
+            for path in targets:
+                subprocess.run(["mount", "--bind", str(blank), path], check=True,
+                               capture_output=True)  # fmt: skip
+                self.mounted.append(path)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for path in reversed(self.mounted):
+            subprocess.run(["umount", path], capture_output=True)
+        self.mounted.clear()
+
+
 class Host:
     """What activation sees: a HOME, PATH, platform and tools."""
 
@@ -207,7 +265,8 @@ class Host:
 
 
 class DarwinHost(Host):
-    """macOS simulated: fake launchctl, podman machine shim, real Podman underneath."""
+    """macOS simulated: fake launchctl, podman machine shim, real Podman underneath, and a
+    userland without the GNU-only tools (MacUserland)."""
 
     platform = "darwin"
 
@@ -234,6 +293,7 @@ class DarwinHost(Host):
                 }
             )
         )
+        self.userland = MacUserland().__enter__()
 
     def scenario(self, **values) -> None:
         current = {}
@@ -286,6 +346,7 @@ class DarwinHost(Host):
             with contextlib.suppress(ProcessLookupError, PermissionError, TypeError):
                 os.killpg(job.get("job_pid"), signal.SIGKILL)
         time.sleep(0.05)
+        self.userland.__exit__()
 
 
 class LinuxHost(Host):

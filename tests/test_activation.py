@@ -146,15 +146,57 @@ def test_credential_helper_failure_prevents_enablement(darwin: DarwinHost) -> No
 
 
 def test_hanging_credential_helper_is_bounded_and_prevents_enablement(darwin: DarwinHost) -> None:
-    """A helper that waits for a person (a browser login, a PIN) is cut off, not waited on."""
+    """A helper that waits for a person (a browser login, a PIN) is cut off, not waited on:
+    on the simulated Mac (no timeout(1)) the watcher ends the helper podman started too,
+    within the probe's 10 s and its 2 s grace."""
     agent = service_account_agent(darwin, "hanging")
     began = time.monotonic()
     result = darwin.activate(agent, "--json")
-    assert time.monotonic() - began < 60
+    assert time.monotonic() - began < 25
     assert_nothing_persisted(darwin, result)
     c = checks(result)["credential-helper"]
     assert c["status"] == "fail" and "without a person" in c["detail"]
-    assert (darwin.bin / "docker-credential-hanging.pids").exists(), "the helper never ran"
+    pids = darwin.bin / "docker-credential-hanging.pids"
+    assert pids.exists(), "the helper never ran"
+    for pid in pids.read_text().split():
+        status = Path(f"/proc/{pid}/status")
+        assert not status.exists() or "zombie" in status.read_text(), f"{pid} outlived it"
+
+
+@pytest.mark.parametrize(
+    ("image", "asked"),
+    [("registry.example/team/app:1", "mirror.example"), ("team/app:1", "quay.example")],
+    ids=["mirror", "short-name"],
+)
+def test_the_credential_probe_asks_every_registry_a_pull_would(
+    darwin: DarwinHost, image: str, asked: str
+) -> None:
+    """Podman asks a registry's mirrors before the registry, and resolves a short name through
+    the unqualified-search-registries: a helper that fails for any of them fails preflight,
+    naming that registry (not only the one the image names)."""
+    helper = credential_helper(darwin.bin, "failing")
+    conf = darwin.home / ".config" / "containers" / "registries.conf"
+    conf.parent.mkdir(parents=True)
+    conf.write_text(
+        'unqualified-search-registries = [\n  "quay.example",\n]\n\n'
+        '[[registry]]\nlocation = "registry.example"\n\n'
+        '[[registry.mirror]]\nlocation = "mirror.example/cache"  # the team cache\n'
+    )
+    sa = darwin.home / ".config" / "node-commander" / "sa-auth.json"
+    sa.parent.mkdir(parents=True)
+    sa.write_text(json.dumps({"auths": {}, "credHelpers": {asked: helper}}))
+    agent = compile_agent(
+        darwin.out,
+        "node-commander",
+        f'image = "{image}";\nauth = {{ mode = "service-account";'
+        ' authfile = "$HOME/.config/node-commander/sa-auth.json"; };\n'
+        'waivers.remote-runtime-image = "a test of the credential probe";\n',
+    )
+    result = darwin.activate(agent, "--json")
+    assert_nothing_persisted(darwin, result)
+    c = checks(result)["credential-helper"]
+    assert c["status"] == "fail", c
+    assert c["detail"].startswith(f"the credential path for {asked} fails without a person"), c
 
 
 def test_failed_preflight_stages_with_clear_remediation(darwin: DarwinHost) -> None:

@@ -73,6 +73,41 @@ def test_the_incidents_own_plist_fails_preflight_by_content(
     assert f"- action: run `{dup['remediation']}`" in text
 
 
+@pytest.mark.parametrize("kept", [True, False], ids=["file-elsewhere", "file-deleted"])
+def test_a_job_loaded_from_outside_the_launchd_directories_is_a_duplicate(
+    darwin: DarwinHost, kept: bool
+) -> None:
+    """The incident's job as `launchctl bootstrap` left it from a download directory (its plist
+    still there, or deleted since): no launchd directory holds it, launchd runs it all the
+    same. Preflight finds it among the loaded jobs, by content, and leaves it loaded."""
+    elsewhere = darwin.home / "Downloads" / f"{INCIDENT_LABEL}.plist"
+    elsewhere.parent.mkdir(parents=True)
+    shutil.copy(INCIDENT / f"{INCIDENT_LABEL}.plist", elsewhere)
+    boot = subprocess.run(
+        ["launchctl", "bootstrap", f"gui/{os.getuid()}", str(elsewhere)],
+        env=darwin.env, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert boot.returncode == 0, boot.stderr
+    (darwin.launchd / "calls.log").unlink()
+    if not kept:
+        elsewhere.unlink()
+    result = darwin.activate(node_commander(darwin), "--json")
+    assert (result.returncode, json.loads(result.stdout)["state"]) == (3, "staged")
+    assert not darwin.plist_path(LABEL).exists()
+    dup = checks(result)["service-not-duplicated"]
+    assert dup["status"] == "fail", dup
+    assert dup["detail"] == (
+        f"a job loaded in launchd's gui/{os.getuid()} domain (from {elsewhere}) runs the same"
+        f" container node-commander under another label, {INCIDENT_LABEL}"
+    )
+    fix = f"launchctl bootout gui/{os.getuid()}/{INCIDENT_LABEL}"
+    if kept:
+        fix += f"; mv {elsewhere} ~/Desktop/"
+    assert dup["remediation"] == fix + " (spec section 14, step 1: retire the legacy agent)"
+    assert mutating_calls(darwin) == []
+    assert [j["label"] for j in darwin.loaded()] == [INCIDENT_LABEL]
+
+
 def test_the_same_image_under_another_name_is_a_duplicate(darwin: DarwinHost) -> None:
     """Content, not names: a plist of any label running the agent's registry image."""
     other = darwin.home / "Library" / "LaunchAgents" / "com.example.puller.plist"

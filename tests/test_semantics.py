@@ -243,27 +243,37 @@ def _preflight(result) -> dict[str, dict]:
 def test_forbidden_ambient_fails_preflight_while_a_host_credential_could_reach_the_runtime(
     darwin,
 ) -> None:
-    """`forbidden-ambient` is `none` plus a promise: activation fails while any source the
-    wrapper cannot isolate (a system or drop-in registries.conf's credential-helpers, the
-    legacy ~/.dockercfg) exists, naming it; and succeeds on a clean host."""
+    """`forbidden-ambient` is `none` plus a promise: activation fails while a source the
+    wrapper cannot isolate (a system registries.conf drop-in's credential-helpers) exists,
+    naming it. The ones it isolates (~/.dockercfg, the user's drop-ins) are named as
+    isolated, and the agent runs."""
     agent = _podman_agent(darwin, "fa", 'auth.mode = "forbidden-ambient";')
     dockercfg = darwin.home / ".dockercfg"
     dockercfg.write_text('{"localhost": {"auth": "dTpw"}}\n')
+    user_dropins = darwin.home / ".config" / "containers" / "registries.conf.d"
+    user_dropins.mkdir(parents=True)
+    (user_dropins / "50-gcloud.conf").write_text('credential-helpers = [\n  "gcloud",\n]\n')
+    system_dropins = darwin.root / "etc" / "containers" / "registries.conf.d"
+    system_dropins.mkdir(parents=True)
+    (system_dropins / "60-ecr.conf").write_text('credential-helpers = [ "ecr-login" ]\n')
     result = darwin.activate(agent, "--json")
     assert (result.returncode, json.loads(result.stdout)["state"]) == (3, "staged")
     check = _preflight(result)["host-auth-isolation"]
-    assert check["status"] == "fail" and str(dockercfg) in check["detail"]
+    assert check["status"] == "fail"
+    assert check["detail"] == (
+        "auth.mode = forbidden-ambient, but host credentials could reach the runtime:"
+        f" {system_dropins / '60-ecr.conf'} (credential-helpers)"
+    )
     assert darwin.loaded() == []
-    dockercfg.unlink()
-    dropins = darwin.home / ".config" / "containers" / "registries.conf.d"
-    dropins.mkdir(parents=True)
-    (dropins / "50-gcloud.conf").write_text('credential-helpers = [\n  "gcloud",\n]\n')
-    check = _preflight(darwin.activate(agent, "--json"))["host-auth-isolation"]
-    assert check["status"] == "fail" and "50-gcloud.conf (credential-helpers)" in check["detail"]
-    (dropins / "50-gcloud.conf").unlink()
+    (system_dropins / "60-ecr.conf").unlink()
     result = darwin.activate(agent, "--json")
     assert (result.returncode, json.loads(result.stdout)["state"]) == (0, "running"), result.stdout
-    assert _preflight(result)["host-auth-isolation"]["status"] == "pass"
+    check = _preflight(result)["host-auth-isolation"]
+    assert check["status"] == "pass"
+    assert (
+        f"isolated from {user_dropins / '50-gcloud.conf'} (credential-helpers)" in check["detail"]
+        and str(dockercfg) in check["detail"]
+    )
 
 
 def test_forbidden_ambient_with_ambient_docker_config_allowed_is_a_contradiction(
@@ -524,10 +534,109 @@ def test_through_a_connection_a_killed_wrapper_leaves_no_container(
 
 @pytest.mark.real
 def test_a_credential_source_isolation_cannot_move_is_a_warning_in_other_modes(darwin) -> None:
-    """~/.dockercfg is found through HOME, which the wrapper keeps: preflight says so (a
-    warning; forbidden-ambient makes it fail)."""
-    (darwin.home / ".dockercfg").write_text('{"localhost": {"auth": "dTpw"}}\n')
+    """The system's drop-ins are read whatever Podman is told: preflight warns, naming the
+    file (forbidden-ambient makes it fail); the agent runs."""
+    dropins = darwin.root / "etc" / "containers" / "registries.conf.d"
+    dropins.mkdir(parents=True)
+    (dropins / "60-ecr.conf").write_text('credential-helpers = [ "ecr-login" ]\n')
     result = darwin.activate(_podman_agent(darwin, "dc", ""), "--json")
     assert json.loads(result.stdout)["state"] == "running", result.stdout
     check = {c["id"]: c for c in json.loads(result.stdout)["preflight"]}["host-auth-isolation"]
-    assert check["status"] == "warn" and str(darwin.home / ".dockercfg") in check["detail"]
+    assert check["status"] == "warn" and str(dropins / "60-ecr.conf") in check["detail"]
+
+
+class _Registry:
+    """A registry on loopback that wants credentials: it answers every request 401 with a
+    Basic challenge and records the path and Authorization header of each."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        seen = self.seen = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                seen.append((self.path, self.headers.get("Authorization")))
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", 'Basic realm="test"')
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_HEAD = do_GET
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.address = f"127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.real
+def test_podman_under_the_wrapper_never_sends_the_hosts_home_credentials(
+    tmp_path: Path, store
+) -> None:
+    """Podman 4 reads ~/.dockercfg and the user's registries.conf.d whatever --authfile says:
+    a plain `podman pull` sends the legacy credentials to the registry. The wrapper's pull
+    reaches the same registry (the drop-in that makes it reachable is kept) and sends none,
+    and no credential helper a drop-in names is run."""
+    import base64
+    import subprocess
+
+    from tests.conftest import require_tool
+    from tests.hosts import compile_agent
+
+    podman = require_tool("podman")
+    registry = _Registry()
+    try:
+        home = tmp_path / "home"
+        dropins = home / ".config" / "containers" / "registries.conf.d"
+        dropins.mkdir(parents=True)
+        (dropins / "50-local.conf").write_text(
+            f'credential-helpers = [ "containers-auth.json", "leak" ]\n'
+            f'[[registry]]\nlocation = "{registry.address}"\ninsecure = true\n'
+        )
+        legacy = base64.b64encode(b"legacy:secret").decode()
+        (home / ".dockercfg").write_text(json.dumps({registry.address: {"auth": legacy}}))
+        bin_dir = tmp_path / "bin"
+        bin_dir.mkdir()
+        helper = bin_dir / "docker-credential-leak"
+        helper.write_text(f"#!/bin/sh\ntouch \"{tmp_path}/helper-ran\"\necho '{{}}'\n")
+        helper.chmod(0o755)
+        env = {
+            "HOME": str(home), "PATH": f"{bin_dir}:{os.path.dirname(podman)}:/usr/bin:/bin",
+            "SOURCEOS_AGENT_MANAGER": "launchd", **store.env,
+        }  # fmt: skip
+        image = f"{registry.address}/team/app:1"
+        plain = subprocess.run([podman, "pull", image], env=env, capture_output=True, text=True,
+                               timeout=60, stdin=subprocess.DEVNULL)  # fmt: skip
+        assert plain.returncode != 0
+        assert ("/v2/team/app/manifests/1", f"Basic {legacy}") in registry.seen, registry.seen
+        registry.seen.clear()
+        (tmp_path / "helper-ran").unlink(missing_ok=True)
+
+        agent = compile_agent(
+            tmp_path / "out", "pulls",
+            f'image = "{image}";\npodman = {{ connection = null; requireMachine = false;'
+            ' pull = "always"; };\n'
+            'waivers.remote-runtime-image = "a test of credential isolation";\n',
+        )  # fmt: skip
+        run = subprocess.run([str(agent / "bin" / "sourceos-agent-pulls")], env=env,
+                             capture_output=True, text=True, timeout=60,
+                             stdin=subprocess.DEVNULL)  # fmt: skip
+        assert run.returncode != 0, run.stderr
+        assert "unauthorized" in run.stderr, run.stderr
+        # It asked for the image; whatever it sent carried no credentials (Podman answers a
+        # Basic challenge with an empty user and password when it has none: "Basic Og==").
+        assert "/v2/team/app/manifests/1" in [path for path, _ in registry.seen], run.stderr
+        sent = [base64.b64decode(auth.split(" ", 1)[1]) for _, auth in registry.seen if auth]
+        assert set(sent) <= {b":"}, sent
+        assert not (tmp_path / "helper-ran").exists()
+    finally:
+        registry.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,67 @@ def test_the_library_is_ascii() -> None:
     for path in sorted((ROOT / "shell").glob("*.sh")) + sorted((ROOT / "templates").glob("*.j2")):
         text = path.read_bytes()
         assert text.isascii(), (path.name, [i for i, b in enumerate(text) if b > 127][:3])
+
+
+def _function(name: str, text: str) -> str:
+    """One function's definition, as lib.sh has it."""
+    start = text.index(f"\n{name}() {{\n") + 1
+    return text[start : text.index("\n}\n", start) + 3]
+
+
+@pytest.mark.parametrize("name", list(SHELLS))
+def test_bounded_without_timeout_ends_the_whole_command_tree_under(
+    name: str, tmp_path: Path
+) -> None:
+    """macOS has no timeout(1): `bounded` watches the command itself. Past the limit it ends
+    the command and what the command started (a credential helper waiting for a person),
+    TERM then KILL, and says 124 as timeout(1) does, even when the command exits 0 on TERM
+    (Podman does); a command that answers in time keeps its output and status."""
+    lib = (ROOT / "shell" / "lib.sh").read_text()
+    pids = tmp_path / "pids"
+    script = tmp_path / "bounded.sh"
+    script.write_text(
+        _function("bounded", lib) + _function("descendants", lib) + _function("pause", lib)
+        + "TIMEOUT_BIN=\nSCOPE=user\n"
+        # The command ignores TERM's default and exits 0; its child ignores TERM entirely.
+        + f"""out=$(bounded 2 sh -c 'trap "exit 0" TERM
+sh -c "trap \\"\\" TERM; echo \\$\\$ >>{pids}; while :; do sleep 1; done" &
+wait; echo late')
+echo "late=[$out] rc=$?"
+out=$(bounded 5 sh -c 'echo answer; exit 3')
+echo "quick=[$out] rc=$?"
+"""
+    )  # fmt: skip
+    began = time.monotonic()
+    result = subprocess.run([*shell(name), str(script)], capture_output=True, text=True,
+                            timeout=60, stdin=subprocess.DEVNULL)  # fmt: skip
+    took = time.monotonic() - began
+    assert result.stdout.splitlines() == ["late=[] rc=124", "quick=[answer] rc=3"], result
+    assert 2 <= took < 8, took
+    for pid in pids.read_text().split():
+        status = Path(f"/proc/{pid}/status")
+        assert not status.exists() or "zombie" in status.read_text(), f"{pid} outlived it"
+
+
+@pytest.mark.parametrize("name", ["lib", "activate", "agentctl", "wrapper"])
+def test_the_portability_scanner_keeps_track_of_quotes_in(name: str) -> None:
+    """AG115 skips single-quoted text and comments (an awk `function` is not the shell's): it
+    must see every comment line of the library as such, or it has lost track of the quotes
+    (as `${x%%"'"*}` inside double quotes once made it)."""
+    import bisect
+
+    from compiler.rules.gnu_only_syntax import _hidden
+
+    text = (ROOT / "shell" / f"{name}.sh").read_text()
+    starts, _ends = _hidden(text)
+    ends = dict(zip(starts, _ends, strict=True))
+    lost, offset = [], 0
+    for number, line in enumerate(text.splitlines(), 1):
+        body = line.lstrip()
+        if body.startswith("#") and not body.startswith("#!"):
+            at = offset + len(line) - len(body)
+            i = bisect.bisect_right(starts, at) - 1
+            if i < 0 or at >= ends[starts[i]]:
+                lost.append(number)
+        offset += len(line) + 1
+    assert lost == [], f"comment lines the scanner reads as code: {lost[:10]}"

@@ -128,7 +128,7 @@ def cmd_bootstrap(args: list[str]) -> int:
             return 5
         record = {"path": os.path.abspath(path), "label": label, "domain": domain, "runs": 0,
                   "last_exit": None, "state": "not running", "job_pid": None,
-                  "program": args_[0]}  # fmt: skip
+                  "program": job.get("Program", args_[0]), "arguments": args_}  # fmt: skip
         _write_json(_job_file(domain, label), record)
         log = open(STATE / f"supervisor-{label}.log", "ab")  # noqa: SIM115
         proc = subprocess.Popen(
@@ -197,7 +197,17 @@ def cmd_print(args: list[str]) -> int:
         return _usage("Usage: launchctl print <domain-target> | <service-target>")
     target = args[0]
     if _valid_domain(target):
-        print(f"{target} = {{\n\ttype = {'system' if target == 'system' else 'login'}\n}}")
+        # launchd lists the domain's services as `PID  last-exit  label` ("-" for none).
+        lines = [f"{target} = {{", f"\ttype = {'system' if target == 'system' else 'login'}",
+                 "\tservices = {"]  # fmt: skip
+        for path in sorted(_jobs().glob("*.json")):
+            job = _read_json(path, {})
+            if job.get("domain") != target:
+                continue
+            pid = job.get("job_pid") if _alive(job.get("job_pid")) else 0
+            last = job.get("last_exit")
+            lines.append(f"\t\t{pid:>8} {'-' if last is None else last:>6} \t{job['label']}")
+        print("\n".join([*lines, "\t}", "}"]))
         return 0
     domain, label = _split_target(target)
     record = _read_json(_job_file(domain, label), None)
@@ -211,6 +221,9 @@ def cmd_print(args: list[str]) -> int:
         f"\tpath = {record['path']}",
         "\tstate = " + ("running" if running else "not running"),
         f"\tprogram = {record['program']}",
+        "\targuments = {",
+        *(f"\t\t{a}" for a in record.get("arguments", [record["program"]])),
+        "\t}",
         f"\truns = {record['runs']}",
     ]
     if running:
