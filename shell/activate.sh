@@ -414,7 +414,7 @@ enable_service() {
             return 1
         fi
     else
-        if ! out=$(bounded 60 systemctl_ enable "$UNIT_NAME" 2>&1); then
+        if ! out=$(bounded 60 systemctl_ enable ${RUNTIME_UNITS:+--runtime} "$UNIT_NAME" 2>&1); then
             ENABLE_ERROR=$(oneline "$out")
             return 1
         fi
@@ -454,7 +454,7 @@ undo() {
         [ -f "$prev/wrapper" ] && cp -p "$prev/wrapper" "$WRAPPER_FILE"
         if [ "$PLATFORM" = linux ]; then
             bounded 60 systemctl_ daemon-reload >/dev/null 2>&1
-            [ -f "$prev/enabled" ] && bounded 60 systemctl_ enable "$UNIT_NAME" >/dev/null 2>&1
+            [ -f "$prev/enabled" ] && bounded 60 systemctl_ enable ${RUNTIME_UNITS:+--runtime} "$UNIT_NAME" >/dev/null 2>&1
             [ -f "$prev/running" ] && bounded 120 systemctl_ start "$UNIT_NAME" >/dev/null 2>&1
         elif [ -f "$prev/enabled" ]; then
             launchctl bootstrap "$DOMAIN" "$SERVICE_FILE" >/dev/null 2>&1
@@ -614,7 +614,7 @@ rm -f "$STATE_DIR/starts"
 if ! enable_service; then
     rollback enable "${ENABLE_ERROR:-enable failed}"
 fi
-step enable pass "$([ "$PLATFORM" = darwin ] && echo "bootstrapped into $DOMAIN" || echo "systemctl$SCOPE_FLAG enable $UNIT_NAME")"
+step enable pass "$([ "$PLATFORM" = darwin ] && echo "bootstrapped into $DOMAIN" || echo "systemctl$SCOPE_FLAG enable ${RUNTIME_UNITS:+--runtime }$UNIT_NAME")"
 journal start
 if ! start_service; then
     rollback start "${START_ERROR:-start failed}"

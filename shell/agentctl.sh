@@ -337,8 +337,8 @@ cmd_quarantine() {
         fi
     else
         stop_out=$(bounded 120 systemctl_ stop "$UNIT_NAME" 2>&1)
-        if out=$(bounded 60 systemctl_ disable "$UNIT_NAME" 2>&1); then
-            record disable ok "systemctl$SCOPE_FLAG disable $UNIT_NAME"
+        if out=$(bounded 60 systemctl_ disable ${RUNTIME_UNITS:+--runtime} "$UNIT_NAME" 2>&1); then
+            record disable ok "systemctl$SCOPE_FLAG disable ${RUNTIME_UNITS:+--runtime }$UNIT_NAME"
         else
             record disable failed "$(oneline "$out")" step
         fi

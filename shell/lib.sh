@@ -61,6 +61,27 @@ else
     LAUNCHD_DIR=$ROOT${INSTALL_LAUNCHD_DIR:-/Library/LaunchDaemons}
     SYSTEMD_DIR=$ROOT${INSTALL_SYSTEMD_DIR:-/etc/systemd/system}
 fi
+# Whether directory $1 (or, while it does not exist, the nearest one above it) cannot be
+# written: a read-only file system, or the Nix store.
+read_only_dir() {
+    rod=$1
+    while [ ! -d "$rod" ] && [ "$rod" != "${rod%/*}" ]; do rod=${rod%/*}; done
+    [ -d "${rod:-/}" ] || return 1
+    case $(cd "${rod:-/}" && pwd -P) in /nix/store/*) return 0 ;; esac
+    [ ! -w "${rod:-/}" ]
+}
+# A unit directory that cannot be written (NixOS: /etc/systemd/system is in the Nix store) is
+# replaced by the manager's runtime one, and the unit enabled --runtime: until the next boot,
+# when the platform's own unit runs activation again (nix/modules/nixos.nix).
+RUNTIME_UNITS=
+if [ "$PLATFORM" != darwin ] && [ -z "${INSTALL_SYSTEMD_DIR:-}" ] && read_only_dir "$SYSTEMD_DIR"; then
+    if [ "$SCOPE" = user ]; then
+        SYSTEMD_DIR=${XDG_RUNTIME_DIR:-/run/user/$USER_ID}/systemd/user
+    else
+        SYSTEMD_DIR=$ROOT/run/systemd/system
+    fi
+    RUNTIME_UNITS=yes
+fi
 if [ "$PLATFORM" = darwin ]; then
     SERVICE_FILE=$LAUNCHD_DIR/$PLIST_NAME
 else
@@ -500,7 +521,7 @@ sm_enabled() {
     else
         # A unit without [Install] (runAtLoad = false) is "static" once installed.
         case $(systemctl_ is-enabled "$UNIT_NAME" 2>/dev/null) in
-        enabled) ;;
+        enabled | enabled-runtime) ;;
         static) [ "$RUN_AT_LOAD" = no ] ;;
         *) false ;;
         esac
@@ -585,7 +606,7 @@ stop_and_disable() {
         bootout_and_wait
     else
         bounded 120 systemctl_ stop "$UNIT_NAME" >/dev/null 2>&1
-        bounded 60 systemctl_ disable "$UNIT_NAME" >/dev/null 2>&1
+        bounded 60 systemctl_ disable ${RUNTIME_UNITS:+--runtime} "$UNIT_NAME" >/dev/null 2>&1
         bounded 60 systemctl_ reset-failed "$UNIT_NAME" >/dev/null 2>&1
     fi
 }
@@ -662,7 +683,7 @@ label_disabled() {
         *) return 1 ;;
         esac
     else
-        [ "$(systemctl_ is-enabled "$UNIT_NAME" 2>/dev/null)" = masked ]
+        case $(systemctl_ is-enabled "$UNIT_NAME" 2>/dev/null) in masked | masked-runtime) ;; *) false ;; esac
     fi
 }
 

@@ -334,6 +334,45 @@ def test_happy_path_on_real_systemd_and_podman(linux: LinuxHost, store: PodmanSt
     assert steps["install"]["status"] == "skip" and "unchanged" in steps["install"]["detail"]
 
 
+def test_a_read_only_unit_directory_takes_a_runtime_unit_on_real_systemd(
+    linux: LinuxHost,
+) -> None:
+    """NixOS's /etc/systemd/system is in the Nix store: where the unit directory cannot be
+    written, activation installs into the manager's runtime directory and enables the unit
+    --runtime, and uninstall takes it out again. (Here the user manager's directory, made
+    read-only by a read-only bind mount in this test's own mount namespace.)"""
+    from tests.hosts import _private_mount_namespace
+
+    units = linux.home / ".config" / "systemd" / "user"
+    units.mkdir(parents=True, exist_ok=True)
+    _private_mount_namespace()
+    subprocess.run(["mount", "--bind", str(units), str(units)], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(units)], check=True)
+        agent = compile_agent(
+            linux.out, "demo", 'runtime = "native";\ncommand = [ "/bin/sleep" "300" ];\n'
+        )
+        result = linux.activate(agent, "--json")
+        assert outcome(result) == (0, "running"), result.stdout + result.stderr
+        steps = {s["step"]: s for s in json.loads(result.stdout)["steps"]}
+        assert steps["enable"]["detail"] == (
+            "systemctl --user enable --runtime sourceos-agent@demo.service"
+        )
+        runtime = linux.manager.runtime_dir / "systemd" / "user"
+        assert (runtime / "sourceos-agent@demo.service").is_file()
+        assert list(units.iterdir()) == []
+        unit = linux.unit("demo")
+        assert (unit["ActiveState"], unit["UnitFileState"]) == ("active", "enabled-runtime")
+        gone = subprocess.run([str(agent / "bin" / "agentctl"), "uninstall", "--json"],
+                              env=linux.env, capture_output=True, text=True,
+                              timeout=120)  # fmt: skip
+        assert gone.returncode == 0, gone.stdout + gone.stderr
+        assert not (runtime / "sourceos-agent@demo.service").exists()
+        assert linux.unit("demo")["LoadState"] == "not-found"
+    finally:
+        subprocess.run(["umount", str(units)], check=False)
+
+
 # --- spec section 12 regression cases ----------------------------------------------------
 
 

@@ -19,7 +19,12 @@ from tests.conftest import EXAMPLES, ROOT, agentc, require_tool
 pytestmark = pytest.mark.real
 
 NIX_FILES = sorted(
-    [ROOT / "flake.nix", *ROOT.glob("nix/**/*.nix"), *ROOT.glob("tests/nix/**/*.nix")]
+    [
+        ROOT / "flake.nix",
+        *ROOT.glob("nix/**/*.nix"),
+        *ROOT.glob("tests/nix/**/*.nix"),
+        *ROOT.glob("examples/**/*.nix"),
+    ]
 )
 FAKE_NIXPKGS = ROOT / "tests" / "nix" / "fake-nixpkgs"
 # The stand-in builds run the agentc under test from this checkout's virtualenv, a host path the

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.real
 
 INPUTS = ROOT.parent / "shared" / "nix-inputs"
 
+AGENTS_FILE = "/home/alice/.config/home-manager/agents.nix"  # where the user wrote them
 AGENTS = """{
   node-commander = { image = "localhost/socioprophet/node-commander:dev-boot"; };
   notes = { runtime = "native"; command = [ "/usr/bin/notes-sync" ]; user = "o'brien"; };
@@ -46,7 +47,7 @@ def _home_manager(agents: str, agentc: str, packages: str, result: str) -> str:
           }}
           (import {ROOT}/nix/modules/home-manager.nix agentc)
           (import {ROOT}/nix/modules/home-manager.nix agentc)
-          {{ sourceos.localAgents = {agents}; }}
+          {{ _file = "{AGENTS_FILE}"; sourceos.localAgents = {agents}; }}
         ];
       }};
       decl = import {ROOT}/nix/lib/declaration.nix;
@@ -86,6 +87,13 @@ let
         options.environment.systemPackages = lib.mkOption {{
           type = lib.types.listOf lib.types.package; default = [ ];
         }};
+        # nixpkgs' systemd.services is a submodule of many options; these are the ones used
+        options.systemd.services = lib.mkOption {{
+          type = lib.types.attrsOf lib.types.anything; default = {{ }};
+        }};
+        options.system.build = lib.mkOption {{
+          type = lib.types.lazyAttrsOf lib.types.unspecified; default = {{ }};
+        }};
         config._module.args.pkgs = pkgs;
       }}
       (import {ROOT}/nix/modules/nixos.nix agentc)
@@ -93,7 +101,10 @@ let
       {{ sourceos.localAgents.node-commander.user = "alice"; }}
     ];
   }};
-in eval.config.system.activationScripts.sourceos-local-agents
+in {{
+  script = eval.config.system.activationScripts.sourceos-local-agents;
+  service = eval.config.systemd.services.sourceos-local-agents;
+}}
 """
 
 
@@ -131,12 +142,31 @@ def test_home_manager_module_under_the_real_module_system(tmp_path: Path) -> Non
 
 
 def test_nixos_module_supports_dry_activation_and_escapes_the_user() -> None:
-    script = _eval(NIXOS)
+    script = _eval(NIXOS)["script"]
     assert script["supportsDryActivation"] is True
     text = script["text"]
     assert 'if [ "${NIXOS_ACTION:-}" != dry-activate ]; then' in text
     assert "runuser -u 'o'\\''brien' --" in text  # lib.escapeShellArg, not a raw name
     assert '$([ "${NIXOS_ACTION:-}" = dry-activate ] && echo --dry-run)' in text
+
+
+def test_nixos_activates_at_boot_once_systemd_answers() -> None:
+    """At boot the activation script runs before systemd: it activates only when the manager
+    answers (a switch), else leaves it to a oneshot unit that runs the same lines (without
+    --dry-run) once the system is up, and that a switch does not restart."""
+    out = _eval(NIXOS)
+    text, service = out["script"]["text"], out["service"]
+    guard = text.index("/bin/systemctl is-system-running 2>/dev/null) in")
+    assert text.index("running | degraded | maintenance)", guard) < text.index("/bin/activate")
+    assert "activated by sourceos-local-agents.service once systemd runs" in text
+    assert service["wantedBy"] == ["multi-user.target"]
+    assert service["serviceConfig"] == {"Type": "oneshot", "RemainAfterExit": True}
+    assert service["restartIfChanged"] is False
+    script = service["script"]
+    for name in ("node-commander", "notes"):
+        line = next(x for x in script.splitlines() if f"/{name}/bin/activate" in x)
+        assert "--dry-run" not in line and "NIXOS_ACTION" not in line
+    assert "/var/lib/sourceos/nix-agents" in script  # it retires removed agents too
 
 
 DARWIN = f"""
@@ -206,11 +236,13 @@ def _generation(tmp_path: Path, tag: str, agents: str) -> Path:
 
 
 def test_the_next_generation_uninstalls_the_agents_that_left_or_were_disabled(
-    darwin, tmp_path: Path
+    request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     """Two, then three home-manager generations on the launchd simulator: an agent removed
     from the configuration, then one set to enable = false, is uninstalled by the next
-    switch; the one that stays keeps running; a dry run only says what it would do."""
+    switch; the one that stays keeps running; a dry run only says what it would do. (The
+    generations are built first, on this Linux machine: the simulated Mac has no
+    systemd-analyze, which the stand-in pkgs take from the host.)"""
     import subprocess
 
     unique = str(tmp_path)  # in each declaration, so no earlier build output is reused
@@ -228,9 +260,11 @@ def test_the_next_generation_uninstalls_the_agents_that_left_or_were_disabled(
         return sorted(j["label"] for j in darwin.loaded())
 
     first = _generation(tmp_path, "g1", "{ " + agent("keeper") + agent("leaver") + " }")
+    second = _generation(tmp_path, "g2", "{ " + agent("keeper") + " }")
+    third = _generation(tmp_path, "g3", "{ " + agent("keeper", "enable = false;") + " }")
+    darwin = request.getfixturevalue("darwin")
     assert switch(first).returncode == 0
     assert labels() == ["org.sourceos.agent.keeper", "org.sourceos.agent.leaver"]
-    second = _generation(tmp_path, "g2", "{ " + agent("keeper") + " }")
     dry = switch(second, dry=True)
     assert "sourceos: would uninstall agent leaver" in dry.stdout
     assert labels() == ["org.sourceos.agent.keeper", "org.sourceos.agent.leaver"]
@@ -239,7 +273,6 @@ def test_the_next_generation_uninstalls_the_agents_that_left_or_were_disabled(
     assert labels() == ["org.sourceos.agent.keeper"]
     assert not darwin.plist_path("org.sourceos.agent.leaver").exists()
     assert not darwin.state_dir("leaver").exists()
-    third = _generation(tmp_path, "g3", "{ " + agent("keeper", "enable = false;") + " }")
     assert switch(third).returncode == 0
     assert labels() == []
     assert not darwin.plist_path("org.sourceos.agent.keeper").exists()
@@ -262,5 +295,55 @@ def test_each_agent_is_its_own_derivation_and_an_error_names_it(tmp_path: Path) 
     )
     built = nix(require_tool("nix-build"), *OFFLINE, "--no-out-link", "-E", expr)
     assert built.returncode != 0
-    assert "./bad.agent:" in built.stderr and "error[AG103/log-in-tmp]" in built.stderr
+    lines = built.stderr.splitlines()
+    at = next(i for i, line in enumerate(lines) if "error[AG103/log-in-tmp]" in line)
+    assert "./bad.agent:" in lines[at]
+    # The option, as the user wrote it, and the file the module system says defined it.
+    assert any(
+        line.strip() == "option: sourceos.localAgents.bad.logs.stdout, defined in " + AGENTS_FILE
+        for line in lines[at + 1 : at + 8]
+    ), "\n".join(lines[at : at + 8])
     assert "sourceos-agent-good.drv" in built.stderr  # built on its own
+
+
+def test_the_fleet_example_evaluates_two_hosts_sharing_agent_derivations(tmp_path: Path) -> None:
+    """examples/fleet (docs/fleet.md), as a flake: each host activates the shared agents plus
+    its own, without the ones it turns off; an agent declared alike on both hosts (its user
+    is how a host activates it, not part of it) is the same derivation on both, which a
+    remote builder or a binary cache builds once."""
+    import re
+    import shutil
+
+    from tests.test_nix import FLAKES, OFFLINE
+
+    # nixpkgs: the real lib, a nixosSystem over the NixOS options the module sets, stand-in pkgs
+    nixpkgs = tmp_path / "nixpkgs"
+    shutil.copytree(ROOT / "tests" / "nix" / "nixos-standin", nixpkgs)
+    shutil.copytree(INPUTS / "nixpkgs-lib" / "lib", nixpkgs / "lib")
+    shutil.copy(FAKE_NIXPKGS / "pkgs.nix", nixpkgs / "pkgs.nix")
+    apply = (
+        "hosts: builtins.mapAttrs (n: h: {"
+        " name = h.config.networking.hostName;"
+        " text = h.config.system.activationScripts.sourceos-local-agents.text;"
+        " agents = builtins.mapAttrs (_: d: d.drvPath) h.config.system.build.sourceosAgents;"
+        " }) hosts"
+    )
+    result = nix(
+        require_tool("nix"), *FLAKES, "eval", "--json", *OFFLINE, "--no-write-lock-file",
+        "--override-input", "nixpkgs", f"path:{nixpkgs}",
+        "--override-input", "agentc", f"git+file://{ROOT}",
+        f"path:{ROOT / 'examples' / 'fleet'}#nixosConfigurations", "--apply", apply,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    hosts = json.loads(result.stdout)
+    assert {n: h["name"] for n, h in hosts.items()} == {"builder": "builder", "edge": "edge"}
+
+    def activated(host: str) -> list[str]:
+        return sorted(re.findall(r"/([a-z-]+)/bin/activate", hosts[host]["text"]))
+
+    assert activated("builder") == ["indexer", "metrics-exporter"]
+    assert activated("edge") == ["metrics-exporter", "notes-sync"]
+    assert "runuser -u edge-ops --" in hosts["edge"]["text"]
+    builder, edge = hosts["builder"]["agents"], hosts["edge"]["agents"]
+    assert set(builder) == {"indexer", "metrics-exporter"}
+    assert builder["metrics-exporter"] == edge["metrics-exporter"]

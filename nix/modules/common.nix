@@ -1,6 +1,6 @@
 # Shared by the NixOS, nix-darwin and home-manager modules: compile the enabled agents once,
 # at build time, and write the lines that run each agent's guarded bin/activate.
-{ lib, pkgs, agentc, agents, defaultUser ? null }:
+{ lib, pkgs, agentc, agents, defaultUser ? null, definitions ? [ ] }:
 let
   declarationLib = import ../lib/declaration.nix;
   enabled = lib.filterAttrs (_: a: a.enable) agents;
@@ -16,8 +16,17 @@ let
         text = declarationLib.toAgentText (declarationLib.toDeclaration { ${name} = agent; });
         file = pkgs.writeTextDir "${name}.agent" text;
       in
-      compileAgents { name = "sourceos-agent-${name}"; declarations = [ "${file}/${name}.agent" ]; })
+      compileAgents {
+        name = "sourceos-agent-${name}";
+        declarations = [ "${file}/${name}.agent" ];
+        optionPaths = true;
+        definedIn = definedIn name;
+      })
     enabled;
+  # The files whose definitions of `sourceos.localAgents` name this agent (the module
+  # system's `definitionsWithLocations`), for the build's diagnostics.
+  definedIn = name: lib.unique (map (d: toString d.file)
+    (lib.filter (d: builtins.isAttrs d.value && d.value ? ${name}) definitions));
   compiled = pkgs.runCommand "sourceos-agents" { } ''
     mkdir $out
     ${lib.concatStrings (lib.mapAttrsToList (name: drv: "ln -s ${drv}/${lib.escapeShellArg name} $out/${lib.escapeShellArg name}\n") perAgent)}
@@ -73,5 +82,5 @@ let
     enabled;
 in
 {
-  inherit compiled enabled activateLine systemActivation retire names;
+  inherit compiled perAgent enabled activateLine systemActivation retire names;
 }

@@ -2,13 +2,14 @@
 # gui/<uid> launchd domain (launchctl asuser + sudo -u), never as a root-owned LaunchAgent.
 # A user agent without `user` belongs to system.primaryUser.
 agentc:
-{ config, lib, pkgs, ... }:
+{ config, lib, pkgs, options, ... }:
 let
   cfg = config.sourceos.localAgents;
   common = import ./common.nix {
     inherit lib pkgs;
     agentc = agentc pkgs;
     agents = cfg;
+    definitions = options.sourceos.localAgents.definitionsWithLocations;
     defaultUser = config.system.primaryUser or null;
   };
   # `user` is a shell word (escaped, or a quoted variable).

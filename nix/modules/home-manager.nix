@@ -1,10 +1,15 @@
 # home-manager: activation already runs as the user, after files are written. `run` (not the
 # deprecated $DRY_RUN_CMD) for what writes; a dry run runs each agent's bin/activate --dry-run.
 agentc:
-{ config, lib, pkgs, ... }:
+{ config, lib, pkgs, options, ... }:
 let
   cfg = config.sourceos.localAgents;
-  common = import ./common.nix { inherit lib pkgs; agentc = agentc pkgs; agents = cfg; };
+  common = import ./common.nix {
+    inherit lib pkgs;
+    agentc = agentc pkgs;
+    agents = cfg;
+    definitions = options.sourceos.localAgents.definitionsWithLocations;
+  };
 in
 {
   _file = ./home-manager.nix;
