@@ -347,3 +347,51 @@ def test_the_fleet_example_evaluates_two_hosts_sharing_agent_derivations(tmp_pat
     builder, edge = hosts["builder"]["agents"], hosts["edge"]["agents"]
     assert set(builder) == {"indexer", "metrics-exporter"}
     assert builder["metrics-exporter"] == edge["metrics-exporter"]
+
+
+def test_home_manager_activation_runs_the_same_under_its_own_path(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """home-manager runs activation with PATH = its activationBinPaths (bash, coreutils,
+    diffutils, findutils, gettext, grep, sed, jq, ncurses): no awk, no launchctl. Under that
+    PATH (the stand-in packages hold the host's programs; the simulated Mac's /bin, where
+    launchctl lives, after it) the generation activates its agent exactly as under a full
+    PATH."""
+    import subprocess
+
+    from tests.test_nix import OFFLINE
+
+    script = _generation(
+        tmp_path, "g", '{ solo = { runtime = "native"; command = [ "/bin/sleep" "300" ];'
+        f' description = "{tmp_path}"; }}; }}',
+    )  # fmt: skip
+    built = nix(
+        require_tool("nix-build"), *OFFLINE, "--no-out-link", "-E",
+        f"with import {FAKE_NIXPKGS}/pkgs.nix {{ }};"
+        " [ bash coreutils diffutils findutils gettext gnugrep gnused jq ncurses ]",
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    hm_path = ":".join(f"{p}/bin" for p in built.stdout.split())
+    darwin = request.getfixturevalue("darwin")
+
+    def activate(path: str) -> tuple[int, list[str], str, str]:
+        run = subprocess.run(["bash", str(script)], env={**darwin.env, "PATH": path},
+                             capture_output=True, text=True, timeout=300,
+                             stdin=subprocess.DEVNULL)  # fmt: skip
+        status = subprocess.run(
+            [str(darwin.state_dir("solo") / "bin" / "agentctl"), "status", "--json"],
+            env=darwin.env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        state = json.loads(status.stdout)["state"] if status.stdout.startswith("{") else ""
+        labels = sorted(j["label"] for j in darwin.loaded())
+        return run.returncode, labels, state, run.stderr
+
+    own = activate(f"{hm_path}:{darwin.bin}")
+    assert "not found" not in own[3], own[3]
+    uninstall = subprocess.run(
+        [str(darwin.state_dir("solo") / "bin" / "agentctl"), "uninstall"],
+        env=darwin.env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert uninstall.returncode == 0, uninstall.stdout + uninstall.stderr
+    full = activate(darwin.env["PATH"])
+    assert own[:3] == full[:3] == (0, ["org.sourceos.agent.solo"], "running"), (own, full)

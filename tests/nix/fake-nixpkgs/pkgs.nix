@@ -1,6 +1,7 @@
 # A stand-in for nixpkgs, made from builtins.derivation alone, so the flake and lib.compileAgents
 # evaluate and build offline. runCommand and writeTextDir really build (with the host's /bin/sh,
-# so sandbox off); the Python toolchain attributes are named stubs that are never built here.
+# so sandbox off); coreutils, sed, grep, awk, ... are the host's programs (hostTools); the
+# Python toolchain attributes are named stubs that are never built here.
 { system ? builtins.currentSystem }:
 let
   stub = name: builtins.derivation {
@@ -49,7 +50,36 @@ let
     python3.withPackages = _: stub "python3-env";
     mkShell = _: stub "devshell";
   } // lib.genAttrs [ "nixpkgs-fmt" "ruff" "black" "shellcheck" "podman" "dash" "busybox"
-    "posh" "mksh" "yash" "zsh" "systemd" "coreutils" "gnused" "gawk" "gnugrep" "findutils"
-    "util-linux" ] stub;
+    "posh" "mksh" "yash" "zsh" "systemd" ] stub
+  // builtins.mapAttrs hostTools {
+    coreutils = [ "coreutils" ];
+    gnused = [ "sed" ];
+    gnugrep = [ "grep" ];
+    findutils = [ "findutils" ];
+    gawk = [ "gawk" "mawk" ];
+    util-linux = [ "util-linux" ];
+    bash = [ "bash" ];
+    diffutils = [ "diffutils" ];
+    gettext = [ "gettext-base" ];
+    jq = [ "jq" ];
+    ncurses = [ "ncurses-bin" ];
+  };
+  # A package whose bin/ holds the host's programs from these Debian packages (links), as the
+  # nixpkgs package of that name holds its own: a PATH made of them is what it would be.
+  # (gawk gives `awk`; a host without gawk has mawk's.)
+  hostTools = name: debs: builtins.derivation {
+    inherit name system;
+    builder = "/bin/sh";
+    PATH = "/usr/bin:/bin";
+    args = [ "-c" ''
+      mkdir -p $out/bin
+      for deb in ${builtins.concatStringsSep " " debs}; do
+        dpkg-query -L "$deb" 2>/dev/null | grep -E '^(/usr)?/s?bin/[^/]+$' | while read -r f; do
+          ln -sf "$f" "$out/bin/"
+        done
+      done
+      if [ ${name} = gawk ] && [ ! -e $out/bin/awk ]; then ln -s /usr/bin/awk $out/bin/awk; fi
+    '' ];
+  };
 in
 self
