@@ -11,6 +11,21 @@ SCOPE_FLAG=
 [ "$SCOPE" = user ] && SCOPE_FLAG=' --user'
 
 # --- the host ----------------------------------------------------------------
+# A system manager, or NixOS's activation at boot, may run this without HOME: the running
+# user's home from the user database (through ~name), else /.
+if [ -z "${HOME:-}" ]; then
+    HOME=/
+    me=$(id -un 2>/dev/null) || me=
+    case $me in
+    '' | *[!A-Za-z0-9._-]*) ;;
+    *)
+        home=
+        eval "home=~$me"
+        case $home in /*) HOME=$home ;; esac
+        ;;
+    esac
+    export HOME
+fi
 # The caller's PATH first, then where the tools this library runs live on each platform:
 # NixOS's and nix-darwin's system profiles, the user's Nix profile, Podman's and Homebrew's
 # prefixes on macOS, and the standard directories. A NixOS or home-manager activation runs
@@ -854,7 +869,13 @@ preflight() {
         sys_state=$(bounded 10 systemctl_ show -p SystemState --value 2>/dev/null)
         case $sys_state in
         running | degraded | starting) check service-manager pass "systemd ($SCOPE manager $sys_state)" ;;
-        *) check service-manager fail "the systemd $SCOPE manager does not answer" "loginctl enable-linger $(id -un 2>/dev/null)" ;;
+        *)
+            if [ "$SCOPE" = user ]; then
+                check service-manager fail "the systemd user manager does not answer" "loginctl enable-linger $(id -un 2>/dev/null)"
+            else
+                check service-manager fail "the systemd system manager does not answer" "run activation once systemd runs as the init system (a NixOS boot: sourceos-local-agents.service does)"
+            fi
+            ;;
         esac
     else
         check service-manager fail "systemctl not found" "install systemd"

@@ -395,3 +395,84 @@ def test_home_manager_activation_runs_the_same_under_its_own_path(
     assert uninstall.returncode == 0, uninstall.stdout + uninstall.stderr
     full = activate(darwin.env["PATH"])
     assert own[:3] == full[:3] == (0, ["org.sourceos.agent.solo"], "running"), (own, full)
+
+
+# nixpkgs' nixos/modules/system/activation/activation-script.nix: the PATH activation runs with
+NIXOS_ACTIVATION_PATH = "coreutils gnugrep findutils getent glibc shadow nettools util-linux"
+
+
+def test_nixos_dry_activate_shows_each_agents_dry_run_under_the_nixos_path(
+    tmp_path: Path,
+) -> None:
+    """The NixOS activation text, built, run as `nixos-rebuild dry-activate` runs it: as root,
+    NIXOS_ACTION=dry-activate, PATH = NixOS's activation path (the stand-in packages hold the
+    host's programs). The manager answers (a stand-in systemctl says `running`, as on a
+    switch), so each agent's bin/activate --dry-run reports; nothing is written; the output
+    is the same under a full PATH."""
+    import os
+    import subprocess
+
+    from tests.test_nix import OFFLINE, _agentc_prefix
+
+    native = f'runtime = "native"; command = [ "/bin/sleep" "300" ]; description = "{tmp_path}";'
+    agents = (
+        f'{{ sys = {{ {native} scope = "system"; waivers.unjustified-system-scope = "a test"; }};'
+        f' usr = {{ {native} user = "root"; }}; }}'
+    )
+    # The NixOS evaluation above, with this checkout's agentc and a systemd whose systemctl
+    # says the manager is up; built to the text a switch runs.
+    expr = (
+        NIXOS.replace("agentc = pkgs: pkgs.podman;",
+                      f"agentc = pkgs: {json.dumps(_agentc_prefix())};")
+        .replace(f"sourceos.localAgents = {AGENTS};", f"sourceos.localAgents = {agents};")
+        .replace('{ sourceos.localAgents.node-commander.user = "alice"; }', "")
+        .replace("pkgs = import", "fake = import")
+        .replace("in {\n  script =", "in {\n  script =")
+    )  # fmt: skip
+    expr = expr.replace(
+        f"fake = import {FAKE_NIXPKGS}/pkgs.nix {{ }};",
+        f"fake = import {FAKE_NIXPKGS}/pkgs.nix {{ }};\n"
+        "  pkgs = fake // { systemd = fake.runCommand \"systemd\" { } ''\n"
+        "    mkdir -p $out/bin\n"
+        "    printf '#!/bin/sh\\n[ \"$1\" = is-system-running ] && echo running\\n'"
+        " > $out/bin/systemctl\n"
+        "    chmod +x $out/bin/systemctl\n  ''; };",
+    )
+    build = expr.rsplit("in {", 1)[0] + (
+        'in fake.writeTextDir "activate.sh"'
+        " eval.config.system.activationScripts.sourceos-local-agents.text"
+    )
+    built = nix(require_tool("nix-build"), *OFFLINE, "--no-out-link", "-E", build)
+    assert built.returncode == 0, built.stderr
+    script = Path(built.stdout.strip().splitlines()[-1]) / "activate.sh"
+    tools = nix(
+        require_tool("nix-build"), *OFFLINE, "--no-out-link", "-E",
+        f"with import {FAKE_NIXPKGS}/pkgs.nix {{ }}; [ {NIXOS_ACTIVATION_PATH} ]",
+    )  # fmt: skip
+    assert tools.returncode == 0, tools.stderr
+    nixos_path = ":".join(f"{p}/bin" for p in tools.stdout.split())
+    root = tmp_path / "root"
+    root.mkdir()
+    before = sorted(str(p) for p in tmp_path.rglob("*"))
+
+    def dry_activate(path: str) -> subprocess.CompletedProcess:
+        env = {
+            "PATH": path, "NIXOS_ACTION": "dry-activate", "SOURCEOS_AGENT_ROOT": str(root),
+            "XDG_STATE_HOME": str(tmp_path / "state"), "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+            "LANG": "C",
+        }  # fmt: skip
+        return subprocess.run(["/bin/sh", str(script)], env=env, capture_output=True,
+                              text=True, timeout=300, stdin=subprocess.DEVNULL)  # fmt: skip
+
+    own = dry_activate(nixos_path)
+    assert own.returncode == 0, own.stderr
+    # bin/activate's report for each agent (its preflight fails here: no system manager and
+    # no user manager for root run on this machine; a dry run says so, and writes nothing)
+    for name in ("sys", "usr"):
+        assert f"{name} preflight: failed" in own.stdout, own.stdout + own.stderr
+    assert own.stdout.count("- persistence: nothing installed") == 2, own.stdout
+    assert "loginctl enable-linger" not in own.stdout.split("usr preflight")[0]  # not for sys
+    assert "not found" not in own.stderr and "parameter not set" not in own.stderr, own.stderr
+    assert sorted(str(p) for p in tmp_path.rglob("*")) == before  # nothing written
+    full = dry_activate(os.environ["PATH"])
+    assert (full.returncode, full.stdout) == (own.returncode, own.stdout)

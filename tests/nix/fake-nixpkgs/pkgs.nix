@@ -63,6 +63,10 @@ let
     gettext = [ "gettext-base" ];
     jq = [ "jq" ];
     ncurses = [ "ncurses-bin" ];
+    getent = [ "libc-bin" ];
+    glibc = [ "libc-bin" ];
+    shadow = [ "passwd" ];
+    nettools = [ "net-tools" ];
   };
   # A package whose bin/ holds the host's programs from these Debian packages (links), as the
   # nixpkgs package of that name holds its own: a PATH made of them is what it would be.
