@@ -476,3 +476,23 @@ def test_nixos_dry_activate_shows_each_agents_dry_run_under_the_nixos_path(
     assert sorted(str(p) for p in tmp_path.rglob("*")) == before  # nothing written
     full = dry_activate(os.environ["PATH"])
     assert (full.returncode, full.stdout) == (own.returncode, own.stdout)
+
+
+def test_every_default_through_the_module_system_is_the_compilers(tmp_path: Path) -> None:
+    """Two agents given only their image, through the real lib.evalModules and the module's
+    option tree: every field of each (derived ones left for agentc) equals what `agentc dump`
+    gives the same minimal declaration, its own name where a default holds one."""
+    from tests.test_nix import _given
+
+    images = {"demo-agent": "localhost/sourceos/demo-agent:dev", "other": "localhost/other:1"}
+    agents = "{ " + " ".join(f'{n} = {{ image = "{i}"; }};' for n, i in images.items()) + " }"
+    expr = _home_manager(
+        agents, "pkgs.podman", "package", "decl.toDeclaration eval.config.sourceos.localAgents"
+    )
+    through_modules = _eval(expr)["sourceos"]["localAgents"]
+    for name, image in images.items():
+        minimal = tmp_path / f"{name}.agent"
+        minimal.write_text(f'sourceos.localAgents.{name}.image = "{image}";\n')
+        dumped = json.loads(agentc("dump", str(minimal)).stdout)["sourceos"]["localAgents"]
+        assert _given(through_modules[name]) == _given(dumped[name]), name
+        assert through_modules[name]["containerName"] == dumped[name]["containerName"] == name
