@@ -383,6 +383,18 @@ class LinuxHost(Host):
             **self.store.env,
         }
 
+    @property
+    def user_units(self) -> Path:
+        """The user manager's unit directory, as this host's HOME has it."""
+        return self.home / ".config" / "systemd" / "user"
+
+    def user_unit(self, name: str, text: str) -> Path:
+        """Write a unit file of the host's own (not agentc's) into the user unit directory."""
+        self.user_units.mkdir(parents=True, exist_ok=True)
+        path = self.user_units / name
+        path.write_text(text)
+        return path
+
     def unit(self, name: str) -> dict[str, str]:
         return self.manager.show(
             f"sourceos-agent@{name}.service",

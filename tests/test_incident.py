@@ -147,12 +147,11 @@ def test_a_foreign_unit_running_the_container_fails_preflight_on_real_systemd(
     linux: LinuxHost,
 ) -> None:
     """On Linux too: a hand-written user unit that runs `podman run --name demo ...`."""
-    units = linux.home / ".config" / "systemd" / "user"
-    units.mkdir(parents=True, exist_ok=True)
-    foreign = units / "legacy-demo.service"
-    foreign.write_text(
+    units = linux.user_units
+    foreign = linux.user_unit(
+        "legacy-demo.service",
         "[Service]\nExecStart=/usr/bin/podman run --rm --name demo "
-        f"{IMAGE} /bin/sleep 300\nRestart=always\n"
+        f"{IMAGE} /bin/sleep 300\nRestart=always\n",
     )
     agent = compile_agent(
         linux.out,
@@ -283,13 +282,12 @@ def test_quarantine_foreign_takes_the_incidents_agent_through_section_9(
 
 
 def test_quarantine_foreign_of_a_unit_on_real_systemd(linux: LinuxHost, tmp_path: Path) -> None:
-    units = linux.home / ".config" / "systemd" / "user"
-    units.mkdir(parents=True, exist_ok=True)
-    legacy = units / "legacy.service"
+    units = linux.user_units
     log = linux.home / "legacy.log"
-    legacy.write_text(
+    legacy = linux.user_unit(
+        "legacy.service",
         f"[Service]\nExecStart=/bin/sleep 300\nStandardOutput=append:{log}\n"
-        "[Install]\nWantedBy=default.target\n"
+        "[Install]\nWantedBy=default.target\n",
     )
     linux.manager.systemctl("daemon-reload")
     linux.manager.systemctl("enable", "--now", "legacy.service")

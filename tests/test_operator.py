@@ -431,12 +431,10 @@ def test_audit_counts_the_restarts_of_a_unit_in_a_respawn_loop_on_real_systemd(
     """systemd's NRestarts for the unit loaded from the audited file."""
     import time
 
-    units = linux.home / ".config" / "systemd" / "user"
-    units.mkdir(parents=True, exist_ok=True)
-    loop = units / "legacy-loop.service"
-    loop.write_text(
+    loop = linux.user_unit(
+        "legacy-loop.service",
         "[Unit]\nStartLimitIntervalSec=0\n[Service]\nExecStart=/bin/false\n"
-        "Restart=always\nRestartSec=50ms\n"
+        "Restart=always\nRestartSec=50ms\n",
     )
     linux.manager.systemctl("daemon-reload")
     linux.manager.systemctl("start", "legacy-loop.service", check=False)
