@@ -21,11 +21,11 @@ RECORD = Path(__file__).parent / "_generated" / "shell.json"
 
 # The library files each generated script carries, in order.
 PARTS = {
-    "activate": ("lib.sh", "activate.sh"),
-    "agentctl": ("lib.sh", "agentctl.sh"),
-    "wrapper": ("wrapper.sh",),
+    "activate": ("common.sh", "lib.sh", "activate.sh"),
+    "agentctl": ("common.sh", "lib.sh", "agentctl.sh"),
+    "wrapper": ("common.sh", "wrapper.sh"),
 }
-FILES = ("activate.sh", "agentctl.sh", "lib.sh", "wrapper.sh")
+FILES = ("activate.sh", "agentctl.sh", "common.sh", "lib.sh", "wrapper.sh")
 
 
 @functools.cache

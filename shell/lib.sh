@@ -77,13 +77,17 @@ else
     SYSTEMD_DIR=$ROOT${INSTALL_SYSTEMD_DIR:-/etc/systemd/system}
 fi
 # Whether directory $1 (or, while it does not exist, the nearest one above it) cannot be
-# written: a read-only file system, or the Nix store.
+# written: a read-only file system, or a link into the Nix store (NixOS's /etc entries;
+# resolved only for a link, so every start does not pay a subshell).
 read_only_dir() {
     rod=$1
     while [ ! -d "$rod" ] && [ "$rod" != "${rod%/*}" ]; do rod=${rod%/*}; done
-    [ -d "${rod:-/}" ] || return 1
-    case $(cd "${rod:-/}" && pwd -P) in /nix/store/*) return 0 ;; esac
-    [ ! -w "${rod:-/}" ]
+    rod=${rod:-/}
+    [ -d "$rod" ] || return 1
+    [ ! -w "$rod" ] && return 0
+    [ -L "$rod" ] || return 1
+    case $(cd "$rod" && pwd -P) in /nix/store/*) return 0 ;; esac
+    return 1
 }
 # A unit directory that cannot be written (NixOS: /etc/systemd/system is in the Nix store) is
 # replaced by the manager's runtime one, and the unit enabled --runtime: until the next boot,
@@ -1122,9 +1126,7 @@ preflight_podman() {
         # As the wrapper isolates it: the registries.conf it would read, less its helpers,
         # and a home of its own (no ~/.dockercfg, none of the user's drop-ins).
         : >"$iso/registries.conf"
-        [ -f "$registries" ] && awk 'skip { if (index($0, "]")) skip = 0; next }
-            /^[ \t]*credential-helpers[ \t]*=/ { if (!index($0, "]")) skip = 1; next }
-            { print }' "$registries" >"$iso/registries.conf"
+        [ -f "$registries" ] && without_helpers "$registries" >"$iso/registries.conf"
         helper_bad='' helper_fix='' with_login='' without=''
         for registry in $queried; do
             if [ "$ALLOW_AMBIENT" = yes ]; then

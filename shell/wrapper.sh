@@ -61,13 +61,6 @@ fail_closed() {
     exit "$FAIL_CLOSED"
 }
 
-# A registries.conf without its credential-helpers (a TOML array, maybe over several lines).
-without_helpers() {
-    awk 'skip { if (index($0, "]")) skip = 0; next }
-        /^[ \t]*credential-helpers[ \t]*=/ { if (!index($0, "]")) skip = 1; next }
-        { print }' "$1"
-}
-
 # podman, through the declared connection if there is one.
 podman_() {
     if [ -n "$CONNECTION" ]; then

@@ -182,7 +182,7 @@ echo "quick=[$out] rc=$?"
         assert not status.exists() or "zombie" in status.read_text(), f"{pid} outlived it"
 
 
-@pytest.mark.parametrize("name", ["lib", "activate", "agentctl", "wrapper"])
+@pytest.mark.parametrize("name", shlib.FILES)
 def test_the_portability_scanner_keeps_track_of_quotes_in(name: str) -> None:
     """AG115 skips single-quoted text and comments (an awk `function` is not the shell's): it
     must see every comment line of the library as such, or it has lost track of the quotes
@@ -191,7 +191,7 @@ def test_the_portability_scanner_keeps_track_of_quotes_in(name: str) -> None:
 
     from compiler.rules.gnu_only_syntax import _hidden
 
-    text = (ROOT / "shell" / f"{name}.sh").read_text()
+    text = (ROOT / "shell" / name).read_text()
     starts, _ends = _hidden(text)
     ends = dict(zip(starts, _ends, strict=True))
     lost, offset = [], 0
