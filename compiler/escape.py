@@ -128,3 +128,14 @@ def plist_path(value: str) -> str:
     if value.startswith(ir.HOME + "/"):
         return HOME_PLACEHOLDER + value[len(ir.HOME) :]
     return value
+
+
+# agentc declarations (what `agentc import` writes) -----------------------------------
+
+
+def declaration_string(value: str) -> str:
+    """A declaration string literal that parses back as exactly `value`: the language's
+    escapes for backslash, quote, `${`, newline, tab and carriage return."""
+    out = value.replace("\\", "\\\\").replace('"', '\\"').replace("${", "\\${")
+    out = out.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
+    return f'"{out}"'

@@ -18,6 +18,7 @@ from typing import Any
 from compiler import checks, ir
 from compiler.diagnostics import Diagnostic
 from compiler.escape import CannotEscape
+from compiler.escape import declaration_string as literal
 from compiler.rules.patterns import in_tmp
 from compiler.service import PODMAN_RUN_VALUED, Service, Unreadable, read
 
@@ -27,15 +28,8 @@ _CREDENTIAL_ENV = ("DOCKER_CONFIG", "REGISTRY_AUTH_FILE", "CLOUDSDK_", "GOOGLE_A
 _HANDLED = {"--rm", "-d", "--detach", "--replace", "--init", "-i", "-t", "-it"}
 
 
-def _str(value: str) -> str:
-    """A declaration string literal (the language's escapes; `${` written `\\${`)."""
-    out = value.replace("\\", "\\\\").replace('"', '\\"').replace("${", "\\${")
-    out = out.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
-    return f'"{out}"'
-
-
 def _key(key: str) -> str:
-    return key if _SAFE_KEY.fullmatch(key) else _str(key)
+    return key if _SAFE_KEY.fullmatch(key) else literal(key)
 
 
 def agent_name(service: Service) -> str:
@@ -79,7 +73,7 @@ class Importer:
         self.argv(list(s.argv), env)
         self.auth(env)
         if env:
-            pairs = " ".join(f"{_key(k)} = {_str(v)};" for k, v in sorted(env.items()))
+            pairs = " ".join(f"{_key(k)} = {literal(v)};" for k, v in sorted(env.items()))
             self.line(f"environment = {{ {pairs} }};")
         self.lifecycle()
         self.logs()
@@ -96,7 +90,7 @@ class Importer:
             return
         if runtime not in ("podman", "docker") or "run" not in argv:
             self.line('runtime = "native";')
-            self.line(f"command = [ {' '.join(_str(a) for a in argv)} ];")
+            self.line(f"command = [ {' '.join(literal(a) for a in argv)} ];")
             return
         words = argv[argv.index("run") + 1 :]
         container = image = None
@@ -133,15 +127,15 @@ class Importer:
         if image is None:
             self.cannot(key, f"`{runtime} run` names no image", "add `image`")
         elif image.startswith("localhost/"):
-            self.line(f"image = {_str(image)};")
+            self.line(f"image = {literal(image)};")
         else:
             local = "localhost/" + image.split("/", 1)[-1] if "/" in image else f"localhost/{image}"
-            self.line(f"image = {_str(local)};", "section 14: a local runtime image")
-            self.line(f"sourceImage = {_str(image)};", "the registry image it is tagged from")
+            self.line(f"image = {literal(local)};", "section 14: a local runtime image")
+            self.line(f"sourceImage = {literal(image)};", "the registry image it is tagged from")
         if container is not None:
-            self.line(f"containerName = {_str(container)};")
+            self.line(f"containerName = {literal(container)};")
         if command:
-            self.line(f"command = [ {' '.join(_str(a) for a in command)} ];")
+            self.line(f"command = [ {' '.join(literal(a) for a in command)} ];")
         self.line('podman.pull = "never";', "section 14: never pull at start")
 
     def auth(self, env: dict[str, str]) -> None:
@@ -182,7 +176,7 @@ class Importer:
                     f"# logs.{field}: was {path}; section 14: out of /tmp (the platform's place)"
                 )
             elif path.startswith("/"):
-                self.line(f"logs.{field} = {_str(path)};")
+                self.line(f"logs.{field} = {literal(path)};")
 
 
 def _own_manifest(service: Service) -> dict[str, Any] | None:
@@ -232,7 +226,7 @@ def _value(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
-        return _str(value)
+        return literal(value)
     if isinstance(value, list):
         return "[ " + " ".join(_value(v) for v in value) + " ]"
     if isinstance(value, dict):
