@@ -137,6 +137,19 @@ def compile_agent(out: Path, name: str, body: str) -> Path:
     return out / name
 
 
+def sleeper_agent(
+    host: Host, name: str = "demo", extra: str = "", connection: str = "null", image: str = IMAGE
+) -> Path:
+    """A Podman agent running `/bin/sleep 300` in the test image, with no Podman machine:
+    local, or through the named `connection` (a Nix string: `"svc"`); `extra` adds fields."""
+    return compile_agent(
+        host.out,
+        name,
+        f'image = "{image}";\ncommand = [ "/bin/sleep" "300" ];\n'
+        f"podman = {{ connection = {connection}; requireMachine = false; }};\n{extra}",
+    )
+
+
 def _executable(path: Path, target: Path) -> None:
     path.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{target}" "$@"\n')
     path.chmod(0o755)

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import ROOT, require_tool
-from tests.hosts import IMAGE, DarwinHost, LinuxHost, PodmanStore, compile_agent
+from tests.hosts import IMAGE, DarwinHost, LinuxHost, PodmanStore, compile_agent, sleeper_agent
 
 pytestmark = pytest.mark.real
 
@@ -99,11 +99,7 @@ HOMES = ["a b", "o'brien", 'x"y', "back\\slash", "rate%home", "dollar$HOME", "ti
 
 def running_demo(host, env: dict) -> Path:
     """A Podman agent compiled and activated on `host` with `env`: it must reach running."""
-    agent = compile_agent(
-        host.out, "demo",
-        f'image = "{IMAGE}";\ncommand = [ "/bin/sleep" "300" ];\n'
-        "podman = { connection = null; requireMachine = false; };",
-    )  # fmt: skip
+    agent = sleeper_agent(host)
     result = host.activate(agent, "--json", env=env)
     doc = json.loads(result.stdout)
     assert (result.returncode, doc["state"]) == (0, "running"), result.stdout + result.stderr

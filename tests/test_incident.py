@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.hosts import IMAGE, DarwinHost, LinuxHost, compile_agent
+from tests.hosts import IMAGE, DarwinHost, LinuxHost, compile_agent, sleeper_agent
 from tests.test_activation import (
     LABEL,
     assert_nothing_persisted,
@@ -153,12 +153,7 @@ def test_a_foreign_unit_running_the_container_fails_preflight_on_real_systemd(
         "[Service]\nExecStart=/usr/bin/podman run --rm --name demo "
         f"{IMAGE} /bin/sleep 300\nRestart=always\n",
     )
-    agent = compile_agent(
-        linux.out,
-        "demo",
-        f'image = "{IMAGE}";\ncommand = [ "/bin/sleep" "300" ];\n'
-        "podman = { connection = null; requireMachine = false; };\n",
-    )
+    agent = sleeper_agent(linux)
     result = linux.activate(agent, "--json")
     assert result.returncode == 3, result.stdout + result.stderr
     assert json.loads(result.stdout)["state"] == "staged"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import agentc
-from tests.hosts import IMAGE, DarwinHost, LinuxHost, PodmanStore, compile_agent
+from tests.hosts import IMAGE, DarwinHost, LinuxHost, PodmanStore, compile_agent, sleeper_agent
 from tests.test_activation import LABEL, node_commander
 
 pytestmark = pytest.mark.real
@@ -330,12 +330,9 @@ def test_uninstall_keeps_a_file_the_user_changed(darwin: DarwinHost) -> None:
 
 
 def test_verbs_on_real_systemd(linux: LinuxHost, store: PodmanStore) -> None:
-    agent = compile_agent(
-        linux.out,
-        "demo",
-        f'image = "{IMAGE}";\ncommand = [ "/bin/sleep" "300" ];\n'
-        "podman = { connection = null; requireMachine = false; };\n"
-        'logs = { app = "$HOME/logs/d.log"; stdout = "$HOME/logs/d.out";'
+    agent = sleeper_agent(
+        linux,
+        extra='logs = { app = "$HOME/logs/d.log"; stdout = "$HOME/logs/d.out";'
         ' stderr = "$HOME/logs/d.err"; };',
     )
     before = listing(linux.home, skip=("logs", ".config/systemd/user/default.target.wants"))

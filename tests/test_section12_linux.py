@@ -10,19 +10,23 @@ from pathlib import Path
 
 import pytest
 
-from tests.hosts import IMAGE, LinuxHost, PodmanStore, compile_agent, credential_helper
+from tests.hosts import (
+    IMAGE,
+    LinuxHost,
+    PodmanStore,
+    compile_agent,
+    credential_helper,
+    sleeper_agent,
+)
 from tests.test_activation import GONE, checks, outcome
 
 pytestmark = pytest.mark.real
 
 UNIT = "sourceos-agent@demo.service"
-LOCAL = "podman = { connection = null; requireMachine = false; };\n"
 
 
 def demo(linux: LinuxHost, extra: str = "", image: str = IMAGE) -> Path:
-    return compile_agent(
-        linux.out, "demo", f'image = "{image}";\ncommand = [ "/bin/sleep" "300" ];\n{LOCAL}{extra}'
-    )
+    return sleeper_agent(linux, extra=extra, image=image)
 
 
 def unit_file(linux: LinuxHost) -> Path:
@@ -43,12 +47,7 @@ def test_podman_socket_refused(linux: LinuxHost) -> None:
         env=linux.env, capture_output=True, text=True,
     )  # fmt: skip
     assert add.returncode == 0, add.stderr
-    agent = compile_agent(
-        linux.out,
-        "demo",
-        f'image = "{IMAGE}";\ncommand = [ "/bin/sleep" "300" ];\n'
-        'podman = { connection = "gone"; requireMachine = false; };\n',
-    )
+    agent = sleeper_agent(linux, connection='"gone"')
     c = staged_and_untouched(linux, linux.activate(agent, "--json"))
     assert c["podman-socket"]["status"] == "fail"
     assert "gone" in c["podman-socket"]["remediation"]
@@ -134,7 +133,8 @@ def test_container_enters_stopping_for_real(linux: LinuxHost, store: PodmanStore
     agent = compile_agent(
         linux.out,
         "demo",
-        f'image = "{IMAGE}";\ncommand = [ "/bin/sh" "-c" "{deaf}" ];\n{LOCAL}'
+        f'image = "{IMAGE}";\ncommand = [ "/bin/sh" "-c" "{deaf}" ];\n'
+        "podman = { connection = null; requireMachine = false; };\n"
         'waivers.raw-shell-launch = "a TERM-deaf process";\n'
         "lifecycle.shutdownTimeoutSeconds = 60;\nlifecycle.startupTimeoutSeconds = 8;\n",
     )

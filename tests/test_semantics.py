@@ -225,14 +225,9 @@ def test_enable_false_makes_activation_remove_the_agent(request, platform: str) 
 
 
 def _podman_agent(host, name: str, auth: str) -> Path:
-    from tests.hosts import IMAGE, compile_agent
+    from tests.hosts import sleeper_agent
 
-    return compile_agent(
-        host.out,
-        name,
-        f'image = "{IMAGE}";\ncommand = [ "/bin/sleep" "300" ];\n{auth}\n'
-        "podman = { connection = null; requireMachine = false; };\n",
-    )
+    return sleeper_agent(host, name, f"{auth}\n")
 
 
 def _preflight(result) -> dict[str, dict]:
@@ -496,7 +491,7 @@ def test_through_a_connection_a_killed_wrapper_leaves_no_container(
     import signal
     import subprocess
 
-    from tests.hosts import IMAGE, compile_agent
+    from tests.hosts import sleeper_agent
 
     sock = tmp_path / "podman.sock"
     service = subprocess.Popen(
@@ -510,12 +505,7 @@ def test_through_a_connection_a_killed_wrapper_leaves_no_container(
             env=linux.env, capture_output=True, text=True,
         )  # fmt: skip
         assert added.returncode == 0, added.stderr
-        agent = compile_agent(
-            linux.out,
-            "remote",
-            f'image = "{IMAGE}";\ncommand = [ "/bin/sleep" "300" ];\n'
-            'podman = { connection = "svc"; requireMachine = false; };\n',
-        )
+        agent = sleeper_agent(linux, "remote", connection='"svc"')
         result = linux.activate(agent)
         assert result.returncode == 0, result.stdout + result.stderr
         unit = "sourceos-agent@remote.service"
