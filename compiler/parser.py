@@ -58,6 +58,20 @@ _STRING_PART = re.compile(r'\\([\s\S])|(\$\{)|\$[^{"\\]|[^\\$]+|\$')
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
 
 
+def _decode(raw: str) -> str | None:
+    """A string literal's text (between the quotes) with escapes decoded; None where it holds
+    a `${` interpolation."""
+    if "\\" not in raw and "${" not in raw:
+        return raw
+    out: list[str] = []
+    for m in _STRING_PART.finditer(raw):
+        if m.group(2):
+            return None
+        esc = m.group(1)
+        out.append(m.group(0) if esc is None else _ESCAPES.get(esc, esc))
+    return "".join(out)
+
+
 def _span(file: str, tok: Token) -> Span:
     return Span(file, tok.line, tok.column, tok.end_line, tok.end_column)
 
@@ -78,15 +92,13 @@ class ToSyntax:
     def string(self, children: list[Token]) -> Value:
         tok = children[0]
         span = _span(self.file, tok)
-        out: list[str] = []
         raw = tok.value[1:-1]
-        for m in _STRING_PART.finditer(raw):
-            if m.group(2):
-                self.diagnostics.append(self._interp(tok, m.start()))
-                return Invalid(span)
-            esc = m.group(1)
-            out.append(m.group(0) if esc is None else _ESCAPES.get(esc, esc))
-        return Str("".join(out), span)
+        value = _decode(raw)
+        if value is None:
+            offset = next(m.start() for m in _STRING_PART.finditer(raw) if m.group(2))
+            self.diagnostics.append(self._interp(tok, offset))
+            return Invalid(span)
+        return Str(value, span)
 
     def _interp(self, tok: Token, offset: int) -> Diagnostic:
         before = tok.value[: offset + 1]
@@ -257,6 +269,10 @@ def parse(text: str, file: str) -> tuple[Attrs | None, list[Diagnostic]]:
     """Parse declaration text into a syntax attribute set, collecting diagnostics."""
     parser, transformer = _parser()
     transformer.reset(file)
+    tree = _Clean(text, transformer).document()
+    if tree is not None:
+        return tree, []
+    transformer.reset(file)
     try:
         tree = parser.parse(text)
     except ParseError as err:
@@ -339,3 +355,170 @@ def _help(expected: list[str]) -> str:
     if "RBRACE" in expected and "ID" in expected:
         return "close the attribute set with `}` or add a binding `key = value;`"
     return checks.UNEXPECTED_TOKEN.doc
+
+
+# The fast path. Most declarations are clean: only strings, integers, booleans, null, lists,
+# sets and comments, with no diagnostic at all. For them one regex finds every token and a
+# recursive descent over the grammar builds the same values through ToSyntax's builders, about
+# four times faster than the table-driven parser. Anything else (a construct outside the
+# subset, a syntax error, a value with a diagnostic, a token Lark might lex differently) is
+# left to the LALR parser, which answers exactly as Lark does; a property test holds the two
+# equal wherever the fast path answers.
+_IGNORED = r"(?:[ \t\r\n]+|\#[^\n]*|/\*(?:[^*]|\*(?!/))*\*/)*"
+_CLEAN_TOKEN = re.compile(
+    _IGNORED + r"""(?:
+      (?P<STRING>"[^"\\]*(?:\\[\s\S][^"\\]*)*")
+    | (?![A-Za-z0-9._+-]*[/:])  # what may be a path or URI to Lark is not clean
+      (?:(?P<ID>[A-Za-z_][A-Za-z0-9_'-]*)|(?P<INT>[0-9]+(?![0-9.eE]))|(?P<DOT>\.(?![0-9])))
+    | (?P<LBRACE>\{) | (?P<RBRACE>\}) | (?P<LBRACK>\[) | (?P<RBRACK>\])
+    | (?P<SEMI>;) | (?P<EQUALS>=(?!=))
+    )""",
+    re.VERBOSE,
+)
+_ONLY_IGNORED = re.compile(_IGNORED + r"\Z")
+_KEYWORDS = frozenset(
+    ("let", "in", "with", "rec", "import", "inherit", "if", "then", "else", "assert", "or")
+)
+_CONSTANTS = {"true": True, "false": False}
+
+
+class _NotClean(Exception):
+    """Input the fast path leaves to the LALR parser."""
+
+
+class _Clean:
+    """Recursive descent over one clean declaration (see the comment above)."""
+
+    def __init__(self, text: str, syntax: ToSyntax) -> None:
+        self.text = text
+        self.syntax = syntax
+        self.file = syntax.file
+        # Per token: kind, text, line, column, end line, end column (exclusive).
+        self.tokens: list[tuple[str, str, int, int, int, int]] = []
+
+    def document(self) -> Attrs | None:
+        """The file's attribute set, or None where the LALR parser must answer."""
+        try:
+            self._lex()
+            tokens = self.tokens
+            if tokens[0][0] == "LBRACE":
+                bindings, i = self._bindings(1, "RBRACE", 1)
+                if tokens[i + 1][0] != "$END":
+                    raise _NotClean
+                tree = self.syntax._build(bindings, self._span(0, i))
+            else:
+                bindings, _ = self._bindings(0, "$END", 0)
+                if bindings:
+                    tree = self.syntax._build(
+                        bindings, bindings[0][0][0][1].to(bindings[-1][1].span)
+                    )
+                else:
+                    tree = self.syntax._build(bindings, Span.point(self.file))
+        except _NotClean:
+            return None
+        return None if self.syntax.diagnostics else tree
+
+    def _lex(self) -> None:
+        text, tokens = self.text, self.tokens
+        pos, line, line_start = 0, 1, 0
+        for m in _CLEAN_TOKEN.finditer(text):
+            if m.start() != pos:
+                raise _NotClean
+            kind = m.lastgroup
+            assert kind is not None
+            start, end = m.span(kind)
+            if start != pos:
+                count = text.count("\n", pos, start)
+                if count:
+                    line += count
+                    line_start = text.rindex("\n", pos, start) + 1
+            value = m.group(kind)
+            column = start - line_start + 1
+            if kind == "STRING" and "\n" in value:
+                first = line
+                line += value.count("\n")
+                line_start = start + value.rindex("\n") + 1
+                tokens.append((kind, value, first, column, line, end - line_start + 1))
+            elif kind == "ID" and value in _KEYWORDS:
+                raise _NotClean
+            else:
+                tokens.append((kind, value, line, column, line, column + end - start))
+            pos = end
+        if not _ONLY_IGNORED.match(text, pos):
+            raise _NotClean
+        tokens.append(("$END", "", line, 0, line, 0))
+
+    def _span(self, first: int, last: int) -> Span:
+        a, b = self.tokens[first], self.tokens[last]
+        return Span(self.file, a[2], a[3], b[4], b[5])
+
+    def _bindings(self, i: int, close: str, depth: int) -> tuple[list, int]:
+        """`binding*` from token i up to the `close` token; its index."""
+        tokens, file = self.tokens, self.file
+        bindings = []
+        while tokens[i][0] != close:
+            path = []
+            while True:
+                kind, value, line, column, end_line, end_column = tokens[i]
+                span = Span(file, line, column, end_line, end_column)
+                if kind == "ID":
+                    path.append((value, span))
+                elif kind == "STRING":
+                    name = _decode(value[1:-1])
+                    if name is None:
+                        raise _NotClean
+                    path.append((name, span))
+                else:
+                    raise _NotClean
+                if tokens[i + 1][0] != "DOT":
+                    break
+                i += 2
+            if tokens[i + 1][0] != "EQUALS":
+                raise _NotClean
+            value, i = self._value(i + 2, depth)
+            if tokens[i][0] != "SEMI":
+                raise _NotClean
+            bindings.append((path, value))
+            i += 1
+        return bindings, i
+
+    def _value(self, i: int, depth: int) -> tuple[Value, int]:
+        """One value from token i; the index after it."""
+        kind, text, line, column, end_line, end_column = self.tokens[i]
+        if kind == "STRING":
+            value = _decode(text[1:-1])
+            if value is None:
+                raise _NotClean
+            return Str(value, Span(self.file, line, column, end_line, end_column)), i + 1
+        if kind == "INT":
+            number = int(text)
+            if number > INT64_MAX:
+                raise _NotClean
+            return Int(number, Span(self.file, line, column, end_line, end_column)), i + 1
+        if kind == "ID":
+            span = Span(self.file, line, column, end_line, end_column)
+            if text in _CONSTANTS:
+                return Bool(_CONSTANTS[text], span), i + 1
+            if text == "null":
+                return Null(span), i + 1
+            raise _NotClean  # a variable reference
+        if depth >= MAX_DEPTH:
+            raise _NotClean  # nesting the LALR parser reports
+        if kind == "LBRACE":
+            bindings, last = self._bindings(i + 1, "RBRACE", depth + 1)
+            span = self._span(i, last)
+            syntax = self.syntax
+            return (
+                syntax._too_deep(span, _depth(bindings)) or syntax._build(bindings, span),
+                last + 1,
+            )
+        if kind == "LBRACK":
+            items = []
+            last = i + 1
+            while self.tokens[last][0] != "RBRACK":
+                item, last = self._value(last, depth + 1)
+                items.append(item)
+            span = self._span(i, last)
+            nested = 1 + max((getattr(v, "depth", 0) for v in items), default=0)
+            return self.syntax._too_deep(span, nested) or List(tuple(items), span, nested), last + 1
+        raise _NotClean
