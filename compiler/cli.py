@@ -140,7 +140,7 @@ def cmd_check(args: argparse.Namespace, out: IO[str]) -> int:
     from compiler.compile import build
 
     tools = not args.no_tools or bool(args.require_tool)  # a required tool is never skipped
-    trees, analysis = build(args.files, tools, args.require_tool)
+    trees, analysis = build(args.files, tools, args.require_tool, manifests=False)
     _report(analysis.diagnostics, analysis.sources, args.format, out)
     if args.format == "text" and not analysis.diagnostics:
         names = sorted(trees)

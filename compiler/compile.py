@@ -30,24 +30,28 @@ class CompileResult:
 
 
 def build(
-    paths: list[str], tools: bool = False, required: Sequence[str] = ()
+    paths: list[str],
+    tools: bool = False,
+    required: Sequence[str] = (),
+    manifests: bool = True,
 ) -> tuple[dict[str, list[Artifact]], CompileResult]:
     """Analyze, lint and emit every agent; return the artifacts of agents without errors.
-    With `tools`, the lint tools run where installed; a `required` one missing is an error."""
+    With `tools`, the lint tools run where installed; a `required` one missing is an error.
+    Without `manifests` (`agentc check`, which writes nothing), no manifest.json is made."""
     # The pipeline's values are acyclic, so the cyclic collector only re-scans the growing
     # set of live agents: paused for the batch, it is 15-25% faster on 1,000 agents. The
     # few cycles json and plistlib leave are collected once it runs again.
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _build(paths, tools, required)
+        return _build(paths, tools, required, manifests)
     finally:
         if paused:
             gc.enable()
 
 
 def _build(
-    paths: list[str], tools: bool, required: Sequence[str]
+    paths: list[str], tools: bool, required: Sequence[str], manifests: bool
 ) -> tuple[dict[str, list[Artifact]], CompileResult]:
     analysis = analyze(paths)
     diagnostics = list(analysis.diagnostics)
@@ -64,10 +68,11 @@ def _build(
         diagnostics += problems + lint
         if problems or has_errors(lint):
             continue
-        own = analysis.diagnostics_for(agent) + lint
-        report = [_portable(d) for d in sorted(own, key=Diagnostic.sort_key)]
-        data = manifest(agent, name, artifacts, report, declared)
-        artifacts.append(Artifact("manifest.json", data, 0o644))
+        if manifests:
+            own = analysis.diagnostics_for(agent) + lint
+            report = [_portable(d) for d in sorted(own, key=Diagnostic.sort_key)]
+            data = manifest(agent, name, artifacts, report, declared)
+            artifacts.append(Artifact("manifest.json", data, 0o644))
         trees[agent.name] = artifacts
     if tools:
         from compiler.toollint import tool_lints  # subprocess only when tools run
@@ -115,7 +120,7 @@ def write_tree(target: Path, artifacts: list[Artifact]) -> None:
                 made.add(parent)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, art.mode)
             with os.fdopen(fd, "wb") as fh:
-                fh.write(art.data)
+                fh.writelines(art.parts)
             os.chmod(path, art.mode)  # whatever the umask
         if target.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))

@@ -41,23 +41,42 @@ class Artifact:
     """One generated file: its path under OUT/<name>/, bytes and mode."""
 
     path: str
-    data: bytes
+    # What agentc generated for this agent: the whole file, or a script's head (header and
+    # facts), which the static library `library` (`compiler.shlib`) follows in `data`.
+    body: bytes
     mode: int
     # The text with every escaped value replaced: equal shapes lint alike (see gnu-only-syntax).
     shape: str | None = attrs.field(default=None, eq=False, repr=False)
-    # A script's generated head (header and facts), the only part that depends on the
-    # declaration; the static library (`compiler.shlib`) follows it.
-    head: str | None = attrs.field(default=None, eq=False, repr=False)
     # What `data` serializes, where a library wrote it (the plist's job, by plistlib): the
     # schema lint reads this instead of parsing the bytes back.
     document: Any = attrs.field(default=None, eq=False, repr=False)
     # A systemd unit's manager, "user" or "system": what `systemd-analyze verify` checks it as.
     manager: str | None = attrs.field(default=None, eq=False, repr=False)
+    library: str | None = None
 
     @property
+    def parts(self) -> tuple[bytes, ...]:
+        """The file's bytes in the pieces they are kept in (the library is shared, not copied
+        into each agent's script)."""
+        return (self.body, shlib.data(self.library)) if self.library else (self.body,)
+
+    @functools.cached_property
+    def data(self) -> bytes:
+        """The file's bytes."""
+        return b"".join(self.parts)
+
+    @property
+    def head(self) -> str | None:
+        """A script's generated head; None for a file that carries no library."""
+        return self.body.decode() if self.library else None
+
+    @functools.cached_property
     def sha256(self) -> str:
         """Hex digest of the content."""
-        return hashlib.sha256(self.data).hexdigest()
+        digest = hashlib.sha256()
+        for part in self.parts:
+            digest.update(part)
+        return digest.hexdigest()
 
 
 def wrapper_name(agent: ir.Agent) -> str:
@@ -83,7 +102,7 @@ def _filter(fn: Callable[..., str]) -> Callable[..., str]:
         marks = ctx.get("marks")
         if marks is None:
             return escaped
-        marks.append(escaped)  # see Emitter.render_shaped
+        marks.append(escaped)  # see Emitter.marked
         return f"{_MARK}{len(marks) - 1}{_MARK}"
 
     return template_filter
@@ -135,41 +154,49 @@ class Emitter:
         self.agent = agent
         self.source = source
         self.diagnostics: list[Diagnostic] = []
-
-    def _context(self, agent: ir.Agent, **extra: Any) -> dict[str, Any]:
-        return {
+        self.problems: list[tuple[str, str]] = []
+        self.marks: list[str] = []
+        self.reported: set[tuple[str, str]] = set()
+        self.context = {
             "agent": agent,
             "version": __version__,
-            "source": self.source,
+            "source": source,
             "fail_closed": FAIL_CLOSED_EXIT,
             "stop_margin": STOP_MARGIN_SECONDS,
-            "restart": restart_policy(self.agent.lifecycle),
-            "logs": {m: log_paths(self.agent, m) for m in ("launchd", "systemd")},
-            **extra,
+            "restart": restart_policy(agent.lifecycle),
+            "logs": {m: log_paths(agent, m) for m in ("launchd", "systemd")},
+            "problems": self.problems,
         }
 
     def render(self, template: str, **extra: Any) -> str:
         """Render `template` for this agent; escaping problems become diagnostics."""
-        problems: list[tuple[str, str]] = []
-        context = self._context(self.agent, problems=problems, **extra)
-        text = environment().get_template(template).render(context)
-        for field, reason in dict.fromkeys(problems):
-            self.problem(field, reason)
+        text = environment().get_template(template).render({**self.context, **extra})
+        self._record_problems()
         return text
 
-    def render_shaped(self, template: str, **extra: Any) -> tuple[str, str]:
-        """The rendered text and its shape, from one rendering: each escaped value is rendered
-        as a NUL-delimited mark (no escaper lets a NUL through), then filled in with the value
-        for the text and with `V` for the shape, the part of a script no value can change."""
-        problems: list[tuple[str, str]] = []
-        marks: list[str] = []
-        context = self._context(self.agent, problems=problems, marks=marks, **extra)
-        parts = environment().get_template(template).render(context).split(_MARK)
-        for field, reason in dict.fromkeys(problems):
-            self.problem(field, reason)
+    def marked(self, template: str, **extra: Any) -> str:
+        """Render `template` with each escaped value as a NUL-delimited mark (no escaper lets
+        a NUL through) into `self.marks`, for `filled`; marked text may be passed on to another
+        template that this emitter renders."""
+        context = {**self.context, "marks": self.marks, **extra}
+        return environment().get_template(template).render(context)
+
+    def filled(self, marked: str) -> tuple[str, str]:
+        """The text of marked text, and its shape: each mark filled in with its value for
+        the text and with `V` for the shape, the part of a script no value can change."""
+        self._record_problems()
+        parts = marked.split(_MARK)
         literal = parts[::2]
-        filled = [marks[int(i)] for i in parts[1::2]]
-        return _interleave(literal, filled), _interleave(literal, ["V"] * len(filled))
+        values = [self.marks[int(i)] for i in parts[1::2]]
+        return _interleave(literal, values), _interleave(literal, ["V"] * len(values))
+
+    def _record_problems(self) -> None:
+        """Each field's problem once, however many artifacts carry the field."""
+        for field, reason in dict.fromkeys(self.problems):
+            if (field, reason) not in self.reported:
+                self.reported.add((field, reason))
+                self.problem(field, reason)
+        self.problems.clear()
 
     def problem(self, field: str, reason: str) -> None:
         """Record that `field` cannot be carried into an artifact."""
@@ -380,6 +407,7 @@ def emit(
         "load_hint": load_hint(agent),
         "gnu_patterns": "\n".join(pattern for _, pattern in PATTERNS),
     }
+    facts["facts"] = em.marked("_facts.sh.j2", **facts)  # one rendering for the two that read it
     scripts = [
         (f"bin/{wrapper_name(agent)}", "sourceos-agent.j2", "wrapper"),
         ("bin/activate", "activate.j2", "activate"),
@@ -387,12 +415,10 @@ def emit(
     ]
     artifacts = []
     for path, template, kind in scripts:
-        head, head_shape = em.render_shaped(template, library=shlib.describe(kind), **facts)
-        library = shlib.text(kind)
-        data = (head + library).encode()
+        head, head_shape = em.filled(em.marked(template, library=shlib.describe(kind), **facts))
         # The library is the same text for every agent: its identity stands for it in the shape.
         shape = f"{head_shape}\0shell/{kind} {shlib.sha256()}"
-        artifacts.append(Artifact(path, data, EXECUTABLE, shape, head))
+        artifacts.append(Artifact(path, head.encode(), EXECUTABLE, shape, library=kind))
     unit = em.render("sourceos-agent@.service.j2")
     manager = "user" if agent.scope == "user" else "system"
     unit_path = f"systemd/{unit_name(agent)}"

@@ -39,6 +39,12 @@ def text(kind: str) -> str:
 
 
 @functools.cache
+def data(kind: str) -> bytes:
+    """`text(kind)` as the bytes written (the library is ASCII)."""
+    return text(kind).encode()
+
+
+@functools.cache
 def sha256() -> str:
     """The identity of the whole library: sha256 over every file, by name."""
     digest = hashlib.sha256()

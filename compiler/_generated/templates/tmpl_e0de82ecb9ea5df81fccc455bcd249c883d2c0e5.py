@@ -11,6 +11,7 @@ def root(context, missing=missing):
     l_0_version = resolve('version')
     l_0_source = resolve('source')
     l_0_library = resolve('library')
+    l_0_facts = resolve('facts')
     l_0_gnu_patterns = resolve('gnu_patterns')
     try:
         t_1 = environment.filters['comment']
@@ -34,15 +35,10 @@ def root(context, missing=missing):
     yield ". Do not edit.\n#\n# Order (spec section 10): evaluate, lint wrapper, lint service definition,\n# preflight, install only if preflight passed, enable only if install succeeded,\n# start only if enable succeeded, health, emit status. A failed preflight stages\n# the agent and enables nothing; a failure after install is rolled back.\n#\n# Usage: activate [--stage-only] [--dry-run] [--allow-failed-preflight] [--json]\n# Exit: 0 done, 1 lint failed, 2 usage, 3 preflight failed (staged),\n#       4 install/enable/start/health failed (rolled back), 5 locked.\n#\n# This agent's facts come first; everything after them is agentc's static library\n# ("
     yield str((undefined(name='library') if l_0_library is missing else l_0_library))
     yield '), the same for every agent.\n'
-    template = environment.get_template('_facts.sh.j2', 'activate.j2')
-    gen = template.root_render_func(template.new_context(context.get_all(), True, {}))
-    try:
-        for event in gen:
-            yield event
-    finally: gen.close()
+    yield str((undefined(name='facts') if l_0_facts is missing else l_0_facts))
     yield '# shellcheck disable=SC2016  # the patterns of rule gnu-only-syntax are literal\nGNU_PATTERNS='
     yield str(t_2(context, (undefined(name='gnu_patterns') if l_0_gnu_patterns is missing else l_0_gnu_patterns), 'name'))
     yield '\n\n'
 
 blocks = {}
-debug_info = '2=29&3=33&15=35&16=37&18=44'
+debug_info = '2=30&3=34&15=36&16=38&17=40'

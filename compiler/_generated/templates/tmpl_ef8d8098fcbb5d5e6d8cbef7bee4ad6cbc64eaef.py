@@ -11,6 +11,7 @@ def root(context, missing=missing):
     l_0_version = resolve('version')
     l_0_source = resolve('source')
     l_0_library = resolve('library')
+    l_0_facts = resolve('facts')
     try:
         t_1 = environment.filters['comment']
     except KeyError:
@@ -27,13 +28,8 @@ def root(context, missing=missing):
     yield ". Do not edit.\n#\n# Usage: agentctl VERB [--json] [options]\n#   preflight | stage | install | activate | start | stop | restart | status |\n#   logs [-n N] [-f] | doctor | quarantine [--output-dir DIR] | uninstall\n# start and restart refuse while preflight fails, unless --allow-failed-preflight.\n#\n# This agent's facts come first; everything after them is agentc's static library\n# ("
     yield str((undefined(name='library') if l_0_library is missing else l_0_library))
     yield '), the same for every agent.\n'
-    template = environment.get_template('_facts.sh.j2', 'agentctl.j2')
-    gen = template.root_render_func(template.new_context(context.get_all(), True, {}))
-    try:
-        for event in gen:
-            yield event
-    finally: gen.close()
+    yield str((undefined(name='facts') if l_0_facts is missing else l_0_facts))
     yield '\n'
 
 blocks = {}
-debug_info = '2=22&3=26&11=28&12=30'
+debug_info = '2=23&3=27&11=29&12=31'
