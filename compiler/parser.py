@@ -247,8 +247,14 @@ def _depth(bindings: list) -> int:
 
 
 @functools.lru_cache(maxsize=1)
+def _syntax() -> ToSyntax:
+    return ToSyntax()
+
+
+@functools.lru_cache(maxsize=1)
 def _parser() -> tuple[Parser, ToSyntax]:
-    transformer = ToSyntax()
+    """The LALR parser, loaded only for text the fast path leaves to it."""
+    transformer = _syntax()
     return Parser(tables.load(), transformer), transformer
 
 
@@ -267,11 +273,12 @@ def unsupported(file: str, tok: Token) -> Diagnostic:
 
 def parse(text: str, file: str) -> tuple[Attrs | None, list[Diagnostic]]:
     """Parse declaration text into a syntax attribute set, collecting diagnostics."""
-    parser, transformer = _parser()
+    transformer = _syntax()
     transformer.reset(file)
     tree = _Clean(text, transformer).document()
     if tree is not None:
         return tree, []
+    parser, _ = _parser()
     transformer.reset(file)
     try:
         tree = parser.parse(text)

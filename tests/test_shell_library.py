@@ -204,3 +204,29 @@ def test_the_portability_scanner_keeps_track_of_quotes_in(name: str) -> None:
                 lost.append(number)
         offset += len(line) + 1
     assert lost == [], f"comment lines the scanner reads as code: {lost[:10]}"
+
+
+def test_a_compile_scans_the_library_for_gnu_only_syntax_only_when_it_is_not_the_verified_one(
+    monkeypatch,
+) -> None:
+    """The verified library was scanned once (compiler.generate); a changed one is scanned in
+    every compile, like shellcheck reads it whole."""
+    from compiler.compile import build
+    from compiler.rules import gnu_only_syntax
+
+    example = str(ROOT / "examples" / "node-commander.agent")
+    assert generate.gnu_only_findings() == []
+    gnu_only_syntax._CLEAN_SHAPES.clear()
+    _, result = build([example])
+    assert not [d for d in result.diagnostics if d.code == "AG115"]
+    changed = {k: shlib.text(k) + "x=$(readlink -f x)\n" for k in shlib.PARTS}
+    monkeypatch.setattr(shlib, "text", changed.__getitem__)
+    monkeypatch.setattr(shlib, "data", lambda kind: changed[kind].encode())
+    monkeypatch.setattr(shlib, "verified", lambda: False)
+    gnu_only_syntax._CLEAN_SHAPES.clear()
+    _, result = build([example])
+    found = [d for d in result.diagnostics if d.code == "AG115"]
+    assert {d.span.file.split("/", 1)[1] for d in found} == {
+        "bin/activate", "bin/agentctl", "bin/sourceos-agent-node-commander"
+    }  # fmt: skip
+    gnu_only_syntax._CLEAN_SHAPES.clear()
