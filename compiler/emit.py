@@ -42,12 +42,13 @@ class Artifact:
 
     path: str
     # What agentc generated for this agent: the whole file, or a script's head (header and
-    # facts), which the static library `library` (`compiler.shlib`) follows in `data`.
-    body: bytes
+    # facts), which the static library `library` (`compiler.shlib`) follows in `data`; None
+    # where `document` is serialized on demand (`agentc check` never needs the bytes).
+    body: bytes | None
     mode: int
     # The text with every escaped value replaced: equal shapes lint alike (see gnu-only-syntax).
     shape: str | None = attrs.field(default=None, eq=False, repr=False)
-    # What `data` serializes, where a library wrote it (the plist's job, by plistlib): the
+    # What `data` serializes, where a library writes it (the plist's job, by plistlib): the
     # schema lint reads this instead of parsing the bytes back.
     document: Any = attrs.field(default=None, eq=False, repr=False)
     # A systemd unit's manager, "user" or "system": what `systemd-analyze verify` checks it as.
@@ -58,17 +59,21 @@ class Artifact:
     def parts(self) -> tuple[bytes, ...]:
         """The file's bytes in the pieces they are kept in (the library is shared, not copied
         into each agent's script)."""
+        if self.body is None:
+            return (self.data,)
         return (self.body, shlib.data(self.library)) if self.library else (self.body,)
 
     @functools.cached_property
     def data(self) -> bytes:
         """The file's bytes."""
+        if self.body is None:
+            return plistlib.dumps(self.document, fmt=plistlib.FMT_XML, sort_keys=True)
         return b"".join(self.parts)
 
     @property
     def head(self) -> str | None:
         """A script's generated head; None for a file that carries no library."""
-        return self.body.decode() if self.library else None
+        return self.body.decode() if self.library and self.body is not None else None
 
     @functools.cached_property
     def sha256(self) -> str:
@@ -424,6 +429,5 @@ def emit(
     unit_path = f"systemd/{unit_name(agent)}"
     artifacts.append(Artifact(unit_path, unit.encode(), REGULAR, manager=manager))
     job = em.plist()
-    data = plistlib.dumps(job, fmt=plistlib.FMT_XML, sort_keys=True)
-    artifacts.append(Artifact(f"launchd/{agent.label}.plist", data, REGULAR, document=job))
+    artifacts.append(Artifact(f"launchd/{agent.label}.plist", None, REGULAR, document=job))
     return artifacts, em.diagnostics

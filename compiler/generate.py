@@ -62,9 +62,11 @@ def library_findings() -> list[str]:
         result = subprocess.run(
             [tool, "-s", "sh", "-f", "gcc", *paths], capture_output=True, text=True, timeout=600
         )
-        return [line.replace(tmp, "OUT") for line in result.stdout.splitlines()] + (
-            [result.stderr.strip()] if result.stderr.strip() else []
-        ) + gnu_only_findings()
+        return (
+            [line.replace(tmp, "OUT") for line in result.stdout.splitlines()]
+            + ([result.stderr.strip()] if result.stderr.strip() else [])
+            + gnu_only_findings()
+        )
 
 
 def gnu_only_findings() -> list[str]:

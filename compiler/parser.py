@@ -372,17 +372,26 @@ def _help(expected: list[str]) -> str:
 # left to the LALR parser, which answers exactly as Lark does; a property test holds the two
 # equal wherever the fast path answers.
 _IGNORED = r"(?:[ \t\r\n]+|\#[^\n]*|/\*(?:[^*]|\*(?!/))*\*/)*"
+# Each match: the ignored text before a token, and the token, told apart by its first
+# character (`_KINDS`); findall builds them in C, with no match object per token. Any other
+# character is a one-character "token" of no kind, and the end an empty one, so the matches
+# cover the text without a gap.
 _CLEAN_TOKEN = re.compile(
-    _IGNORED + r"""(?:
-      (?P<STRING>"[^"\\]*(?:\\[\s\S][^"\\]*)*")
+    f"({_IGNORED})" + r"""(
+      "[^"\\]*(?:\\[\s\S][^"\\]*)*"
     | (?![A-Za-z0-9._+-]*[/:])  # what may be a path or URI to Lark is not clean
-      (?:(?P<ID>[A-Za-z_][A-Za-z0-9_'-]*)|(?P<INT>[0-9]+(?![0-9.eE]))|(?P<DOT>\.(?![0-9])))
-    | (?P<LBRACE>\{) | (?P<RBRACE>\}) | (?P<LBRACK>\[) | (?P<RBRACK>\])
-    | (?P<SEMI>;) | (?P<EQUALS>=(?!=))
+      (?:[A-Za-z_][A-Za-z0-9_'-]*|[0-9]+(?![0-9.eE])|\.(?![0-9]))
+    | [{}\[\];] | =(?!=)
+    | [\s\S] | \Z
     )""",
     re.VERBOSE,
 )
-_ONLY_IGNORED = re.compile(_IGNORED + r"\Z")
+_KINDS = {
+    '"': "STRING", ".": "DOT", "{": "LBRACE", "}": "RBRACE", "[": "LBRACK", "]": "RBRACK",
+    ";": "SEMI", "=": "EQUALS", "_": "ID",
+    **{c: "ID" for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"},
+    **{c: "INT" for c in "0123456789"},
+}  # fmt: skip
 _KEYWORDS = frozenset(
     ("let", "in", "with", "rec", "import", "inherit", "if", "then", "else", "assert", "or")
 )
@@ -426,33 +435,32 @@ class _Clean:
         return None if self.syntax.diagnostics else tree
 
     def _lex(self) -> None:
-        text, tokens = self.text, self.tokens
+        text, tokens, kinds = self.text, self.tokens, _KINDS
         pos, line, line_start = 0, 1, 0
-        for m in _CLEAN_TOKEN.finditer(text):
-            if m.start() != pos:
-                raise _NotClean
-            kind = m.lastgroup
-            assert kind is not None
-            start, end = m.span(kind)
-            if start != pos:
-                count = text.count("\n", pos, start)
+        for ignored, value in _CLEAN_TOKEN.findall(text):
+            if ignored:
+                pos += len(ignored)
+                count = ignored.count("\n")
                 if count:
                     line += count
-                    line_start = text.rindex("\n", pos, start) + 1
-            value = m.group(kind)
-            column = start - line_start + 1
+                    line_start = pos - len(ignored) + ignored.rindex("\n") + 1
+            if not value:
+                break
+            kind = kinds.get(value[0])
+            if kind is None:
+                raise _NotClean
+            column = pos - line_start + 1
+            size = len(value)
             if kind == "STRING" and "\n" in value:
                 first = line
                 line += value.count("\n")
-                line_start = start + value.rindex("\n") + 1
-                tokens.append((kind, value, first, column, line, end - line_start + 1))
+                line_start = pos + value.rindex("\n") + 1
+                tokens.append((kind, value, first, column, line, pos + size - line_start + 1))
             elif kind == "ID" and value in _KEYWORDS:
                 raise _NotClean
             else:
-                tokens.append((kind, value, line, column, line, column + end - start))
-            pos = end
-        if not _ONLY_IGNORED.match(text, pos):
-            raise _NotClean
+                tokens.append((kind, value, line, column, line, column + size))
+            pos += size
         tokens.append(("$END", "", line, 0, line, 0))
 
     def _span(self, first: int, last: int) -> Span:

@@ -71,7 +71,7 @@ def tool_lints(trees: dict[str, list[Artifact]], required: Sequence[str] = ()) -
                     # head is bin/agentctl's facts plus the version's constant lint patterns.
                     if not whole and art.path == "bin/activate":
                         continue
-                    text = art.data if whole or art.library is None else art.body
+                    text = art.body if art.library and not whole and art.body else art.data
                     key = hashlib.sha256((art.shape or shown).encode()).digest()
                     if key in shapes:
                         scripts[shapes[key]].append(shown)

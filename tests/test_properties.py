@@ -271,5 +271,5 @@ def test_the_fast_path_takes_every_example_and_leaves_what_it_cannot_vouch_for()
         assert _outcome_fast(text) == _outcome_lark(text) != None, example  # noqa: E711
     for text in ["a = 1.5;", "a = ./x;", "a = x:y;", "a = let;", 'a = "${x}";', "a = b;",
                  "a = 9223372036854775808;", "a = 1; a = 2;", "a = /* open", "a == 1;",
-                 "x.y = " + "[" * 40 + "]" * 40 + ";"]:  # fmt: skip
+                 "x.y = " + "[" * 40 + "]" * 40 + ";", "a = 1; ~# b = 2;\n"]:  # fmt: skip
         assert _outcome_fast(text) is None, text

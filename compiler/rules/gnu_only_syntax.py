@@ -186,7 +186,7 @@ class GnuOnlySyntax(Rule):
             if key is not None and key in _CLEAN_SHAPES:
                 continue
             # The verified library was scanned once for this version (compiler.generate).
-            text = art.body if art.library and shlib.verified() else art.data
+            text = art.body if art.library and art.body and shlib.verified() else art.data
             found = list(findings_in_script(f"{agent.name}/{art.path}", text.decode()))
             if not found and key is not None:
                 _CLEAN_SHAPES.add(key)
