@@ -15,6 +15,7 @@ from compiler.syntax import TYPE_NAMES, Attrs, Bool, Int, Invalid, List, Null, S
 _NAME = re.compile(ir.NAME_PATTERN)
 _ENV_NAME = re.compile(ir.ENV_NAME_PATTERN)
 _MISSING = object()
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1: no path in any format has one
 
 
 def did_you_mean(word: str, options: list[str] | tuple[str, ...]) -> str:
@@ -207,8 +208,8 @@ class Lowering:
             problem = "the path names a directory, not a file"
         if not problem and any(part == ".." for part in path.split("/")):
             problem = "`..` components are not allowed"
-        if not problem and (bad := next((c for c in path if _is_control(c)), None)):
-            problem = f"control character {bad!r}: no service definition or script can carry it"
+        if not problem and (bad := _CONTROL.search(path)):
+            problem = f"control character {bad[0]!r}: no service definition or script can carry it"
         if problem:
             return self._emit(
                 checks.INVALID_PATH.at(syn.span, f"`{where}` = {path!r}: {problem}", "")
@@ -364,8 +365,3 @@ def log_paths(agent: ir.Agent, manager: str) -> dict[str, str]:
         key: value or f"{base}/{file}"
         for key, value, file in zip(("app", "stdout", "stderr"), declared, files, strict=True)
     }
-
-
-def _is_control(c: str) -> bool:
-    """A C0 or C1 control character, or DEL (what no output format carries in a path)."""
-    return c < " " or "\x7f" <= c <= "\x9f"

@@ -228,7 +228,18 @@ lint_wrapper() {
     done <<PATTERNS
 $GNU_PATTERNS
 PATTERNS
-    found=$(grep -v '^[[:space:]]*#' "$WRAPPER_SOURCE" | grep -nE "$@")
+    found=
+    while IFS= read -r hit; do # "line:text" of each match; a comment line is no finding
+        [ -n "$hit" ] || continue
+        code=${hit#*:}
+        while :; do
+            case $code in " "* | "$TAB"*) code=${code#?} ;; *) break ;; esac
+        done
+        case $code in "#"*) ;; *) found="$found$hit$NL" ;; esac
+    done <<HITS
+$(grep -nE "$@" "$WRAPPER_SOURCE")
+HITS
+    found=${found%"$NL"}
     if [ -n "$found" ]; then
         check wrapper-lint fail "GNU-only or bash-only syntax: $(oneline "$(first_lines 3 "$found")")" "recompile with agentc; the wrapper must be POSIX sh"
         step lint-wrapper fail "non-portable syntax in $WRAPPER_NAME"
@@ -301,13 +312,13 @@ lint_service_definition() {
 
 stage() {
     staged=$STATE_DIR/staged
-    rm -rf "$staged.new"
+    [ ! -e "$staged.new" ] || rm -rf "$staged.new"
     mkdir -p "$staged.new" || return 1
     cp "$WRAPPER_SOURCE" "$staged.new/$WRAPPER_NAME" &&
         rendered_service >"$staged.new/${SERVICE_SOURCE##*/}" &&
         cp "$HERE/manifest.json" "$staged.new/manifest.json" || return 1
     {
-        echo "$AGENT was staged, not installed, at $(date -u '+%Y-%m-%dT%H:%M:%SZ')."
+        echo "$AGENT was staged, not installed, by the activation of $INVOKED_AT."
         if [ "$PREFLIGHT_FAILED" = 1 ]; then
             echo "Preflight failed:"
             while IFS="$TAB" read -r id st d r; do
@@ -326,7 +337,7 @@ REMEDIATION
         fi
         echo "Then run: $HERE/bin/activate"
     } >"$staged.new/remediation.txt"
-    rm -rf "$staged"
+    [ ! -e "$staged" ] || rm -rf "$staged"
     mv "$staged.new" "$staged"
 }
 
@@ -484,8 +495,9 @@ record_provenance() {
     id=$(bounded 30 podman_ image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null) || return 0
     case $id in sha256:*) ;; *) id=sha256:$id ;; esac
     file=$STATE_DIR/provenance.json
-    pulled=$(sed -n 's/.*"imageId":"'"$id"'".*"pulledAt":"\([^"]*\)".*/\1/p' "$file" 2>/dev/null)
-    [ -n "$pulled" ] || pulled=$(date -u '+%Y-%m-%dT%H:%M:%SZ')
+    pulled=
+    [ -f "$file" ] && pulled=$(sed -n 's/.*"imageId":"'"$id"'".*"pulledAt":"\([^"]*\)".*/\1/p' "$file" 2>/dev/null)
+    [ -n "$pulled" ] || pulled=$INVOKED_AT
     {
         printf '{'
         json_pairs agent "$AGENT" runtimeImage "$IMAGE" sourceImage "$SOURCE_IMAGE" imageId "$id" \

@@ -40,7 +40,7 @@ done
 
 restarts() {
     if [ "$PLATFORM" = darwin ]; then
-        launchctl print "$DOMAIN/$LABEL" 2>/dev/null | sed -n '/^[[:space:]]*runs = /{s///p;q;}'
+        sm_text && job_field runs
     else
         systemctl_ show -p NRestarts --value "$UNIT_NAME" 2>/dev/null
     fi
@@ -48,23 +48,40 @@ restarts() {
 
 last_exit() {
     if [ "$PLATFORM" = darwin ]; then
-        code=$(launchctl print "$DOMAIN/$LABEL" 2>/dev/null | sed -n '/^[[:space:]]*last exit code = /{s///p;q;}')
+        code=
+        sm_text && code=$(job_field "last exit code")
         [ -n "$code" ] && echo "exit code $code"
     else
         props=$(systemctl_ show -p Result -p ExecMainStatus --value "$UNIT_NAME" 2>/dev/null | tr '\n' ' ')
         [ -n "$props" ] && echo "result $props" | sed 's/ *$//'
     fi
-    tail -n 20 "$LOG_APP" 2>/dev/null | grep 'fail-closed' | tail -n 1
+    # The wrapper's last fail-closed word among the app log's last 20 lines.
+    [ -f "$LOG_APP" ] || return 0
+    said=
+    while IFS= read -r le_line; do
+        case $le_line in *fail-closed*) said=$le_line ;; esac
+    done <<LOG
+$(tail -n 20 "$LOG_APP" 2>/dev/null)
+LOG
+    [ -z "$said" ] || printf '%s\n' "$said"
 }
 
 cmd_status() {
+    [ "$PLATFORM" = darwin ] && sm_look # one launchctl print answers every question below
     state=$(installed_state)
     manager=$(sm_state)
     pid=$(sm_pid)
     runs=$(restarts)
-    last=$(last_exit | tr '\n' ';' | sed 's/;$//')
+    last=
+    while IFS= read -r line; do
+        [ -n "$line" ] && last=${last:+$last;}$line
+    done <<LAST
+$(last_exit)
+LAST
+    sm_forget
     generation=$(sed -n 's/^  "declarationSha256": "\([0-9a-f]*\)",*$/\1/p' "$STATE_DIR/manifest.json" 2>/dev/null)
-    quarantined=$(cat "$STATE_DIR/quarantined" 2>/dev/null)
+    quarantined=
+    [ -f "$STATE_DIR/quarantined" ] && quarantined=$(cat "$STATE_DIR/quarantined" 2>/dev/null)
     container=
     [ "$RUNTIME" = podman ] && container=$(container_state)
     if [ "$JSON" = yes ]; then

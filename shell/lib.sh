@@ -317,7 +317,8 @@ bounded() {
     [ $(($(date +%s) - bounded_start)) -lt "$limit" ] || return 124
     return "$bounded_rc"
 }
-TIMEOUT_BIN=$(command -v timeout 2>/dev/null || :)
+TIMEOUT_BIN=
+command -v timeout >/dev/null 2>&1 && TIMEOUT_BIN=timeout
 
 # The process IDs below $1 (its children, theirs, ...), from one ps listing.
 descendants() {
@@ -524,10 +525,46 @@ sed_escape() {
     printf '%s' "$1" | sed -e 's/[\\&|]/\\&/g'
 }
 
+# launchd's view of the job: SMT=`launchctl print` of it; fails when launchd has no such
+# job. A look (sm_look) answers every question asked until sm_forget, with one print, not one
+# per question; without one, each answer asks launchd afresh.
+SM_LOOKED=no
+sm_look() {
+    SM_LOOKED=yes SM_PRINT=''
+    SM_PRINT=$(launchctl print "$DOMAIN/$LABEL" 2>/dev/null) || SM_LOOKED=absent
+}
+sm_forget() {
+    SM_LOOKED=no
+}
+sm_text() {
+    case $SM_LOOKED in
+    yes) SMT=$SM_PRINT ;;
+    absent) return 1 ;;
+    *) SMT=$(launchctl print "$DOMAIN/$LABEL" 2>/dev/null) ;;
+    esac
+}
+
+# The first value of a "$1 = value" line of SMT (leading blanks aside); with $2 = digits,
+# of the first such line whose value is a number.
+job_field() {
+    while read -r jf_line; do
+        case $jf_line in
+        "$1 = "*)
+            jf_value=${jf_line#"$1 = "}
+            case ${2:-}:$jf_value in digits:*[!0-9]* | digits:) continue ;; esac
+            printf '%s\n' "$jf_value"
+            return 0
+            ;;
+        esac
+    done <<SMT
+$SMT
+SMT
+}
+
 # loaded / running / enabled as the service manager sees it.
 sm_loaded() {
     if [ "$PLATFORM" = darwin ]; then
-        launchctl print "$DOMAIN/$LABEL" >/dev/null 2>&1
+        sm_text
     else
         [ "$(systemctl_ show -p LoadState --value "$UNIT_NAME" 2>/dev/null)" = loaded ] &&
             [ -f "$SERVICE_FILE" ]
@@ -550,11 +587,11 @@ sm_enabled() {
 # Prints the service manager's state word: running, starting, failed, stopped or absent.
 sm_state() {
     if [ "$PLATFORM" = darwin ]; then
-        out=$(launchctl print "$DOMAIN/$LABEL" 2>/dev/null) || {
+        sm_text || {
             echo absent
             return
         }
-        case $out in
+        case $SMT in
         *"state = running"*) echo running ;;
         *) echo stopped ;;
         esac
@@ -572,7 +609,7 @@ sm_state() {
 # The main process ID as the service manager sees it (empty when none).
 sm_pid() {
     if [ "$PLATFORM" = darwin ]; then
-        launchctl print "$DOMAIN/$LABEL" 2>/dev/null | sed -n '/^[[:space:]]*pid = [0-9]*$/{s/^[[:space:]]*pid = //p;q;}'
+        sm_text && job_field pid digits
     else
         pid=$(systemctl_ show -p MainPID --value "$UNIT_NAME" 2>/dev/null)
         [ "$pid" = 0 ] || printf '%s\n' "$pid"
@@ -824,12 +861,14 @@ wait_healthy() {
 
 healthy_loop() {
     while :; do
+        [ "$PLATFORM" = darwin ] && sm_look
         sm=$(sm_state)
         if [ "$sm" = failed ]; then
             HEALTH_ERROR="the service manager reports the agent failed"
             return 1
         fi
         pid=$(sm_pid)
+        sm_forget
         if [ "$HEALTH_TYPE" = podman-container ]; then
             c=$(container_state)
         case $c in

@@ -173,10 +173,12 @@ if [ "$ALLOW_AMBIENT" = no ]; then
     # (connections included) but never its auth.json.
     ISOLATED=$STATE_DIR/isolated
     HOST_CONTAINERS=${XDG_CONFIG_HOME:-${HOME:-/nonexistent}/.config}/containers
-    if [ -d "$ISOLATED/config" ]; then
-        rm -rf "$ISOLATED/config"
+    # Made afresh at every start, in one mkdir; home is described below.
+    if [ -d "$ISOLATED/config" ] || [ -e "$ISOLATED/home" ] || [ -h "$ISOLATED/home" ]; then
+        rm -rf "$ISOLATED/config" "${ISOLATED:?}/home"
     fi
-    mkdir -p "$ISOLATED/docker" "$ISOLATED/config/containers" || fail_closed "cannot create $ISOLATED"
+    mkdir -p "$ISOLATED/docker" "$ISOLATED/config/containers" "$ISOLATED/home" ||
+        fail_closed "cannot create $ISOLATED"
     printf '%s\n' '{"auths":{}}' >"$ISOLATED/docker/config.json"
     printf '%s\n' '{"auths":{}}' >"$ISOLATED/config/containers/auth.json"
     for f in containers.conf podman-connections.json storage.conf policy.json; do
@@ -206,10 +208,7 @@ if [ "$ALLOW_AMBIENT" = no ]; then
     # without client keys), .ssh the user's (a connection's known hosts); XDG_DATA_HOME keeps
     # a rootless store where it is.
     REAL_HOME=${HOME:-}
-    rm -rf "${ISOLATED:?}/home"
-    if ! { mkdir -p "$ISOLATED/home" && ln -s ../config "$ISOLATED/home/.config"; }; then
-        fail_closed "cannot create $ISOLATED/home"
-    fi
+    ln -s ../config "$ISOLATED/home/.config" || fail_closed "cannot create $ISOLATED/home"
     if [ -n "$REAL_HOME" ]; then
         if [ -e "$REAL_HOME/.ssh" ] && ! ln -s "$REAL_HOME/.ssh" "$ISOLATED/home/.ssh"; then
             fail_closed "cannot link $REAL_HOME/.ssh"

@@ -381,6 +381,14 @@ def test_doctor_reports_excessive_restarts(darwin: DarwinHost, tmp_path: Path) -
     ]
     text = sourceos_agent(darwin, "doctor", "local-runtime").stdout
     assert "  problem: excessive restarts: 2" in text
+    # status answers from one look at launchd: runs, no PID, the last exit and the breaker's
+    # fail-closed word from the app log.
+    status = json.loads(agentctl(darwin, agent, "status", "--json").stdout)
+    assert status["restarts"] == str(job["runs"]) and status["pid"] == "", status
+    assert status["lastExit"].startswith(f"exit code {job['last_exit']};"), status
+    assert "fail-closed" in status["lastExit"], status
+    text = agentctl(darwin, agent, "status").stdout
+    assert f"- restarts/runs: {job['runs']}; last exit: exit code {job['last_exit']};" in text
 
 
 def test_doctor_reports_a_foreign_service_in_a_respawn_loop(darwin: DarwinHost) -> None:
