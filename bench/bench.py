@@ -10,7 +10,8 @@ machine noise must not fail CI. Compile and check run as users run them: with th
 lint cache is measured warm (the declaration was compiled before) and empty (a Nix build).
 Activation and status run against instant stand-ins for launchctl and podman, so what is
 measured is the generated scripts' own overhead. `--baseline SRC` measures another source
-tree (a worktree of an older commit) in the same run.
+tree (a worktree of an older commit) in the same run: its cold compile, check, in-process
+compile, activation overheads and status.
 """
 
 from __future__ import annotations
@@ -122,21 +123,30 @@ def declarations(n: int, tmp: Path) -> Path:
     return path
 
 
-def throughput(sizes: list[int], tmp: Path) -> dict:
-    sys.path.insert(0, str(ROOT))
-    from compiler.compile import build
+# One size's in-process compile, the median of three against machine noise, in a process of
+# its own so that another source tree (--baseline) is measured the same way.
+THROUGHPUT = """
+import json, statistics, sys, time
+sys.path.insert(0, sys.argv[1])
+from compiler.compile import build
+build([sys.argv[2]])  # templates and parser loaded once, as in one process
+times = []
+for _ in range(3):
+    start = time.perf_counter()
+    trees, _ = build([sys.argv[3]])
+    times.append(time.perf_counter() - start)
+    assert len(trees) == int(sys.argv[4])
+print(json.dumps(statistics.median(times)))
+"""
 
-    build([str(EXAMPLE)])  # templates and parser loaded once, as in one process
+
+def throughput(sizes: list[int], tmp: Path, source: Path = ROOT) -> dict:
     rows = {}
     for n in sizes:
         path = declarations(n, tmp)
-        times = []
-        for _ in range(3):  # the median of three, against machine noise
-            start = time.perf_counter()
-            trees, _ = build([str(path)])
-            times.append(time.perf_counter() - start)
-            assert len(trees) == n
-        elapsed = statistics.median(times)
+        argv = [PYTHON, "-c", THROUGHPUT, str(source), str(EXAMPLE), str(path), str(n)]
+        result = subprocess.run(argv, env=ENV, capture_output=True, text=True, check=True)
+        elapsed = json.loads(result.stdout)
         rows[n] = {
             "seconds": elapsed,
             "agents_per_s": n / elapsed,
@@ -161,16 +171,21 @@ def check_many(n: int, tmp: Path, baseline: Path | None) -> dict:
         "tools_s": timed([AGENTC, "check", str(path)], env=cache),
         "no_tools_s": timed([AGENTC, "check", "--no-tools", str(path)]),
     }
-    if baseline is not None:
-        out["baseline_tools_s"] = timed([PYTHON, "-m", "compiler", "check", str(path)], baseline)
+    if baseline is not None:  # as warm as ours: its own cache, filled by a first run
+        cache = {**ENV, "AGENTC_LINT_CACHE": str(tmp / f"baseline-check-cache-{n}")}
+        argv = [PYTHON, "-m", "compiler", "check", str(path)]
+        timed(argv, baseline, cache)
+        out["baseline_tools_s"] = timed(argv, baseline, cache)
     return out
 
 
-def stub_host(tmp: Path) -> tuple[Path, dict]:
-    """Compile the example and a host whose tools answer instantly."""
+def stub_host(tmp: Path, source: Path | None = None) -> tuple[Path, dict]:
+    """Compile the example (with another source tree's agentc if given) and a host whose
+    tools answer instantly."""
     out = tmp / "out"
-    subprocess.run([AGENTC, "compile", "--no-tools", str(EXAMPLE), "-o", str(out)], env=ENV,
-                   check=True, capture_output=True)  # fmt: skip
+    agentc = [AGENTC] if source is None else [PYTHON, "-m", "compiler"]
+    subprocess.run([*agentc, "compile", "--no-tools", str(EXAMPLE), "-o", str(out)], env=ENV,
+                   cwd=source, check=True, capture_output=True)  # fmt: skip
     bin_ = tmp / "bin"
     bin_.mkdir(exist_ok=True)
     tools = (("podman", PODMAN_STUB), ("launchctl", LAUNCHCTL_STUB),
@@ -188,8 +203,9 @@ def stub_host(tmp: Path) -> tuple[Path, dict]:
     return out / "node-commander", env
 
 
-def activation(tmp: Path, runs: int) -> dict:
-    agent, env = stub_host(tmp)
+def activation(tmp: Path, runs: int, source: Path | None = None) -> dict:
+    tmp.mkdir(exist_ok=True)
+    agent, env = stub_host(tmp, source)
     state = Path(env["STUB_STATE"])
     home = Path(env["HOME"])
 
@@ -267,7 +283,13 @@ def main() -> int:
         cold = cold_compile(runs, tmp, base)
         bulk = throughput(sizes, tmp)
         check = check_many(many, tmp, base)
-        act = activation(tmp, 2 if args.quick else 5)
+        act = activation(tmp / "ours", 2 if args.quick else 5)
+        before = None
+        if base is not None:
+            before = {
+                "bulk": throughput([max(sizes)], tmp, base),
+                "activation": activation(tmp / "baseline", 2 if args.quick else 5, base),
+            }
     top = bulk["sizes"][max(sizes)]
     sec, ratio = cold["seconds"], cold["ratio"]
     tools = ", ".join(cold["tools"]) or "none installed: measured without"
@@ -308,8 +330,20 @@ def main() -> int:
             (f"baseline ({base.name}): cold compile, tool lints on",
              f"{sec['baseline_tools'] * 1000:.0f} ms",
              f"(before): {ratio['baseline_tools']:.2f} x floor", True),
-            (f"baseline ({base.name}): check of {many} agents, tool lints on",
+            (f"baseline ({base.name}): check of {many} agents, tool lints on, lint cache warm",
              f"{check['baseline_tools_s']:.2f} s", "(before)", True),
+        ]  # fmt: skip
+        assert before is not None
+        old, old_act = before["bulk"]["sizes"][max(sizes)], before["activation"]
+        rows += [
+            (f"baseline ({base.name}): in-process compile, {max(sizes)} agents",
+             f"{old['agents_per_s']:.0f} agents/s", "(before)", True),
+            (f"baseline ({base.name}): activate overhead",
+             f"{old_act['activate_overhead_s'] * 1000:.0f} ms", "(before)", True),
+            (f"baseline ({base.name}): failed-preflight activate overhead",
+             f"{old_act['failed_preflight_overhead_s'] * 1000:.0f} ms", "(before)", True),
+            (f"baseline ({base.name}): agentctl status", f"{old_act['status_s'] * 1000:.0f} ms",
+             "(before)", True),
         ]  # fmt: skip
     for n, row in bulk["sizes"].items():
         print(f"  {n:>5} agents: {row['seconds']:.3f} s, {row['agents_per_s']:.0f} agents/s, "
@@ -321,7 +355,7 @@ def main() -> int:
     for name, measured, budget, ok in rows:
         print(f"{name:<{width}}  {measured:>16}  {budget}  {'PASS' if ok else 'OVER'}")
     report = {"quick": args.quick, "cold": cold, "bulk": bulk, "check": check, "activation": act,
-              "verdicts": {r[0]: r[3] for r in rows}}  # fmt: skip
+              "baseline": before, "verdicts": {r[0]: r[3] for r in rows}}  # fmt: skip
     if args.json:
         args.json.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
     return 0
