@@ -573,7 +573,13 @@ fi
 journal preflight
 preflight
 if [ "$PREFLIGHT_FAILED" = 1 ]; then
-    step preflight fail "$(printf '%s' "$CHECKS" | awk -F"$TAB" '$2 == "fail" {printf "%s%s", sep, $1; sep=", "}')"
+    failed=
+    while IFS="$TAB" read -r id st rest; do
+        [ "$st" = fail ] && failed="${failed:+$failed, }$id"
+    done <<CHECKS
+$CHECKS
+CHECKS
+    step preflight fail "$failed"
 else
     step preflight pass "all checks passed"
 fi
