@@ -205,6 +205,9 @@ class ToSyntax:
 
     def _insert(self, node: Attrs, path: list[tuple[str, Span]], value: Value) -> None:
         """Add one binding; sets merge only where an attribute path implied one (`a.b = ...`)."""
+        if len(path) == 1 and path[0][0] not in node.entries:  # the usual case, directly
+            node.entries[path[0][0]] = Entry(path[0][1], value)
+            return
         for i, (name, key_span) in enumerate(path):
             last = i == len(path) - 1
             existing = node.entries.get(name)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import attrs
+from typing import NamedTuple
 
 
-@attrs.frozen(slots=True)
-class Span:
-    """A range in a source file; `end_column` is exclusive."""
+class Span(NamedTuple):
+    """A range in a source file; `end_column` is exclusive. An immutable value, made for every
+    token and value parsed: a named tuple costs half what a frozen attrs class does."""
 
     file: str
     line: int
