@@ -104,7 +104,7 @@ def _filter(fn: Callable[..., str]) -> Callable[..., str]:
         except escape.CannotEscape as err:
             ctx["problems"].append((field, str(err)))
             escaped = "<invalid>"
-        marks = ctx.get("marks")
+        marks = ctx.parent.get("marks")  # what the render was given (a dict: no lookup chain)
         if marks is None:
             return escaped
         marks.append(escaped)  # see Emitter.marked
@@ -140,6 +140,9 @@ def environment(compiled: bool = True) -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,
     )
+    # The templates call no global (range, dict, ...): without them a render does not copy
+    # them into each of its contexts.
+    env.globals.clear()
     env.filters.update(
         sh=_filter(escape.sh),
         sh_home=_filter(escape.sh_home),
