@@ -375,17 +375,29 @@ def _help(expected: list[str]) -> str:
 # left to the LALR parser, which answers exactly as Lark does; a property test holds the two
 # equal wherever the fast path answers.
 _IGNORED = r"(?:[ \t\r\n]+|\#[^\n]*|/\*(?:[^*]|\*(?!/))*\*/)*"
-# Each match: the ignored text before a token, and the token, told apart by its first
-# character (`_KINDS`); findall builds them in C, with no match object per token. Any other
-# character is a one-character "token" of no kind, and the end an empty one, so the matches
-# cover the text without a gap.
-_CLEAN_TOKEN = re.compile(
-    f"({_IGNORED})" + r"""(
+_SCALAR = r"""(?:
       "[^"\\]*(?:\\[\s\S][^"\\]*)*"
     | (?![A-Za-z0-9._+-]*[/:])  # what may be a path or URI to Lark is not clean
-      (?:[A-Za-z_][A-Za-z0-9_'-]*|[0-9]+(?![0-9.eE])|\.(?![0-9]))
-    | [{}\[\];] | =(?!=)
-    | [\s\S] | \Z
+      (?:[A-Za-z_][A-Za-z0-9_'-]*|[0-9]+(?![0-9.eE])))"""
+# Each match: the ignored text before a token, and either a whole `a.b = scalar;` binding
+# (names without `'`, blanks only between its tokens: the usual line, taken as one) or one
+# token, told apart by its first character (`_KINDS`). findall builds them in C, with no
+# match object per token. Any other character is a one-character "token" of no kind, and
+# the end an empty one, so the matches cover the text without a gap.
+_CLEAN_TOKEN = re.compile(
+    f"({_IGNORED})"
+    + r"""(?:
+      (?![A-Za-z0-9._+-]*[/:])
+      ([A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*)
+      ([ \t\r\n]*) =(?!=) ([ \t\r\n]*) ("""
+    + _SCALAR
+    + r""") ([ \t\r\n]*) ;
+    | ("""
+    + _SCALAR
+    + r"""
+      | (?![A-Za-z0-9._+-]*[/:]) \.(?![0-9])
+      | [{}\[\];] | =(?!=)
+      | [\s\S] | \Z)
     )""",
     re.VERBOSE,
 )
@@ -438,15 +450,48 @@ class _Clean:
         return None if self.syntax.diagnostics else tree
 
     def _lex(self) -> None:
-        text, tokens, kinds = self.text, self.tokens, _KINDS
+        text, tokens, kinds, file = self.text, self.tokens, _KINDS, self.file
         pos, line, line_start = 0, 1, 0
-        for ignored, value in _CLEAN_TOKEN.findall(text):
+        for ignored, path, before, after, scalar, end, value in _CLEAN_TOKEN.findall(text):
             if ignored:
                 pos += len(ignored)
                 count = ignored.count("\n")
                 if count:
                     line += count
                     line_start = pos - len(ignored) + ignored.rindex("\n") + 1
+            if path:  # a whole binding: its keys with their spans, and its value's token
+                keys = []
+                column = pos - line_start + 1
+                for name in path.split("."):
+                    if name in _KEYWORDS:
+                        raise _NotClean
+                    keys.append((name, Span(file, line, column, line, column + len(name))))
+                    column += len(name) + 1
+                pos += len(path)
+                if "\n" in before:
+                    line += before.count("\n")
+                    line_start = pos + before.rindex("\n") + 1
+                pos += len(before) + 1  # and `=`
+                if "\n" in after:
+                    line += after.count("\n")
+                    line_start = pos + after.rindex("\n") + 1
+                pos += len(after)
+                kind = kinds[scalar[0]]
+                column, size = pos - line_start + 1, len(scalar)
+                if kind == "STRING" and "\n" in scalar:
+                    first = line
+                    line += scalar.count("\n")
+                    line_start = pos + scalar.rindex("\n") + 1
+                    token = (kind, scalar, first, column, line, pos + size - line_start + 1)
+                else:
+                    token = (kind, scalar, line, column, line, column + size)
+                pos += size
+                if "\n" in end:
+                    line += end.count("\n")
+                    line_start = pos + end.rindex("\n") + 1
+                pos += len(end) + 1  # and `;`
+                tokens.append(("BINDING", (keys, token), 0, 0, 0, 0))
+                continue
             if not value:
                 break
             kind = kinds.get(value[0])
@@ -475,6 +520,11 @@ class _Clean:
         tokens, file = self.tokens, self.file
         bindings = []
         while tokens[i][0] != close:
+            if tokens[i][0] == "BINDING":
+                keys, token = tokens[i][1]
+                bindings.append((keys, self._scalar(token)))
+                i += 1
+                continue
             path = []
             while True:
                 kind, value, line, column, end_line, end_column = tokens[i]
@@ -500,26 +550,33 @@ class _Clean:
             i += 1
         return bindings, i
 
-    def _value(self, i: int, depth: int) -> tuple[Value, int]:
-        """One value from token i; the index after it."""
-        kind, text, line, column, end_line, end_column = self.tokens[i]
+    def _scalar(self, token: tuple[str, str, int, int, int, int]) -> Value:
+        """A string, integer, boolean or null token's value."""
+        kind, text, line, column, end_line, end_column = token
         if kind == "STRING":
             value = _decode(text[1:-1])
             if value is None:
                 raise _NotClean
-            return Str(value, Span(self.file, line, column, end_line, end_column)), i + 1
+            return Str(value, Span(self.file, line, column, end_line, end_column))
         if kind == "INT":
             number = int(text)
             if number > INT64_MAX:
                 raise _NotClean
-            return Int(number, Span(self.file, line, column, end_line, end_column)), i + 1
+            return Int(number, Span(self.file, line, column, end_line, end_column))
         if kind == "ID":
             span = Span(self.file, line, column, end_line, end_column)
             if text in _CONSTANTS:
-                return Bool(_CONSTANTS[text], span), i + 1
+                return Bool(_CONSTANTS[text], span)
             if text == "null":
-                return Null(span), i + 1
-            raise _NotClean  # a variable reference
+                return Null(span)
+        raise _NotClean  # a variable reference, a keyword or no value at all
+
+    def _value(self, i: int, depth: int) -> tuple[Value, int]:
+        """One value from token i; the index after it."""
+        token = self.tokens[i]
+        kind = token[0]
+        if kind == "STRING" or kind == "INT" or kind == "ID":
+            return self._scalar(token), i + 1
         if depth >= MAX_DEPTH:
             raise _NotClean  # nesting the LALR parser reports
         if kind == "LBRACE":
