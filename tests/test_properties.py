@@ -169,7 +169,8 @@ TEXT = st.characters(codec="utf-8", exclude_categories=["Cs"], exclude_character
 def test_declared_values_round_trip_through_dump(
     description: str, env: dict[str, str], restarts: int | None
 ) -> None:
-    env_text = " ".join(f"{k} = {nix_string(v)};" for k, v in env.items())
+    # Names quoted: `or`, `in`, `if` ... are keywords unquoted, and valid environment names.
+    env_text = " ".join(f"{nix_string(k)} = {nix_string(v)};" for k, v in env.items())
     text = (
         "sourceos.localAgents.p = {\n"
         '  image = "localhost/p:1";\n'
