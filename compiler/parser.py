@@ -384,7 +384,8 @@ _SCALAR = r"""(?:
 # (names without `'`, blanks only between its tokens: the usual line, taken as one) or one
 # token, told apart by its first character (`_KINDS`). findall builds them in C, with no
 # match object per token. Any other character is a one-character "token" of no kind, and
-# the end an empty one, so the matches cover the text without a gap.
+# the end an empty one, so the matches cover the text without a gap. (That character is a
+# group of its own: a digit a guard refused, as in `10/x`, must not pass for an INT.)
 _CLEAN_TOKEN = re.compile(
     f"({_IGNORED})"
     + r"""(?:
@@ -397,8 +398,8 @@ _CLEAN_TOKEN = re.compile(
     + _SCALAR
     + r"""
       | (?![A-Za-z0-9._+-]*[/:]) \.(?![0-9])
-      | [{}\[\];] | =(?!=)
-      | [\s\S] | \Z)
+      | [{}\[\];] | =(?!=))
+    | ([\s\S]) | \Z
     )""",
     re.VERBOSE,
 )
@@ -469,7 +470,7 @@ class _Clean:
     def _lex(self) -> None:
         text, tokens, kinds, file = self.text, self.tokens, _KINDS, self.file
         pos, line, line_start = 0, 1, 0
-        for ignored, path, before, after, scalar, end, value in _CLEAN_TOKEN.findall(text):
+        for ignored, path, before, after, scalar, end, value, other in _CLEAN_TOKEN.findall(text):
             if ignored:
                 pos, line, line_start = _past(ignored, pos, line, line_start)
             if path:  # a whole binding: its keys with their spans, and its value's token
@@ -489,10 +490,12 @@ class _Clean:
                 tokens.append(("BINDING", (keys, token), 0, 0, 0, 0))
                 pos += 1  # `;`
                 continue
+            if other:
+                raise _NotClean
             if not value:
                 break
-            kind = kinds.get(value[0])
-            if kind is None or (kind == "ID" and value in _KEYWORDS):
+            kind = kinds[value[0]]
+            if kind == "ID" and value in _KEYWORDS:
                 raise _NotClean
             token, pos, line, line_start = _token(kind, value, pos, line, line_start)
             tokens.append(token)

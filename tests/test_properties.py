@@ -273,7 +273,7 @@ def test_the_fast_path_takes_every_example_and_leaves_what_it_cannot_vouch_for()
     for text in ["a = 1.5;", "a = ./x;", "a = x:y;", "a = let;", 'a = "${x}";', "a = b;",
                  "a = 9223372036854775808;", "a = 1; a = 2;", "a = /* open", "a == 1;",
                  "x.y = " + "[" * 40 + "]" * 40 + ";", "a = 1; ~# b = 2;\n", "a.let = 1;",
-                 "a.b/c = 1;", "a = x/y;"]:  # fmt: skip
+                 "a.b/c = 1;", "a = x/y;", "a = [10/* c */];", "a = [x/* c */];"]:  # fmt: skip
         assert _outcome_fast(text) is None, text
     # A whole `a.b = scalar;` line is one match: spans as token by token, across lines too.
     for text in ['a.b-c = "x";', 'a =\n  "x\ny"\n  ;\nb.c\n=\n12 ;', "a = true; b = null;",
