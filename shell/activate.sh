@@ -208,9 +208,9 @@ evaluate() {
         step evaluate fail "manifest.json declares ${recorded:-no} declaration hash, this script embeds $DECLARATION_SHA256: recompile"
         return 1
     fi
-    bad=$(cd "$HERE" && printf '%s\n' "$listed" | sha256_check)
-    if [ -n "$bad" ]; then
-        step evaluate fail "artifacts differ from manifest.json: $(oneline "$bad")"
+    sha256_check "$HERE" "$listed"
+    if [ -n "$BAD" ]; then
+        step evaluate fail "artifacts differ from manifest.json: $(oneline "$BAD")"
         return 1
     fi
     step evaluate pass "declaration $DECLARATION_SHA256 (agentc $AGENTC_VERSION)"
@@ -314,9 +314,8 @@ stage() {
     staged=$STATE_DIR/staged
     [ ! -e "$staged.new" ] || rm -rf "$staged.new"
     mkdir -p "$staged.new" || return 1
-    cp "$WRAPPER_SOURCE" "$staged.new/$WRAPPER_NAME" &&
-        rendered_service >"$staged.new/${SERVICE_SOURCE##*/}" &&
-        cp "$HERE/manifest.json" "$staged.new/manifest.json" || return 1
+    cp "$WRAPPER_SOURCE" "$HERE/manifest.json" "$staged.new/" &&
+        rendered_service >"$staged.new/${SERVICE_SOURCE##*/}" || return 1
     {
         echo "$AGENT was staged, not installed, by the activation of $INVOKED_AT."
         if [ "$PREFLIGHT_FAILED" = 1 ]; then
@@ -381,13 +380,14 @@ installed_identical() {
 }
 
 backup_previous() {
-    rm -rf "$STATE_DIR/previous"
+    [ ! -e "$STATE_DIR/previous" ] || rm -rf "$STATE_DIR/previous"
     if [ -f "$SERVICE_FILE" ] || [ -f "$WRAPPER_FILE" ]; then
         mkdir -p "$STATE_DIR/previous"
         [ -f "$SERVICE_FILE" ] && cp -p "$SERVICE_FILE" "$STATE_DIR/previous/service"
         [ -f "$WRAPPER_FILE" ] && cp -p "$WRAPPER_FILE" "$STATE_DIR/previous/wrapper"
         sm_enabled && : >"$STATE_DIR/previous/enabled"
-        [ "$(sm_state)" = running ] && : >"$STATE_DIR/previous/running"
+        sm_state
+        [ "$SMS" = running ] && : >"$STATE_DIR/previous/running"
     fi
     return 0
 }
@@ -482,7 +482,8 @@ rollback() {
     what=$(undo)
     step rollback pass "$what"
     REMEDIATION="${REMEDIATION}$HERE/bin/agentctl logs -n 50$NL"
-    STATE=$(installed_state)
+    installed_state
+    STATE=$INSTALLED
     EXIT=4
     finish
 }
@@ -514,13 +515,16 @@ skip_rest() {
 
 # --- main ------------------------------------------------------------------------
 if [ "$DRY_RUN" = no ]; then
-    if ! { [ -d "$STATE_DIR" ] || mkdir -p "$STATE_DIR" 2>/dev/null; }; then
+    # bin/ with it: registration (staged or installed) writes there, and one mkdir is one
+    # process, not two.
+    if ! { [ -d "$STATE_DIR/bin" ] || mkdir -p "$STATE_DIR/bin" 2>/dev/null; }; then
         step evaluate fail "cannot create the state directory $STATE_DIR"
         EXIT=1
         finish
     fi
     if ! acquire_lock; then
-        STATE=$(installed_state)
+        installed_state
+        STATE=$INSTALLED
         step lock fail "another activation (process ${LOCK_HOLDER:-unknown}) holds $STATE_DIR/lock"
         EXIT=5
         if [ "$JSON" = yes ]; then report_json; else report_text; fi
@@ -536,7 +540,8 @@ fi
 
 journal evaluate
 if ! evaluate; then
-    STATE=$(installed_state)
+    installed_state
+    STATE=$INSTALLED
     EXIT=1
     finish
 fi
@@ -544,7 +549,8 @@ if [ "$ENABLED" = no ]; then
     # enable = false: the agent must be absent, whatever an earlier generation installed.
     SKIP_REASON="enable = false"
     skip_rest lint-wrapper lint-service-definition preflight install enable start health
-    was=$(installed_state)
+    installed_state
+    was=$INSTALLED
     if [ "$DRY_RUN" = yes ]; then
         step uninstall skip "dry run: would uninstall ($was now)"
     elif [ "$was" = absent ] && [ ! -f "$STATE_DIR/installed.sha256" ]; then
@@ -555,18 +561,21 @@ if [ "$ENABLED" = no ]; then
         uninstall_installed
         step uninstall pass "was $was; removed: $(oneline "${REMOVED:-nothing}")${KEPT:+; kept: $(oneline "$KEPT")}"
     fi
-    STATE=$(installed_state)
+    installed_state
+    STATE=$INSTALLED
     finish
 fi
 journal lint-wrapper
 if ! lint_wrapper; then
-    STATE=$(installed_state)
+    installed_state
+    STATE=$INSTALLED
     EXIT=1
     finish
 fi
 journal lint-service-definition
 if ! lint_service_definition; then
-    STATE=$(installed_state)
+    installed_state
+    STATE=$INSTALLED
     EXIT=1
     finish
 fi
@@ -587,7 +596,8 @@ fi
 if [ "$DRY_RUN" = yes ] || [ "$STAGE_ONLY" = yes ] || { [ "$PREFLIGHT_FAILED" = 1 ] && [ "$ALLOW_FAILED" = no ]; }; then
     if [ "$DRY_RUN" = yes ]; then
         SKIP_REASON="dry run: nothing written"
-        STATE=$(installed_state)
+        installed_state
+        STATE=$INSTALLED
     else
         journal stage
         if stage && register; then
@@ -596,10 +606,12 @@ if [ "$DRY_RUN" = yes ] || [ "$STAGE_ONLY" = yes ] || { [ "$PREFLIGHT_FAILED" = 
         else
             step stage fail "cannot write $STATE_DIR/staged"
         fi
-        SKIP_REASON=$([ "$STAGE_ONLY" = yes ] && echo "--stage-only" || echo "preflight failed: nothing installed or enabled")
+        SKIP_REASON="preflight failed: nothing installed or enabled"
+        [ "$STAGE_ONLY" = yes ] && SKIP_REASON=--stage-only
         STATE=staged
         if [ -f "$SERVICE_FILE" ]; then
-            RECOVERED="${RECOVERED:+$RECOVERED; }an earlier generation is still installed ($(installed_state)) and was left as it was"
+            installed_state
+            RECOVERED="${RECOVERED:+$RECOVERED; }an earlier generation is still installed ($INSTALLED) and was left as it was"
         fi
     fi
     skip_rest install enable start health
@@ -607,7 +619,7 @@ if [ "$DRY_RUN" = yes ] || [ "$STAGE_ONLY" = yes ] || { [ "$PREFLIGHT_FAILED" = 
     finish
 fi
 
-if installed_identical && sm_enabled && [ "$(sm_state)" = running ] && wait_healthy; then
+if installed_identical && sm_enabled && sm_state && [ "$SMS" = running ] && wait_healthy; then
     SKIP_REASON="unchanged: this generation is already installed, enabled and healthy"
     skip_rest install enable start
     step health pass "healthy"
@@ -623,16 +635,22 @@ fi
 if ! register || ! record_installed; then
     rollback install "cannot register the agent in $STATE_DIR"
 fi
-rm -rf "$STATE_DIR/staged"  # an earlier run's staged remediation no longer applies
+# An earlier run's staged remediation no longer applies. (Each rm only where there is
+# something to remove: a process each.)
+[ ! -e "$STATE_DIR/staged" ] || rm -rf "$STATE_DIR/staged"
 step install pass "$SERVICE_FILE, $WRAPPER_FILE"
 journal enable
 # An operator's activation is a first start: the breaker counts restarts from here (and
 # start_service resets systemd's start limit).
-rm -f "$STATE_DIR/starts"
+[ ! -e "$STATE_DIR/starts" ] || rm -f "$STATE_DIR/starts"
 if ! enable_service; then
     rollback enable "${ENABLE_ERROR:-enable failed}"
 fi
-step enable pass "$([ "$PLATFORM" = darwin ] && echo "bootstrapped into $DOMAIN" || echo "systemctl$SCOPE_FLAG enable ${RUNTIME_UNITS:+--runtime }$UNIT_NAME")"
+if [ "$PLATFORM" = darwin ]; then
+    step enable pass "bootstrapped into $DOMAIN"
+else
+    step enable pass "systemctl$SCOPE_FLAG enable ${RUNTIME_UNITS:+--runtime }$UNIT_NAME"
+fi
 journal start
 if ! start_service; then
     rollback start "${START_ERROR:-start failed}"
@@ -642,8 +660,12 @@ journal health
 if ! wait_healthy; then
     rollback health "$HEALTH_ERROR"
 fi
-step health pass "$([ "$HEALTH_TYPE" = podman-container ] && echo "container $CONTAINER running" || echo "service running")"
+if [ "$HEALTH_TYPE" = podman-container ]; then
+    step health pass "container $CONTAINER running"
+else
+    step health pass "service running"
+fi
 record_provenance
-rm -rf "$STATE_DIR/previous" "$STATE_DIR/staged"
+[ ! -e "$STATE_DIR/previous" ] || rm -rf "$STATE_DIR/previous"
 STATE=running
 finish

@@ -38,18 +38,21 @@ while [ $# -gt 0 ]; do
     shift
 done
 
+# RUNS=the runs (launchd) or restarts (systemd) the service manager counts.
 restarts() {
+    RUNS=
     if [ "$PLATFORM" = darwin ]; then
-        sm_text && job_field runs
+        sm_text && job_field runs && RUNS=$JF
     else
-        systemctl_ show -p NRestarts --value "$UNIT_NAME" 2>/dev/null
+        RUNS=$(systemctl_ show -p NRestarts --value "$UNIT_NAME" 2>/dev/null)
     fi
+    return 0
 }
 
 last_exit() {
     if [ "$PLATFORM" = darwin ]; then
         code=
-        sm_text && code=$(job_field "last exit code")
+        sm_text && job_field "last exit code" && code=$JF
         [ -n "$code" ] && echo "exit code $code"
     else
         props=$(systemctl_ show -p Result -p ExecMainStatus --value "$UNIT_NAME" 2>/dev/null | tr '\n' ' ')
@@ -68,10 +71,14 @@ LOG
 
 cmd_status() {
     [ "$PLATFORM" = darwin ] && sm_look # one launchctl print answers every question below
-    state=$(installed_state)
-    manager=$(sm_state)
-    pid=$(sm_pid)
-    runs=$(restarts)
+    installed_state
+    state=$INSTALLED
+    sm_state
+    manager=$SMS
+    sm_pid
+    pid=$SMP
+    restarts
+    runs=$RUNS
     last=
     while IFS= read -r line; do
         [ -n "$line" ] && last=${last:+$last;}$line
@@ -141,7 +148,8 @@ CHECKS
 refuse() {
     if [ "$JSON" = yes ]; then
         printf '{'
-        json_pairs agent "$AGENT" verb "$VERB" result "$3" reason "$2" state "$(installed_state)"
+        installed_state
+        json_pairs agent "$AGENT" verb "$VERB" result "$3" reason "$2" state "$INSTALLED"
         printf ',"preflight":['
         checks_json
         printf ']}\n'
@@ -169,13 +177,13 @@ CHECKS
 }
 
 result() {
+    installed_state
     if [ "$JSON" = yes ]; then
-        now=$(installed_state)
         printf '{'
-        json_pairs agent "$AGENT" verb "$VERB" result "$1" state "$now"
+        json_pairs agent "$AGENT" verb "$VERB" result "$1" state "$INSTALLED"
         printf '}\n'
     else
-        echo "$AGENT: $VERB: $1 (now $(installed_state))"
+        echo "$AGENT: $VERB: $1 (now $INSTALLED)"
     fi
 }
 
@@ -335,7 +343,7 @@ cmd_quarantine() {
     if [ "$RUNTIME" = podman ] && [ "$CAPTURE_RUNTIME_STATE" = yes ]; then
         # 6. Podman machine and engine  7. container  8. image, while they still exist
         if [ "$REQUIRE_MACHINE" = yes ]; then
-            capture podman-machine.json bounded 30 podman machine inspect "$(machine_name)"
+            capture podman-machine.json bounded 30 podman machine inspect "$MACHINE"
         fi
         capture podman-info.json bounded 30 podman_ info --format json
         capture container-inspect.json bounded 30 podman_ container inspect "$CONTAINER"
@@ -363,7 +371,8 @@ cmd_quarantine() {
     if [ "$RUNTIME" = podman ]; then
         remove_own_container 10
     fi
-    now_state=$(sm_state)
+    sm_state
+    now_state=$SMS
     if [ "$PLATFORM" = darwin ] && sm_loaded; then
         # Still loaded: launchd keeps it alive whatever its process does now.
         record stop failed "still loaded in $DOMAIN: $(oneline "$stop_out")" step
@@ -463,7 +472,8 @@ ITEMS
         printf ']}\n'
     } >"$dir/manifest.json"
     if [ "$JSON" = yes ]; then
-        now=$(installed_state)
+        installed_state
+        now=$INSTALLED
         printf '{'
         json_pairs agent "$AGENT" directory "$dir" state "$now"
         printf ',"ok":%s}\n' "$([ "$QFAILED" = 0 ] && echo true || echo false)"
@@ -474,7 +484,8 @@ ITEMS
         done <<ITEMS
 $items
 ITEMS
-        echo "- persistence: $(installed_state)"
+        installed_state
+        echo "- persistence: $INSTALLED"
         [ "$QFAILED" = 0 ] || echo "- not every step succeeded: see $dir/manifest.json"
     fi
     [ "$QFAILED" = 0 ] || exit 1
@@ -484,7 +495,8 @@ cmd_uninstall() {
     uninstall_installed
     removed=$REMOVED kept=$KEPT
     if [ "$JSON" = yes ]; then
-        now=$(installed_state)
+        installed_state
+        now=$INSTALLED
         printf '{'
         json_pairs agent "$AGENT" removed "${removed%"$NL"}" kept "${kept%"$NL"}" state "$now"
         printf '}\n'
@@ -500,7 +512,8 @@ REMOVED
         done <<KEPT
 $kept
 KEPT
-        echo "- persistence: $(installed_state)"
+        installed_state
+        echo "- persistence: $INSTALLED"
     fi
 }
 

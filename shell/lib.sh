@@ -9,6 +9,8 @@ UNIT_NAME=sourceos-agent@$AGENT.service
 PLIST_NAME=$LABEL.plist
 SCOPE_FLAG=
 [ "$SCOPE" = user ] && SCOPE_FLAG=' --user'
+MACHINE=${CONNECTION:-}
+MACHINE=${MACHINE%-root}  # the Podman machine behind the connection (its -root one too)
 
 # --- the host ----------------------------------------------------------------
 # A system manager, or NixOS's activation at boot, may run this without HOME: the running
@@ -32,10 +34,13 @@ fi
 # with a few packages' bin directories only (no awk, sed, systemctl or podman).
 PATH=${PATH:+$PATH:}/run/current-system/sw/bin:/nix/var/nix/profiles/default/bin${HOME:+:$HOME/.nix-profile/bin}:/opt/podman/bin:/opt/homebrew/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin
 export PATH
-TAB=$(printf '\t')
-# Every control character, for case patterns (posh knows no [[:cntrl:]]).
-CTRL=$(printf '\001\002\003\004\005\006\007\010\011\012\013\014\015\016\017\020\021\022\023\024\025\026\027\030\031\032\033\034\035\036\037\177')
-CR=$(printf '\r')
+# Every control character, for case patterns (posh knows no [[:cntrl:]]); tab and carriage
+# return taken off its front (one subshell, not three).
+CTRL=$(printf '\t\r\001\002\003\004\005\006\007\010\011\012\013\014\015\016\017\020\021\022\023\024\025\026\027\030\031\032\033\034\035\036\037\177')
+TAB=${CTRL%"${CTRL#?}"}
+CTRL=${CTRL#?}
+CR=${CTRL%"${CTRL#?}"}
+CTRL=${CTRL#?}
 NL='
 '
 ROOT=${SOURCEOS_AGENT_ROOT:-}
@@ -387,26 +392,28 @@ plain_sums() {
     done
 }
 
-# From `sha256sum -c` output, each failed path (in the shell: no sed process).
-failed_paths() {
-    while IFS= read -r line; do
-        case $line in
-        *": FAILED"*) echo "${line%%: FAILED*} (changed or missing)" ;;
-        esac
-    done
-}
-
-# Reads "sum  path" lines; prints each path that is missing or whose content differs.
+# BAD=each path of the "sum  path" lines $2 (relative to directory $1) that is missing or
+# whose content differs, one per line. The tool's report is read back in this shell: no
+# process for it.
 sha256_check() {
     if command -v sha256sum >/dev/null 2>&1; then
-        sha256sum -c 2>/dev/null | failed_paths
+        sc_out=$(cd "$1" && printf '%s\n' "$2" | sha256sum -c 2>/dev/null)
     elif command -v shasum >/dev/null 2>&1; then
-        shasum -a 256 -c 2>/dev/null | failed_paths
+        sc_out=$(cd "$1" && printf '%s\n' "$2" | shasum -a 256 -c 2>/dev/null)
     else
-        while read -r sum path; do
-            [ -f "$path" ] && [ "$(sha256_of "$path")" = "$sum" ] || echo "$path (changed or missing)"
-        done
+        sc_out=$(cd "$1" && printf '%s\n' "$2" | while read -r sum path; do
+            [ -f "$path" ] && [ "$(sha256_of "$path")" = "$sum" ] || echo "$path: FAILED"
+        done)
     fi
+    BAD=
+    while IFS= read -r line; do
+        case $line in
+        *": FAILED"*) BAD="$BAD${line%%: FAILED*} (changed or missing)$NL" ;;
+        esac
+    done <<OUT
+$sc_out
+OUT
+    BAD=${BAD%"$NL"}
 }
 
 # --- the service manager -----------------------------------------------------
@@ -544,21 +551,23 @@ sm_text() {
     esac
 }
 
-# The first value of a "$1 = value" line of SMT (leading blanks aside); with $2 = digits,
-# of the first such line whose value is a number.
+# JF=the first value of a "$1 = value" line of SMT (leading blanks aside); with $2 = digits,
+# of the first such line whose value is a number. Fails when there is none.
 job_field() {
+    JF=
     while read -r jf_line; do
         case $jf_line in
         "$1 = "*)
             jf_value=${jf_line#"$1 = "}
             case ${2:-}:$jf_value in digits:*[!0-9]* | digits:) continue ;; esac
-            printf '%s\n' "$jf_value"
+            JF=$jf_value
             return 0
             ;;
         esac
     done <<SMT
 $SMT
 SMT
+    return 1
 }
 
 # loaded / running / enabled as the service manager sees it.
@@ -584,36 +593,39 @@ sm_enabled() {
     fi
 }
 
-# Prints the service manager's state word: running, starting, failed, stopped or absent.
+# SMS=the service manager's state word: running, starting, failed, stopped or absent. (These
+# answers are set, not printed: a $(...) around a function costs a fork.)
 sm_state() {
     if [ "$PLATFORM" = darwin ]; then
-        sm_text || {
-            echo absent
-            return
-        }
+        if ! sm_text; then
+            SMS=absent
+            return 0
+        fi
         case $SMT in
-        *"state = running"*) echo running ;;
-        *) echo stopped ;;
+        *"state = running"*) SMS=running ;;
+        *) SMS=stopped ;;
         esac
     else
         props=$(systemctl_ show -p ActiveState -p SubState "$UNIT_NAME" 2>/dev/null)
         case $props in
-        *ActiveState=active*SubState=running* | *SubState=running*ActiveState=active*) echo running ;;
-        *ActiveState=activating* | *SubState=auto-restart*) echo starting ;;
-        *ActiveState=failed*) echo failed ;;
-        *) if [ -f "$SERVICE_FILE" ]; then echo stopped; else echo absent; fi ;;
+        *ActiveState=active*SubState=running* | *SubState=running*ActiveState=active*) SMS=running ;;
+        *ActiveState=activating* | *SubState=auto-restart*) SMS=starting ;;
+        *ActiveState=failed*) SMS=failed ;;
+        *) if [ -f "$SERVICE_FILE" ]; then SMS=stopped; else SMS=absent; fi ;;
         esac
     fi
 }
 
-# The main process ID as the service manager sees it (empty when none).
+# SMP=the main process ID as the service manager sees it (empty when none).
 sm_pid() {
+    SMP=
     if [ "$PLATFORM" = darwin ]; then
-        sm_text && job_field pid digits
+        sm_text && job_field pid digits && SMP=$JF
     else
-        pid=$(systemctl_ show -p MainPID --value "$UNIT_NAME" 2>/dev/null)
-        [ "$pid" = 0 ] || printf '%s\n' "$pid"
+        SMP=$(systemctl_ show -p MainPID --value "$UNIT_NAME" 2>/dev/null)
+        [ "$SMP" != 0 ] || SMP=
     fi
+    return 0
 }
 
 # The host's credential sources. AMBIENT: those the runtime reads whatever the wrapper tells
@@ -708,17 +720,22 @@ CHANGED
     REMOVED=${REMOVED%"$NL"} KEPT=${KEPT%"$NL"}
 }
 
-# The agent's state as DESIGN.md names it: running, enabled, installed, staged or absent.
+# INSTALLED=the agent's state as DESIGN.md names it: running, enabled, installed, staged or
+# absent.
 installed_state() {
     if [ -f "$SERVICE_FILE" ]; then
-        case $(sm_state) in
-        running) echo running ;;
-        *) if sm_enabled; then echo enabled; else echo installed; fi ;;
-        esac
+        sm_state
+        if [ "$SMS" = running ]; then
+            INSTALLED=running
+        elif sm_enabled; then
+            INSTALLED=enabled
+        else
+            INSTALLED=installed
+        fi
     elif [ -d "$STATE_DIR/staged" ]; then
-        echo staged
+        INSTALLED=staged
     else
-        echo absent
+        INSTALLED=absent
     fi
 }
 
@@ -753,15 +770,11 @@ podman_() {
     fi
 }
 
-machine_name() {
-    printf '%s' "${CONNECTION%-root}"
-}
-
 # How to bring Podman's service up: the machine behind the connection, else (Linux, local
 # Podman) its socket unit for this scope.
 socket_fix() {
     if [ -n "$CONNECTION" ] && [ "$PLATFORM" = darwin ]; then
-        printf '%s' "podman machine start $(machine_name)"
+        printf '%s' "podman machine start $MACHINE"
     elif [ -n "$CONNECTION" ]; then
         printf '%s' "podman system connection list (start the Podman service connection $CONNECTION names, e.g. systemctl --user start podman.socket on its host)"
     elif [ "$SCOPE" = user ]; then
@@ -775,15 +788,16 @@ container_state() {
     bounded 10 podman_ container inspect --format '{{.State.Status}}' "$CONTAINER" 2>/dev/null
 }
 
+# REGISTRY=the registry image $1 names (docker.io for a short name).
 registry_of() {
     case $1 in
     */*) first=${1%%/*} ;;
     *) first= ;;
     esac
     case $first in
-    localhost | localhost:*) echo localhost ;;
-    *.* | *:*) echo "$first" ;;
-    *) echo docker.io ;;
+    localhost | localhost:*) REGISTRY=localhost ;;
+    *.* | *:*) REGISTRY=$first ;;
+    *) REGISTRY=docker.io ;;
     esac
 }
 
@@ -793,7 +807,8 @@ registry_of() {
 # registry named; for a short name, the unqualified-search-registries (else docker.io).
 queried_registries() {
     qr_image=$1
-    qr_fallback=$(registry_of "$1")
+    registry_of "$1"
+    qr_fallback=$REGISTRY
     shift
     awk -v image="$qr_image" -v fallback="$qr_fallback" '
         function value(line) {
@@ -849,7 +864,6 @@ queried_registries() {
 # Healthy: the service manager reports the same main process running at two looks a
 # second apart (a crash loop changes the PID) and, for podman, the container is running.
 wait_healthy() {
-    started=$(date +%s)
     last_pid=
     if ! healthy_loop; then
         # The wrapper's own word on why: its last fail-closed line since this script started.
@@ -859,24 +873,29 @@ wait_healthy() {
     fi
 }
 
+# The clock is read from the second look on (healthy takes two looks at least; the first
+# counts as a second before), so a service healthy at the second look costs no clock process.
 healthy_loop() {
+    started='' looks=0
     while :; do
         [ "$PLATFORM" = darwin ] && sm_look
-        sm=$(sm_state)
+        sm_state
+        sm=$SMS
         if [ "$sm" = failed ]; then
             HEALTH_ERROR="the service manager reports the agent failed"
             return 1
         fi
-        pid=$(sm_pid)
+        sm_pid
+        pid=$SMP
         sm_forget
         if [ "$HEALTH_TYPE" = podman-container ]; then
             c=$(container_state)
-        case $c in
-        stopping | exited | dead | removing | paused)
-            HEALTH_ERROR="container $CONTAINER is $c, not running"
-            return 1
-            ;;
-        esac
+            case $c in
+            stopping | exited | dead | removing | paused)
+                HEALTH_ERROR="container $CONTAINER is $c, not running"
+                return 1
+                ;;
+            esac
             [ "$c" = running ] || pid=
         else
             c=n/a
@@ -887,9 +906,14 @@ healthy_loop() {
         else
             last_pid=
         fi
-        if [ $(($(date +%s) - started)) -ge "$STARTUP_TIMEOUT" ]; then
-            HEALTH_ERROR="not healthy within ${STARTUP_TIMEOUT}s (service: $sm, container: ${c:-absent})"
-            return 1
+        looks=$((looks + 1))
+        if [ "$looks" -ge 2 ]; then
+            now=$(date +%s)
+            [ -n "$started" ] || started=$((now - 1))
+            if [ $((now - started)) -ge "$STARTUP_TIMEOUT" ]; then
+                HEALTH_ERROR="not healthy within ${STARTUP_TIMEOUT}s (service: $sm, container: ${c:-absent})"
+                return 1
+            fi
         fi
         sleep 1
     done
@@ -960,7 +984,8 @@ preflight() {
     elif [ -n "$log_create" ]; then
         check log-directory warn "missing, install creates it:$log_create"
     else
-        check log-directory pass "$(dirname "$LOG_OUT")"
+        d=${LOG_OUT%/*}
+        check log-directory pass "${d:-/}"
     fi
 
     if [ "$PLATFORM" != darwin ] && [ "$PLATFORM" != linux ]; then
@@ -1020,6 +1045,17 @@ host_paths() {
     check host-paths pass "home, XDG and state directories can be written into the service definition"
 }
 
+# `podman login --get-login` for registry $3 with authfile $2, in the isolated home $1 as the
+# wrapper gives Podman one. Run in a subshell (a command substitution): it exports the
+# isolation into that subshell's environment, which costs no env process.
+isolated_login() {
+    XDG_DATA_HOME=${XDG_DATA_HOME:-$HOME/.local/share} HOME=$1/home DOCKER_CONFIG=$1/docker \
+        XDG_CONFIG_HOME=$1/home/.config CONTAINERS_REGISTRIES_CONF=$1/registries.conf \
+        REGISTRY_AUTH_FILE=$2
+    export XDG_DATA_HOME HOME DOCKER_CONFIG XDG_CONFIG_HOME CONTAINERS_REGISTRIES_CONF REGISTRY_AUTH_FILE
+    bounded 10 podman login --get-login --authfile "$2" "$3"
+}
+
 # The runtime's checks for a Podman agent: binary, machine, socket, image, credentials,
 # container name and the container as the wrapper creates it.
 preflight_podman() {
@@ -1036,12 +1072,18 @@ preflight_podman() {
         *) check podman-version fail "$version is older than 4.0" "upgrade Podman to 4.0 or newer" ;;
         esac
     else
-        install_podman=$([ "$PLATFORM" = darwin ] && echo "brew install podman" || echo "sudo apt-get install podman")
+        install_podman="sudo apt-get install podman"
+        [ "$PLATFORM" = darwin ] && install_podman="brew install podman"
         check runtime fail "podman not found on PATH" "$install_podman"
         check podman-binary fail "podman not found on PATH" "$install_podman"
         check podman-version skip "no podman binary"
     fi
-    have_podman=$(command -v podman >/dev/null 2>&1 && echo yes || echo no)
+    have_podman=no SCRATCH=''
+    if command -v podman >/dev/null 2>&1; then
+        have_podman=yes
+        # One scratch directory for the credential probe and the container-spec check.
+        SCRATCH=$(mktemp -d 2>/dev/null) || SCRATCH=''
+    fi
 
     if [ "$REQUIRE_MACHINE" = no ]; then
         check podman-machine-exists skip "no Podman machine required"
@@ -1050,7 +1092,7 @@ preflight_podman() {
         check podman-machine-exists skip "no podman binary"
         check podman-machine-running skip "no podman binary"
     else
-        machine=$(machine_name)
+        machine=$MACHINE
         if ! machine_state=$(bounded 15 podman machine inspect --format '{{.State}}' "$machine" 2>/dev/null) ||
             [ -z "$machine_state" ] || [ "$machine_state" = "[]" ]; then
             check podman-machine-exists fail "Podman machine $machine does not exist" "podman machine init $machine"
@@ -1154,14 +1196,17 @@ preflight_podman() {
             [ -f "$f" ] && set -- ${1+"$@"} "$f"
         done
         queried=$(queried_registries "$IMAGE" ${1+"$@"})
-        [ -n "$queried" ] || queried=$(registry_of "$IMAGE")
-        iso=$(mktemp -d 2>/dev/null || echo "${TMPDIR:-/tmp}/sourceos-preflight.$$")
-        mkdir -p "$iso/docker" "$iso/config/containers" "$iso/home"
+        if [ -z "$queried" ]; then
+            registry_of "$IMAGE"
+            queried=$REGISTRY
+        fi
+        # In preflight's scratch directory, a home whose .config is the XDG_CONFIG_HOME given.
+        iso=${SCRATCH:-${TMPDIR:-/tmp}/sourceos-preflight.$$}/probe
+        mkdir -p "$iso/docker" "$iso/home/.config/containers"
         printf '%s\n' '{"auths":{}}' >"$iso/docker/config.json"
-        printf '%s\n' '{"auths":{}}' >"$iso/config/containers/auth.json"
-        ln -s ../config "$iso/home/.config"
+        printf '%s\n' '{"auths":{}}' >"$iso/home/.config/containers/auth.json"
         probe_auth=$AUTHFILE
-        [ -f "$probe_auth" ] || probe_auth=$iso/config/containers/auth.json
+        [ -f "$probe_auth" ] || probe_auth=$iso/home/.config/containers/auth.json
         # As the wrapper isolates it: the registries.conf it would read, less its helpers,
         # and a home of its own (no ~/.dockercfg, none of the user's drop-ins).
         : >"$iso/registries.conf"
@@ -1171,10 +1216,7 @@ preflight_podman() {
             if [ "$ALLOW_AMBIENT" = yes ]; then
                 login=$(bounded 10 podman login --get-login --authfile "$probe_auth" "$registry" 2>&1)
             else
-                login=$(bounded 10 env HOME="$iso/home" XDG_DATA_HOME="${XDG_DATA_HOME:-$HOME/.local/share}" \
-                    DOCKER_CONFIG="$iso/docker" XDG_CONFIG_HOME="$iso/config" \
-                    CONTAINERS_REGISTRIES_CONF="$iso/registries.conf" REGISTRY_AUTH_FILE="$probe_auth" \
-                    podman login --get-login --authfile "$probe_auth" "$registry" 2>&1)
+                login=$(isolated_login "$iso" "$probe_auth" "$registry" 2>&1)
             fi
             login_rc=$?
             if [ "$login_rc" = 0 ]; then
@@ -1196,7 +1238,7 @@ preflight_podman() {
                 ;;
             esac
         done
-        rm -rf "$iso"
+        [ -n "$SCRATCH" ] || rm -rf "${iso%/probe}"
         if [ -n "$helper_bad" ]; then
             check credential-helper fail "$helper_bad" "$helper_fix"
         elif [ -n "$with_login" ]; then
@@ -1228,17 +1270,16 @@ preflight_podman() {
         check container-spec skip "Podman does not answer"
     elif [ "$image_missing" = yes ]; then
         check container-spec skip "image $IMAGE is not present"
-    elif ! spec_dir=$(mktemp -d 2>/dev/null); then
+    elif [ -z "$SCRATCH" ]; then
         check container-spec fail "cannot make a scratch directory for the check" "make TMPDIR (${TMPDIR:-/tmp}) writable"
     else
-        spec_out=$(SOURCEOS_AGENT_STATE_DIR=$spec_dir bounded 60 "$WRAPPER_SOURCE" --check-create 2>&1)
+        spec_out=$(SOURCEOS_AGENT_STATE_DIR=$SCRATCH bounded 60 "$WRAPPER_SOURCE" --check-create 2>&1)
         spec_rc=$?
-        rm -rf "$spec_dir"
         spec_why=${spec_out##*"$NL"}
         spec_why=${spec_why#*": fail-closed: "}
         spec_why=${spec_why#Error: }
         if [ "$PLATFORM" = darwin ]; then
-            spec_init_fix="podman machine ssh $(machine_name) sudo rpm-ostree install catatonit"
+            spec_init_fix="podman machine ssh $MACHINE sudo rpm-ostree install catatonit"
         else
             spec_init_fix="sudo apt-get install catatonit"
         fi
@@ -1251,6 +1292,7 @@ preflight_podman() {
         *) check container-spec fail "the container cannot be created as the wrapper runs it (exit $spec_rc): ${spec_why:-no output}" "fix the cause above: every start of the service would fail the same way" ;;
         esac
     fi
+    [ -z "$SCRATCH" ] || rm -rf "$SCRATCH"
 }
 
 # The runtime's check for a native or nix-app agent: its program exists.
@@ -1363,14 +1405,19 @@ DUP
 loaded_jobs() {
     lj_domains=$DOMAIN
     [ "$DOMAIN" = system ] || lj_domains="$DOMAIN system"
-    for lj_domain in $lj_domains; do
-        for lj_label in $(launchctl print "$lj_domain" 2>/dev/null | awk '
+    # Both domains' listings through one awk: "domain/label" per service.
+    for lj_job in $(for lj_domain in $lj_domains; do
+        echo "@domain $lj_domain"
+        launchctl print "$lj_domain" 2>/dev/null
+    done | awk '
+            /^@domain / { domain = $2; s = 0; next }
             /^\tservices = \{/ { s = 1; next }
-            s && /^\t\}/ { exit }
-            s && NF >= 3 { print $NF }'); do
-            case $lj_label in com.apple.* | "$LABEL") continue ;; esac
-            launchctl print "$lj_domain/$lj_label" 2>/dev/null
-        done
+            s && /^\t\}/ { s = 0; next }
+            s && NF >= 3 { print domain "/" $NF }'); do
+        case $lj_job in system/*) lj_domain=system ;; *) lj_domain=$DOMAIN ;; esac
+        lj_label=${lj_job#"$lj_domain"/}
+        case $lj_label in com.apple.* | "$LABEL") continue ;; esac
+        launchctl print "$lj_domain/$lj_label" 2>/dev/null
     done
 }
 
@@ -1448,7 +1495,8 @@ conflicting_definition() {
                 fi
             done
         done
-        loaded=$(launchctl print "$DOMAIN/$LABEL" 2>/dev/null | sed -n '/^[[:space:]]*path = /{s///p;q;}')
+        loaded=
+        sm_text && job_field path && loaded=$JF
         if [ -n "$loaded" ] && [ "$loaded" != "$SERVICE_FILE" ]; then
             CONFLICT_FIX="launchctl bootout $DOMAIN/$LABEL"
             CONFLICT="$LABEL is loaded from $loaded"
