@@ -291,10 +291,10 @@ lint_service_definition() {
         if [ "$SCOPE" = user ]; then
             out=$(
                 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$tmp}"
-                bounded 30 systemd-analyze --user verify "$tmp/$UNIT_NAME" 2>&1
+                bounded_exec 30 systemd-analyze --user verify "$tmp/$UNIT_NAME" 2>&1
             )
         else
-            out=$(bounded 30 systemd-analyze verify "$tmp/$UNIT_NAME" 2>&1)
+            out=$(bounded_exec 30 systemd-analyze verify "$tmp/$UNIT_NAME" 2>&1)
         fi
         rm -rf "$tmp"
         if [ -n "$out" ]; then
@@ -356,7 +356,9 @@ record_installed() {
 
 # write_atomic DEST MODE COMMAND...: COMMAND's output replaces DEST all at once. The
 # temporary sibling is created new (noclobber) with MODE through the umask, so 600 and 644
-# need no chmod process; 755 does.
+# need no chmod process; 755 does. No subshell: every shell here goes on after a failed
+# redirection (of a function or builtin too), and the umask is set back to the 022 the
+# script's head set.
 write_atomic() {
     dest=$1 mode=$2
     shift 2
@@ -364,9 +366,13 @@ write_atomic() {
     if [ -e "$tmp" ] || [ -h "$tmp" ]; then
         rm -f "$tmp"
     fi
-    case $mode in 600) mask=077 ;; *) mask=022 ;; esac
-    if (umask "$mask" && set -C && "$@" >"$tmp") 2>/dev/null &&
-        { [ "$mode" != 755 ] || chmod 755 "$tmp"; } && mv -f "$tmp" "$dest"; then
+    [ "$mode" != 600 ] || umask 077
+    set -C
+    { "$@" >"$tmp"; } 2>/dev/null
+    wa_rc=$?
+    set +C
+    umask 022
+    if [ "$wa_rc" = 0 ] && { [ "$mode" != 755 ] || chmod 755 "$tmp"; } && mv -f "$tmp" "$dest"; then
         return 0
     fi
     rm -f "$tmp"
@@ -425,7 +431,7 @@ enable_service() {
             return 1
         fi
     else
-        if ! out=$(bounded 60 systemctl_ enable ${RUNTIME_UNITS:+--runtime} "$UNIT_NAME" 2>&1); then
+        if ! out=$(bounded_exec 60 systemctl_ enable ${RUNTIME_UNITS:+--runtime} "$UNIT_NAME" 2>&1); then
             ENABLE_ERROR=$(oneline "$out")
             return 1
         fi
@@ -443,7 +449,7 @@ start_service() {
         [ -f "$STATE_DIR/previous/running" ] && verb=restart
         # An operator's activation is a first start: the start limit counts from here.
         bounded 60 systemctl_ reset-failed "$UNIT_NAME" >/dev/null 2>&1
-        out=$(bounded 120 systemctl_ "$verb" "$UNIT_NAME" 2>&1) || {
+        out=$(bounded_exec 120 systemctl_ "$verb" "$UNIT_NAME" 2>&1) || {
             START_ERROR=$(oneline "$out")
             return 1
         }
@@ -493,7 +499,7 @@ rollback() {
 # saw this image ID (a changed ID is a new pull or load).
 record_provenance() {
     [ "$RUNTIME" = podman ] || return 0
-    id=$(bounded 30 podman_ image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null) || return 0
+    id=$(bounded_exec 30 podman_ image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null) || return 0
     case $id in sha256:*) ;; *) id=sha256:$id ;; esac
     file=$STATE_DIR/provenance.json
     pulled=

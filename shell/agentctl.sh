@@ -200,7 +200,7 @@ cmd_start() {
         fi
         out=$(launchctl kickstart "$DOMAIN/$LABEL" 2>&1) || refuse 1 "launchctl kickstart failed: $(oneline "$out")" failed
     else
-        out=$(bounded 120 systemctl_ start "$UNIT_NAME" 2>&1) || refuse 1 "systemctl start failed: $(oneline "$out")" failed
+        out=$(bounded_exec 120 systemctl_ start "$UNIT_NAME" 2>&1) || refuse 1 "systemctl start failed: $(oneline "$out")" failed
     fi
     healthy_or_fail
     result started
@@ -229,7 +229,7 @@ cmd_restart() {
         fi
     else
         bounded 60 systemctl_ reset-failed "$UNIT_NAME" >/dev/null 2>&1
-        out=$(bounded 120 systemctl_ restart "$UNIT_NAME" 2>&1) || refuse 1 "systemctl restart failed: $(oneline "$out")" failed
+        out=$(bounded_exec 120 systemctl_ restart "$UNIT_NAME" 2>&1) || refuse 1 "systemctl restart failed: $(oneline "$out")" failed
     fi
     healthy_or_fail
     result restarted
@@ -361,8 +361,8 @@ cmd_quarantine() {
             record disable failed "$(oneline "$out")" step
         fi
     else
-        stop_out=$(bounded 120 systemctl_ stop "$UNIT_NAME" 2>&1)
-        if out=$(bounded 60 systemctl_ disable ${RUNTIME_UNITS:+--runtime} "$UNIT_NAME" 2>&1); then
+        stop_out=$(bounded_exec 120 systemctl_ stop "$UNIT_NAME" 2>&1)
+        if out=$(bounded_exec 60 systemctl_ disable ${RUNTIME_UNITS:+--runtime} "$UNIT_NAME" 2>&1); then
             record disable ok "systemctl$SCOPE_FLAG disable ${RUNTIME_UNITS:+--runtime }$UNIT_NAME"
         else
             record disable failed "$(oneline "$out")" step

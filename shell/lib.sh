@@ -288,6 +288,7 @@ bounded() {
         ;;
     esac
     if [ -n "$TIMEOUT_BIN" ]; then
+        [ "${BOUNDED_EXEC:-no}" = no ] || exec "$TIMEOUT_BIN" "$limit" "$@" </dev/null
         "$TIMEOUT_BIN" "$limit" "$@" </dev/null
         return
     fi
@@ -324,6 +325,15 @@ bounded() {
 }
 TIMEOUT_BIN=
 command -v timeout >/dev/null 2>&1 && TIMEOUT_BIN=timeout
+BOUNDED_EXEC=no
+
+# bounded, as the whole of a command substitution: where timeout(1) runs the command, the
+# substitution's subshell becomes timeout (exec), one process fewer. Never call it outside
+# $(...): it would replace this script.
+bounded_exec() {
+    BOUNDED_EXEC=yes
+    bounded "$@"
+}
 
 # The process IDs below $1 (its children, theirs, ...), from one ps listing.
 descendants() {
@@ -658,7 +668,7 @@ ambient_sources() {
 # so), stopping it within $1 seconds; OWNER is the label of one left alone ('' if none).
 remove_own_container() {
     OWNER=''
-    owner=$(bounded 30 podman_ container inspect --format '{{index .Config.Labels "org.sourceos.agent"}}' "$CONTAINER" 2>/dev/null) || return 1
+    owner=$(bounded_exec 30 podman_ container inspect --format '{{index .Config.Labels "org.sourceos.agent"}}' "$CONTAINER" 2>/dev/null) || return 1
     if [ "$owner" = "$AGENT" ]; then
         bounded 60 podman_ rm -f -t "$1" "$CONTAINER" >/dev/null 2>&1
         return
@@ -784,8 +794,9 @@ socket_fix() {
     fi
 }
 
+# Only as the whole of a $(...) (see bounded_exec).
 container_state() {
-    bounded 10 podman_ container inspect --format '{{.State.Status}}' "$CONTAINER" 2>/dev/null
+    bounded_exec 10 podman_ container inspect --format '{{.State.Status}}' "$CONTAINER" 2>/dev/null
 }
 
 # REGISTRY=the registry image $1 names (docker.io for a short name).
@@ -933,7 +944,7 @@ preflight() {
             check service-manager fail "launchctl not found" "run on macOS, where launchctl is /bin/launchctl"
         fi
     elif command -v systemctl >/dev/null 2>&1; then
-        sys_state=$(bounded 10 systemctl_ show -p SystemState --value 2>/dev/null)
+        sys_state=$(bounded_exec 10 systemctl_ show -p SystemState --value 2>/dev/null)
         case $sys_state in
         running | degraded | starting) check service-manager pass "systemd ($SCOPE manager $sys_state)" ;;
         *)
@@ -1053,16 +1064,31 @@ isolated_login() {
         XDG_CONFIG_HOME=$1/home/.config CONTAINERS_REGISTRIES_CONF=$1/registries.conf \
         REGISTRY_AUTH_FILE=$2
     export XDG_DATA_HOME HOME DOCKER_CONFIG XDG_CONFIG_HOME CONTAINERS_REGISTRIES_CONF REGISTRY_AUTH_FILE
-    bounded 10 podman login --get-login --authfile "$2" "$3"
+    bounded_exec 10 podman login --get-login --authfile "$2" "$3"
+}
+
+# ON_PATH=the executable file $1 on PATH, as `command -v` finds it (walked in the shell:
+# no subshell to capture it); fails when there is none.
+on_path() {
+    ON_PATH='' op_rest=$PATH:
+    while [ -n "$op_rest" ]; do
+        op_dir=${op_rest%%:*}
+        op_rest=${op_rest#*:}
+        if [ -f "${op_dir:-.}/$1" ] && [ -x "${op_dir:-.}/$1" ]; then
+            ON_PATH=${op_dir:-.}/$1
+            return 0
+        fi
+    done
+    return 1
 }
 
 # The runtime's checks for a Podman agent: binary, machine, socket, image, credentials,
 # container name and the container as the wrapper creates it.
 preflight_podman() {
-    if command -v podman >/dev/null 2>&1; then
+    if on_path podman; then
         check runtime pass "podman"
-        check podman-binary pass "$(command -v podman)"
-        version=$(bounded 10 podman --version 2>/dev/null)
+        check podman-binary pass "$ON_PATH"
+        version=$(bounded_exec 10 podman --version 2>/dev/null)
         version=${version##* version }
         version=${version%%[!0-9.]*}
         case $version in [0-9]*) ;; *) version= ;; esac
@@ -1079,7 +1105,7 @@ preflight_podman() {
         check podman-version skip "no podman binary"
     fi
     have_podman=no SCRATCH=''
-    if command -v podman >/dev/null 2>&1; then
+    if [ -n "$ON_PATH" ]; then
         have_podman=yes
         # One scratch directory for the credential probe and the container-spec check.
         SCRATCH=$(mktemp -d 2>/dev/null) || SCRATCH=''
@@ -1093,7 +1119,7 @@ preflight_podman() {
         check podman-machine-running skip "no podman binary"
     else
         machine=$MACHINE
-        if ! machine_state=$(bounded 15 podman machine inspect --format '{{.State}}' "$machine" 2>/dev/null) ||
+        if ! machine_state=$(bounded_exec 15 podman machine inspect --format '{{.State}}' "$machine" 2>/dev/null) ||
             [ -z "$machine_state" ] || [ "$machine_state" = "[]" ]; then
             check podman-machine-exists fail "Podman machine $machine does not exist" "podman machine init $machine"
             check podman-machine-running skip "no machine"
@@ -1109,7 +1135,7 @@ preflight_podman() {
     socket_ok=no
     if [ "$have_podman" = no ]; then
         check podman-socket skip "no podman binary"
-    elif server=$(bounded 15 podman_ version --format '{{.Server.Version}}' 2>&1); then
+    elif server=$(bounded_exec 15 podman_ version --format '{{.Server.Version}}' 2>&1); then
         socket_ok=yes
         check podman-socket pass "Podman service answered (server ${server:-local})"
     else
@@ -1214,7 +1240,7 @@ preflight_podman() {
         helper_bad='' helper_fix='' with_login='' without=''
         for registry in $queried; do
             if [ "$ALLOW_AMBIENT" = yes ]; then
-                login=$(bounded 10 podman login --get-login --authfile "$probe_auth" "$registry" 2>&1)
+                login=$(bounded_exec 10 podman login --get-login --authfile "$probe_auth" "$registry" 2>&1)
             else
                 login=$(isolated_login "$iso" "$probe_auth" "$registry" 2>&1)
             fi
@@ -1231,7 +1257,8 @@ preflight_podman() {
             *"not logged into"* | *"not logged in"*) without="$without${without:+, }$registry" ;;
             *)
                 if [ -z "$helper_bad" ]; then
-                    [ "$login_rc" = 124 ] && login="no answer within 10 s"
+                    # 124: timeout(1)'s word for it; busybox's timeout says 143 (its TERM).
+                    case $login_rc in 124 | 143) login="no answer within 10 s" ;; esac
                     helper_bad="the credential path for $registry fails without a person (exit $login_rc): $(printf '%s' "$login" | tail -n 1)"
                     helper_fix="use a local image with an empty authfile, or a service-account authfile without interactive helpers"
                 fi
@@ -1252,7 +1279,7 @@ preflight_podman() {
         check container-name skip "Podman does not answer"
     else
         # State and owner in one call: our containers carry the label org.sourceos.agent.
-        cinfo=$(bounded 10 podman_ container inspect --format '{{.State.Status}} {{index .Config.Labels "org.sourceos.agent"}}' "$CONTAINER" 2>/dev/null)
+        cinfo=$(bounded_exec 10 podman_ container inspect --format '{{.State.Status}} {{index .Config.Labels "org.sourceos.agent"}}' "$CONTAINER" 2>/dev/null)
         cstate=${cinfo%% *} cowner=''
         case $cinfo in *" "*) cowner=${cinfo#* } ;; esac
         if [ -z "$cinfo" ]; then
@@ -1273,7 +1300,7 @@ preflight_podman() {
     elif [ -z "$SCRATCH" ]; then
         check container-spec fail "cannot make a scratch directory for the check" "make TMPDIR (${TMPDIR:-/tmp}) writable"
     else
-        spec_out=$(SOURCEOS_AGENT_STATE_DIR=$SCRATCH bounded 60 "$WRAPPER_SOURCE" --check-create 2>&1)
+        spec_out=$(SOURCEOS_AGENT_STATE_DIR=$SCRATCH bounded_exec 60 "$WRAPPER_SOURCE" --check-create 2>&1)
         spec_rc=$?
         spec_why=${spec_out##*"$NL"}
         spec_why=${spec_why#*": fail-closed: "}

@@ -182,6 +182,35 @@ echo "quick=[$out] rc=$?"
         assert not status.exists() or "zombie" in status.read_text(), f"{pid} outlived it"
 
 
+@pytest.mark.parametrize("name", list(SHELLS))
+def test_bounded_exec_answers_as_bounded_and_the_script_goes_on_under(
+    name: str, tmp_path: Path
+) -> None:
+    """`$(bounded_exec ...)` makes the substitution's subshell timeout(1) itself: the same
+    output and status as `bounded` (past the limit timeout's 124; busybox sh runs its own
+    timeout applet, which says 143), one process fewer, and the script that ran it goes on."""
+    lib = (ROOT / "shell" / "lib.sh").read_text()
+    script = tmp_path / "bounded.sh"
+    script.write_text(
+        "set -u\n" + _function("bounded", lib) + _function("bounded_exec", lib)
+        + "TIMEOUT_BIN=timeout\nBOUNDED_EXEC=no\nSCOPE=user\n"
+        + """out=$(bounded_exec 5 sh -c 'echo answer; echo said >&2; exit 3' 2>&1)
+echo "quick=[$out] rc=$?"
+out=$(bounded_exec 1 sleep 5)
+echo "late=[$out] rc=$?"
+bounded 5 true && echo "still here, BOUNDED_EXEC=$BOUNDED_EXEC"
+"""
+    )  # fmt: skip
+    began = time.monotonic()
+    result = subprocess.run([*shell(name), str(script)], capture_output=True, text=True,
+                            timeout=60, stdin=subprocess.DEVNULL)  # fmt: skip
+    late = 143 if name == "busybox" else 124
+    assert result.stdout.splitlines() == [
+        "quick=[answer", "said] rc=3", f"late=[] rc={late}", "still here, BOUNDED_EXEC=no"
+    ], result
+    assert time.monotonic() - began < 4
+
+
 @pytest.mark.parametrize("name", shlib.FILES)
 def test_the_portability_scanner_keeps_track_of_quotes_in(name: str) -> None:
     """AG115 skips single-quoted text and comments (an awk `function` is not the shell's): it
