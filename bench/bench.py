@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from compiler.workers import jobs
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 AGENTC = str(Path(PYTHON).parent / "agentc")
@@ -140,12 +142,15 @@ print(json.dumps(statistics.median(times)))
 """
 
 
-def throughput(sizes: list[int], tmp: Path, source: Path = ROOT) -> dict:
+def throughput(sizes: list[int], tmp: Path, source: Path = ROOT, jobs: str = "") -> dict:
+    """`build()` of n agents in one file, in a process that has built once; with `jobs`, as
+    AGENTC_JOBS (else a batch uses every core)."""
     rows = {}
+    env = {**ENV, "AGENTC_JOBS": jobs} if jobs else ENV
     for n in sizes:
         path = declarations(n, tmp)
         argv = [PYTHON, "-c", THROUGHPUT, str(source), str(EXAMPLE), str(path), str(n)]
-        result = subprocess.run(argv, env=ENV, capture_output=True, text=True, check=True)
+        result = subprocess.run(argv, env=env, capture_output=True, text=True, check=True)
         elapsed = json.loads(result.stdout)
         rows[n] = {
             "seconds": elapsed,
@@ -160,22 +165,25 @@ def throughput(sizes: list[int], tmp: Path, source: Path = ROOT) -> dict:
     return {"sizes": rows, "per_agent_growth": growth}
 
 
-def check_many(n: int, tmp: Path, baseline: Path | None) -> dict:
+def check_many(n: int, tmp: Path, baseline: Path | None, runs: int = 1) -> dict:
     """`agentc check` of n agents in one file, tool lints on (empty lint cache, then warm),
-    off, and the baseline tree's with tools."""
+    off, and the baseline tree's with tools; the warm and off figures the median of `runs`,
+    interleaved with the baseline's."""
     path = declarations(n, tmp)
     cache = {**ENV, "AGENTC_LINT_CACHE": str(tmp / f"check-cache-{n}")}
-    out = {
-        "agents": n,
-        "tools_empty_cache_s": timed([AGENTC, "check", str(path)], env=cache),
-        "tools_s": timed([AGENTC, "check", str(path)], env=cache),
-        "no_tools_s": timed([AGENTC, "check", "--no-tools", str(path)]),
-    }
+    ours = [AGENTC, "check", str(path)]
+    out: dict = {"agents": n, "tools_empty_cache_s": timed(ours, env=cache)}
+    old_cache = {**ENV, "AGENTC_LINT_CACHE": str(tmp / f"baseline-check-cache-{n}")}
+    old = [PYTHON, "-m", "compiler", "check", str(path)]
     if baseline is not None:  # as warm as ours: its own cache, filled by a first run
-        cache = {**ENV, "AGENTC_LINT_CACHE": str(tmp / f"baseline-check-cache-{n}")}
-        argv = [PYTHON, "-m", "compiler", "check", str(path)]
-        timed(argv, baseline, cache)
-        out["baseline_tools_s"] = timed(argv, baseline, cache)
+        timed(old, baseline, old_cache)
+    times: dict[str, list[float]] = {"tools_s": [], "no_tools_s": [], "baseline_tools_s": []}
+    for _ in range(runs):
+        times["tools_s"].append(timed(ours, env=cache))
+        times["no_tools_s"].append(timed([AGENTC, "check", "--no-tools", str(path)]))
+        if baseline is not None:
+            times["baseline_tools_s"].append(timed(old, baseline, old_cache))
+    out.update({k: statistics.median(v) for k, v in times.items() if v})
     return out
 
 
@@ -282,7 +290,8 @@ def main() -> int:
         tmp = Path(tmpdir)
         cold = cold_compile(runs, tmp, base)
         bulk = throughput(sizes, tmp)
-        check = check_many(many, tmp, base)
+        single = throughput([max(sizes)], tmp, jobs="1")["sizes"][max(sizes)]
+        check = check_many(many, tmp, base, 1 if args.quick else 3)
         act = activation(tmp / "ours", 2 if args.quick else 5)
         before = None
         if base is not None:
@@ -293,6 +302,8 @@ def main() -> int:
     top = bulk["sizes"][max(sizes)]
     sec, ratio = cold["seconds"], cold["ratio"]
     tools = ", ".join(cold["tools"]) or "none installed: measured without"
+    processes = jobs()
+    cores = f"{processes} process{'es' if processes > 1 else ''}, AGENTC_JOBS or the cores"
     rows = [
         (f"cold compile, tool lints on ({tools}), lint cache warm",
          f"{sec['tools'] * 1000:.0f} ms",
@@ -303,12 +314,14 @@ def main() -> int:
          f"(reported: a Nix build's case): {ratio['tools_empty_cache']:.2f} x", True),
         ("cold compile, --no-tools", f"{sec['no_tools'] * 1000:.0f} ms",
          f"(reported): {ratio['no_tools']:.2f} x", True),
-        (f"in-process compile, {max(sizes)} agents", f"{top['agents_per_s']:.0f} agents/s",
-         ">= 1000 agents/s", top["agents_per_s"] >= 1000),
+        (f"in-process compile, {max(sizes)} agents ({cores})",
+         f"{top['agents_per_s']:.0f} agents/s", ">= 1000 agents/s", top["agents_per_s"] >= 1000),
+        (f"in-process compile, {max(sizes)} agents, one process (AGENTC_JOBS=1)",
+         f"{single['agents_per_s']:.0f} agents/s", "(reported)", True),
         ("per-agent cost growth", f"{bulk['per_agent_growth']:.2f} x", "linear (<= 1.5 x)",
          bulk["per_agent_growth"] <= 1.5),
-        (f"check of {many} agents, tool lints on, lint cache warm", f"{check['tools_s']:.2f} s",
-         "<= 2 s", check["tools_s"] <= 2.0),
+        (f"check of {many} agents, tool lints on, lint cache warm ({cores})",
+         f"{check['tools_s']:.2f} s", "<= 2 s", check["tools_s"] <= 2.0),
         (f"check of {many} agents, tool lints on, lint cache empty",
          f"{check['tools_empty_cache_s']:.2f} s", "(reported)", True),
         (f"check of {many} agents, --no-tools", f"{check['no_tools_s']:.2f} s", "(reported)",
@@ -354,8 +367,9 @@ def main() -> int:
     print(f"{'figure':<{width}}  {'measured':>16}  budget")
     for name, measured, budget, ok in rows:
         print(f"{name:<{width}}  {measured:>16}  {budget}  {'PASS' if ok else 'OVER'}")
-    report = {"quick": args.quick, "cold": cold, "bulk": bulk, "check": check, "activation": act,
-              "baseline": before, "verdicts": {r[0]: r[3] for r in rows}}  # fmt: skip
+    report = {"quick": args.quick, "cold": cold, "bulk": bulk, "bulk_one_process": single,
+              "processes": processes, "check": check, "activation": act, "baseline": before,
+              "verdicts": {r[0]: r[3] for r in rows}}  # fmt: skip
     if args.json:
         args.json.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
     return 0

@@ -14,8 +14,10 @@ import attrs
 from compiler import source
 from compiler.diagnostics import Diagnostic, has_errors
 from compiler.emit import Artifact, emit, manifest, normalized
+from compiler.ir import Agent
 from compiler.lint import policy
 from compiler.pipeline import analyze
+from compiler.workers import fork_map
 
 
 @attrs.frozen
@@ -56,24 +58,32 @@ def _build(
     analysis = analyze(paths)
     diagnostics = list(analysis.diagnostics)
     trees: dict[str, list[Artifact]] = {}
-    for agent in analysis.agents:
-        invalid = bool(analysis.errors_for(agent))
+
+    def back_half(agent: Agent) -> tuple[list[Diagnostic], list[Artifact] | None]:
+        """One agent's emit, policy lint and manifest: its diagnostics, and its artifacts
+        where it compiled cleanly."""
+        if analysis.errors_for(agent):
+            return policy(agent, None), None
         name = os.path.basename(agent.span.file)
-        if invalid:
-            diagnostics += policy(agent, None)
-            continue
         declared = normalized(agent)
         artifacts, problems = emit(agent, name, declared)
         lint = policy(agent, None if problems else artifacts)
-        diagnostics += problems + lint
         if problems or has_errors(lint):
-            continue
+            return problems + lint, None
         if manifests:
             own = analysis.diagnostics_for(agent) + lint
             report = [_portable(d) for d in sorted(own, key=Diagnostic.sort_key)]
             data = manifest(agent, name, artifacts, report, declared)
             artifacts.append(Artifact("manifest.json", data, 0o644))
-        trees[agent.name] = artifacts
+        return problems + lint, artifacts
+
+    # Agents are independent from here on: a large batch uses every core.
+    for agent, (found, artifacts) in zip(
+        analysis.agents, fork_map(back_half, analysis.agents), strict=True
+    ):
+        diagnostics += found
+        if artifacts is not None:
+            trees[agent.name] = artifacts
     if tools:
         from compiler.toollint import tool_lints  # subprocess only when tools run
 

@@ -1,0 +1,108 @@
+"""A large batch uses every core: forked workers give the results a single process gives."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from compiler import workers
+from compiler.compile import build
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "node-commander.agent"
+
+
+def _children() -> set[int]:
+    """This process's live children (Linux /proc)."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        found |= {int(p) for p in (task / "children").read_text().split()}
+    return found
+
+
+def test_results_in_input_order_from_more_than_one_process() -> None:
+    items = list(range(400))
+    results = workers.fork_map(lambda x: (x * x, os.getpid()), items, processes=4)
+    assert [r[0] for r in results] == [x * x for x in items]
+    assert len({r[1] for r in results}) == 4
+    assert results[0][1] == os.getpid()  # the first share is done here
+
+
+def test_a_small_batch_or_one_job_forks_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    small = workers.fork_map(lambda x: os.getpid(), list(range(workers.MIN_PER_JOB)), 8)
+    assert set(small) == {os.getpid()}
+    monkeypatch.setenv("AGENTC_JOBS", "1")
+    assert workers.jobs() == 1
+    assert set(workers.fork_map(lambda x: os.getpid(), list(range(500)))) == {os.getpid()}
+
+
+@pytest.mark.parametrize("value", ["", "0", "-2", "many"])
+def test_a_jobs_setting_that_is_no_count_means_the_cores(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("AGENTC_JOBS", value)
+    assert workers.jobs() == len(os.sched_getaffinity(0))
+
+
+def test_a_failure_in_a_worker_is_raised_here_and_no_worker_is_left() -> None:
+    before = _children()
+
+    def fn(x: int) -> int:
+        if x == 350:  # in the last worker's share
+            raise ValueError(f"item {x}")
+        return x
+
+    with pytest.raises(ValueError, match="item 350"):
+        workers.fork_map(fn, list(range(400)), processes=4)
+    assert _children() == before
+
+
+def test_a_failure_here_leaves_no_worker_behind() -> None:
+    before = _children()
+
+    def fn(x: int) -> int:
+        if x == 0:  # the first share is this process's own
+            raise KeyError("here")
+        return x
+
+    with pytest.raises(KeyError):
+        workers.fork_map(fn, list(range(400)), processes=4)
+    assert _children() == before
+
+
+def _batch(tmp_path: Path) -> Path:
+    """150 agents: clean ones, one that fails validation, one that fails a policy rule."""
+    text = EXAMPLE.read_text()
+    blocks = [text.replace("node-commander", f"agent-{i:03d}") for i in range(148)]
+    blocks.append(text.replace("node-commander", "bad-scope").replace('"user"', '"galaxy"'))
+    blocks.append(
+        text.replace("node-commander", "bad-logs").replace(
+            "$HOME/Library/Logs/SourceOS/bad-logs.log", "/tmp/bad-logs.log"
+        )
+    )
+    path = tmp_path / "batch.agent"
+    path.write_text("\n".join(blocks))
+    return path
+
+
+def test_build_with_workers_is_byte_for_byte_a_single_process_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _batch(tmp_path)
+
+    def run(jobs: str) -> tuple[dict, list]:
+        monkeypatch.setenv("AGENTC_JOBS", jobs)
+        trees, result = build([str(path)])
+        files = {name: [(a.path, a.mode, a.data) for a in arts] for name, arts in trees.items()}
+        return files, [d.to_json() for d in result.diagnostics]
+
+    one, three = run("1"), run("3")
+    assert one == three
+    files, diagnostics = one
+    assert list(files) == [f"agent-{i:03d}" for i in range(148)]
+    # Both broken agents reported (validation here, a policy rule in a worker), in order.
+    assert [(d["name"], d["severity"]) for d in diagnostics] == [
+        ("bad-enum-value", "error"),
+        ("log-in-tmp", "error"),
+    ]
