@@ -1,7 +1,5 @@
 """Run the agentc command line as `python -m compiler`."""
 
-import sys
+from compiler.cli import run
 
-from compiler.cli import main
-
-sys.exit(main())
+run()

@@ -206,7 +206,10 @@ bounded 5 true && echo "still here, BOUNDED_EXEC=$BOUNDED_EXEC"
                             timeout=60, stdin=subprocess.DEVNULL)  # fmt: skip
     late = 143 if name == "busybox" else 124
     assert result.stdout.splitlines() == [
-        "quick=[answer", "said] rc=3", f"late=[] rc={late}", "still here, BOUNDED_EXEC=no"
+        "quick=[answer",
+        "said] rc=3",
+        f"late=[] rc={late}",
+        "still here, BOUNDED_EXEC=no",
     ], result
     assert time.monotonic() - began < 4
 
