@@ -296,10 +296,15 @@ bounded() {
     "$@" </dev/null &
     bounded_pid=$!
     (
-        trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
-        sleep "$limit" &
-        sleeper=$!
-        wait "$sleeper"
+        # A look a second, with no trap: the TERM this shell sends once the command has
+        # answered ends the watcher at once. (A trapped TERM can be lost to a shell about to
+        # block in `wait`, as posh and mksh showed: the watcher then sat out the whole limit.)
+        n=0
+        while [ "$n" -lt "$limit" ]; do
+            sleep 1
+            kill -0 "$bounded_pid" 2>/dev/null || exit 0
+            n=$((n + 1))
+        done
         trap '' TERM # from here on, the command ending does not end the clean-up
         tree=$(descendants "$bounded_pid")
         # shellcheck disable=SC2086  # process IDs, one per word
