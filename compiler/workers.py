@@ -39,17 +39,26 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], processes: int | None = N
         return [fn(x) for x in items]
     bounds = [len(items) * i // n for i in range(n + 1)]
     shares = [items[bounds[i] : bounds[i + 1]] for i in range(n)]
+    # Per share after the first: its worker's process ID and pipe, or -1 where no process
+    # could be had (that share is done here, in its place).
     children: list[tuple[int, int, Sequence[T]]] = []
     try:
         for share in shares[1:]:
             read, write = os.pipe()
-            pid = os.fork()
+            try:
+                pid = os.fork()
+            except OSError:
+                os.close(read)
+                os.close(write)
+                children.append((-1, -1, share))
+                continue
             if pid == 0:  # the worker: its share, pickled to the pipe, and out
                 status = 1
                 try:
                     os.close(read)
                     for _, other, _ in children:
-                        os.close(other)
+                        if other >= 0:
+                            os.close(other)
                     data = pickle.dumps([fn(x) for x in share], pickle.HIGHEST_PROTOCOL)
                     with os.fdopen(write, "wb") as out:
                         out.write(data)
@@ -61,6 +70,9 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], processes: int | None = N
         results = [fn(x) for x in shares[0]]
         while children:
             pid, read, share = children.pop(0)
+            if pid < 0:
+                results += [fn(x) for x in share]
+                continue
             with os.fdopen(read, "rb") as pipe:
                 data = pipe.read()
             _, status = os.waitpid(pid, 0)
@@ -68,5 +80,6 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], processes: int | None = N
         return results
     finally:
         for pid, read, _ in children:  # only after an exception here: let the rest go
-            os.close(read)
-            os.waitpid(pid, 0)
+            if pid >= 0:
+                os.close(read)
+                os.waitpid(pid, 0)

@@ -324,7 +324,8 @@ bounded() {
     kill -TERM "$bounded_watch" 2>/dev/null
     wait "$bounded_watch" 2>/dev/null
     # As timeout(1): 124 once the time ran out, whatever the command made of its signal (Podman
-    # exits 0 on a TERM). Whole seconds: an answer in the last one may count as none.
+    # exits 0 on a TERM). Whole seconds: an answer in the last one may count as none. (Busybox
+    # sh runs its own timeout applet above, which says 143 instead.)
     [ $(($(date +%s) - bounded_start)) -lt "$limit" ] || return 124
     return "$bounded_rc"
 }
@@ -1072,27 +1073,12 @@ isolated_login() {
     bounded_exec 10 podman login --get-login --authfile "$2" "$3"
 }
 
-# ON_PATH=the executable file $1 on PATH, as `command -v` finds it (walked in the shell:
-# no subshell to capture it); fails when there is none.
-on_path() {
-    ON_PATH='' op_rest=$PATH:
-    while [ -n "$op_rest" ]; do
-        op_dir=${op_rest%%:*}
-        op_rest=${op_rest#*:}
-        if [ -f "${op_dir:-.}/$1" ] && [ -x "${op_dir:-.}/$1" ]; then
-            ON_PATH=${op_dir:-.}/$1
-            return 0
-        fi
-    done
-    return 1
-}
-
 # The runtime's checks for a Podman agent: binary, machine, socket, image, credentials,
 # container name and the container as the wrapper creates it.
 preflight_podman() {
-    if on_path podman; then
+    if podman_path=$(command -v podman 2>/dev/null); then
         check runtime pass "podman"
-        check podman-binary pass "$ON_PATH"
+        check podman-binary pass "$podman_path"
         version=$(bounded_exec 10 podman --version 2>/dev/null)
         version=${version##* version }
         version=${version%%[!0-9.]*}
@@ -1110,7 +1096,7 @@ preflight_podman() {
         check podman-version skip "no podman binary"
     fi
     have_podman=no SCRATCH=''
-    if [ -n "$ON_PATH" ]; then
+    if [ -n "$podman_path" ]; then
         have_podman=yes
         # One scratch directory for the credential probe and the container-spec check.
         SCRATCH=$(mktemp -d 2>/dev/null) || SCRATCH=''
@@ -1123,16 +1109,15 @@ preflight_podman() {
         check podman-machine-exists skip "no podman binary"
         check podman-machine-running skip "no podman binary"
     else
-        machine=$MACHINE
-        if ! machine_state=$(bounded_exec 15 podman machine inspect --format '{{.State}}' "$machine" 2>/dev/null) ||
+        if ! machine_state=$(bounded_exec 15 podman machine inspect --format '{{.State}}' "$MACHINE" 2>/dev/null) ||
             [ -z "$machine_state" ] || [ "$machine_state" = "[]" ]; then
-            check podman-machine-exists fail "Podman machine $machine does not exist" "podman machine init $machine"
+            check podman-machine-exists fail "Podman machine $MACHINE does not exist" "podman machine init $MACHINE"
             check podman-machine-running skip "no machine"
         else
-            check podman-machine-exists pass "$machine"
+            check podman-machine-exists pass "$MACHINE"
             case $machine_state in
-            running | Running) check podman-machine-running pass "$machine is running" ;;
-            *) check podman-machine-running fail "exists but not running ($machine_state)" "podman machine start $machine" ;;
+            running | Running) check podman-machine-running pass "$MACHINE is running" ;;
+            *) check podman-machine-running fail "exists but not running ($machine_state)" "podman machine start $MACHINE" ;;
             esac
         fi
     fi
@@ -1232,7 +1217,8 @@ preflight_podman() {
             queried=$REGISTRY
         fi
         # In preflight's scratch directory, a home whose .config is the XDG_CONFIG_HOME given.
-        iso=${SCRATCH:-${TMPDIR:-/tmp}/sourceos-preflight.$$}/probe
+        probe_root=${SCRATCH:-${TMPDIR:-/tmp}/sourceos-preflight.$$}
+        iso=$probe_root/probe
         mkdir -p "$iso/docker" "$iso/home/.config/containers"
         printf '%s\n' '{"auths":{}}' >"$iso/docker/config.json"
         printf '%s\n' '{"auths":{}}' >"$iso/home/.config/containers/auth.json"
@@ -1270,7 +1256,7 @@ preflight_podman() {
                 ;;
             esac
         done
-        [ -n "$SCRATCH" ] || rm -rf "${iso%/probe}"
+        [ -n "$SCRATCH" ] || rm -rf "$probe_root"
         if [ -n "$helper_bad" ]; then
             check credential-helper fail "$helper_bad" "$helper_fix"
         elif [ -n "$with_login" ]; then

@@ -71,6 +71,25 @@ def test_a_failure_here_leaves_no_worker_behind() -> None:
     assert _children() == before
 
 
+def test_a_share_no_process_could_be_forked_for_is_done_here_in_its_place(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_fork, calls = os.fork, []
+
+    def fork() -> int:
+        calls.append(1)
+        if len(calls) == 2:  # the third share's worker: no process to be had
+            raise BlockingIOError("fork: Resource temporarily unavailable")
+        return real_fork()
+
+    monkeypatch.setattr(os, "fork", fork)
+    results = workers.fork_map(lambda x: (x, os.getpid()), list(range(300)), processes=3)
+    assert [r[0] for r in results] == list(range(300))
+    here = {r[0] for r in results if r[1] == os.getpid()}
+    assert here == set(range(100)) | set(range(200, 300))  # the second share was forked
+    assert len(calls) == 2
+
+
 def _batch(tmp_path: Path) -> Path:
     """150 agents: clean ones, one that fails validation, one that fails a policy rule."""
     text = EXAMPLE.read_text()
