@@ -142,11 +142,11 @@ print(json.dumps(statistics.median(times)))
 """
 
 
-def throughput(sizes: list[int], tmp: Path, source: Path = ROOT, jobs: str = "") -> dict:
-    """`build()` of n agents in one file, in a process that has built once; with `jobs`, as
-    AGENTC_JOBS (else a batch uses every core)."""
+def throughput(sizes: list[int], tmp: Path, source: Path = ROOT, processes: str = "") -> dict:
+    """`build()` of n agents in one file, in a process that has built once; with `processes`,
+    as AGENTC_JOBS (else a batch uses every core)."""
     rows = {}
-    env = {**ENV, "AGENTC_JOBS": jobs} if jobs else ENV
+    env = {**ENV, "AGENTC_JOBS": processes} if processes else ENV
     for n in sizes:
         path = declarations(n, tmp)
         argv = [PYTHON, "-c", THROUGHPUT, str(source), str(EXAMPLE), str(path), str(n)]
@@ -290,7 +290,7 @@ def main() -> int:
         tmp = Path(tmpdir)
         cold = cold_compile(runs, tmp, base)
         bulk = throughput(sizes, tmp)
-        single = throughput([max(sizes)], tmp, jobs="1")["sizes"][max(sizes)]
+        single = throughput([max(sizes)], tmp, processes="1")["sizes"][max(sizes)]
         check = check_many(many, tmp, base, 1 if args.quick else 3)
         act = activation(tmp / "ours", 2 if args.quick else 5)
         before = None
