@@ -11,13 +11,12 @@ from pathlib import Path
 
 import attrs
 
-from compiler import source
+from compiler import pipeline, source
 from compiler.diagnostics import Diagnostic, has_errors
 from compiler.emit import Artifact, emit, manifest, normalized
 from compiler.ir import Agent
 from compiler.lint import policy
-from compiler.pipeline import Analysis, analyze
-from compiler.workers import fork_map
+from compiler.workers import fork_map, processes_for
 
 
 @attrs.frozen
@@ -31,7 +30,7 @@ class CompileResult:
     usage_error: bool = False
     # Everything analyzed, kept with the result: freeing it object by object costs a tenth of
     # a second per 1,000 agents, which the command line, exiting without teardown, never pays.
-    analysis: Analysis | None = attrs.field(default=None, eq=False, repr=False)
+    analysis: pipeline.Analysis | None = attrs.field(default=None, eq=False, repr=False)
 
 
 def build(
@@ -58,35 +57,13 @@ def build(
 def _build(
     paths: list[str], tools: bool, required: Sequence[str], manifests: bool
 ) -> tuple[dict[str, list[Artifact]], CompileResult]:
-    analysis = analyze(paths)
-    diagnostics = list(analysis.diagnostics)
-    trees: dict[str, list[Artifact]] = {}
-
-    def back_half(agent: Agent) -> tuple[list[Diagnostic], list[Artifact] | None]:
-        """One agent's emit, policy lint and manifest: its diagnostics, and its artifacts
-        where it compiled cleanly."""
-        if analysis.errors_for(agent):
-            return policy(agent, None), None
-        name = os.path.basename(agent.span.file)
-        declared = normalized(agent)
-        artifacts, problems = emit(agent, name, declared)
-        lint = policy(agent, None if problems else artifacts)
-        if problems or has_errors(lint):
-            return problems + lint, None
-        if manifests:
-            own = analysis.diagnostics_for(agent) + lint
-            report = [_portable(d) for d in sorted(own, key=Diagnostic.sort_key)]
-            data = manifest(agent, name, artifacts, report, declared)
-            artifacts.append(Artifact("manifest.json", data, 0o644))
-        return problems + lint, artifacts
-
-    # Agents are independent from here on: a large batch uses every core.
-    for agent, (found, artifacts) in zip(
-        analysis.agents, fork_map(back_half, analysis.agents), strict=True
-    ):
-        diagnostics += found
-        if artifacts is not None:
-            trees[agent.name] = artifacts
+    files = pipeline.read(paths)
+    done = _by_piece(paths, files, manifests)
+    analysis = None
+    if done is None:
+        analysis = pipeline.analyze(paths, files)
+        done = _by_file(analysis, manifests)
+    trees, diagnostics = done
     if tools:
         from compiler.toollint import tool_lints  # subprocess only when tools run
 
@@ -95,9 +72,80 @@ def _build(
         for bad in {d.span.file.split("/", 1)[0] for d in found if d.is_error}:
             trees.pop(bad, None)
     diagnostics.sort(key=Diagnostic.sort_key)
-    return trees, CompileResult(
-        analysis.sources, diagnostics, {}, analysis.unreadable, analysis=analysis
-    )
+    return trees, CompileResult(files.texts, diagnostics, {}, files.unreadable, analysis=analysis)
+
+
+Built = tuple[dict[str, list[Artifact]], list[Diagnostic]]
+
+
+def _by_file(analysis: pipeline.Analysis, manifests: bool) -> Built:
+    """Every agent analyzed together, then each emitted (a large batch on every core)."""
+    diagnostics = list(analysis.diagnostics)
+    trees: dict[str, list[Artifact]] = {}
+
+    def one(agent: Agent) -> tuple[list[Diagnostic], list[Artifact] | None]:
+        return _back_half(agent, analysis.diagnostics_for(agent), manifests)
+
+    for agent, (found, artifacts) in zip(
+        analysis.agents, fork_map(one, analysis.agents), strict=True
+    ):
+        diagnostics += found
+        if artifacts is not None:
+            trees[agent.name] = artifacts
+    return trees, diagnostics
+
+
+def _by_piece(paths: list[str], files: pipeline.Sources, manifests: bool) -> Built | None:
+    """A large batch of files that hold one binding per agent, cut into one piece per agent and
+    compiled on every core from parsing on, piece by piece; the same answer as `_by_file`.
+    None where the batch is too small to share out, or where a piece is not exactly one clean
+    agent binding or two agents share a label (cases `_by_file` answers in full)."""
+    found = pipeline.pieces(paths, files)
+    if found is None or processes_for(len(found)) <= 1:
+        return None
+
+    def one(piece: pipeline.Piece) -> tuple[str, str, list[Diagnostic], list | None] | None:
+        analyzed = pipeline.analyze_piece(piece)
+        if analyzed is None:
+            return None
+        agent, diagnostics = analyzed
+        if agent is None:
+            return "", "", diagnostics, None
+        diagnostics.sort(key=Diagnostic.sort_key)
+        more, artifacts = _back_half(agent, pipeline.own(diagnostics, agent), manifests)
+        return agent.name, agent.label, diagnostics + more, artifacts
+
+    results = fork_map(one, found)
+    labels = [r[1] for r in results if r is not None and r[0]]
+    if None in results or len(set(labels)) != len(labels):
+        return None
+    diagnostics = list(files.diagnostics)
+    trees: dict[str, list[Artifact]] = {}
+    for name, _, more, artifacts in results:  # type: ignore[misc]
+        diagnostics += more
+        if artifacts is not None:
+            trees[name] = artifacts
+    return trees, diagnostics
+
+
+def _back_half(
+    agent: Agent, own: list[Diagnostic], manifests: bool
+) -> tuple[list[Diagnostic], list[Artifact] | None]:
+    """One agent's emit, policy lint and manifest, given the diagnostics it has so far: what
+    they find, and its artifacts where it compiled cleanly."""
+    if has_errors(own):
+        return policy(agent, None), None
+    name = os.path.basename(agent.span.file)
+    declared = normalized(agent)
+    artifacts, problems = emit(agent, name, declared)
+    lint = policy(agent, None if problems else artifacts)
+    if problems or has_errors(lint):
+        return problems + lint, None
+    if manifests:
+        report = [_portable(d) for d in sorted(own + lint, key=Diagnostic.sort_key)]
+        data = manifest(agent, name, artifacts, report, declared)
+        artifacts.append(Artifact("manifest.json", data, 0o644))
+    return problems + lint, artifacts
 
 
 def compile_to(

@@ -294,6 +294,14 @@ def parse(text: str, file: str) -> tuple[Attrs | None, list[Diagnostic]]:
     return tree, transformer.diagnostics
 
 
+def parse_clean(text: str, file: str, first_line: int) -> Attrs | None:
+    """The fast path alone, for `text` found at line `first_line` of `file` (a piece that
+    starts a line): its attribute set where the piece is clean, else None."""
+    syntax = _syntax()
+    syntax.reset(file)
+    return _Clean(text, syntax, first_line).document()
+
+
 def _syntax_error(parser: Parser, text: str, file: str, err: ParseError) -> Diagnostic:
     """Translate a parse error into one located diagnostic, naming the construct when known."""
     earlier = _first_forbidden(parser, text, err.pos_in_stream)
@@ -437,9 +445,10 @@ class _NotClean(Exception):
 class _Clean:
     """Recursive descent over one clean declaration (see the comment above)."""
 
-    def __init__(self, text: str, syntax: ToSyntax) -> None:
+    def __init__(self, text: str, syntax: ToSyntax, first_line: int = 1) -> None:
         self.text = text
         self.syntax = syntax
+        self.first_line = first_line
         self.file = syntax.file
         # Per token: kind, text, line, column, end line, end column (exclusive); a BINDING's
         # "text" is its keys (with spans) and its value's token.
@@ -469,7 +478,7 @@ class _Clean:
 
     def _lex(self) -> None:
         text, tokens, kinds, file = self.text, self.tokens, _KINDS, self.file
-        pos, line, line_start = 0, 1, 0
+        pos, line, line_start = 0, self.first_line, 0
         for ignored, path, before, after, scalar, end, value, other in _CLEAN_TOKEN.findall(text):
             if ignored:
                 pos, line, line_start = _past(ignored, pos, line, line_start)

@@ -32,6 +32,13 @@ def jobs() -> int:
         return os.cpu_count() or 1
 
 
+def processes_for(count: int) -> int:
+    """How many processes `fork_map` uses for `count` items (1: none forked)."""
+    if not hasattr(os, "fork"):
+        return 1
+    return max(1, min(jobs(), count // MIN_PER_JOB))
+
+
 def fork_map(fn: Callable[[T], R], items: Sequence[T], processes: int | None = None) -> list[R]:
     """`[fn(x) for x in items]`, the items split into contiguous shares, one per process."""
     n = min(processes or jobs(), len(items) // MIN_PER_JOB)

@@ -105,16 +105,24 @@ def _batch(tmp_path: Path) -> Path:
     return path
 
 
+def _build(paths: list[Path], jobs: str) -> tuple[dict, list, bool]:
+    """Every file's bytes and mode per agent, the diagnostics, and whether the batch was
+    compiled piece by piece (no whole-file analysis made)."""
+    os.environ["AGENTC_JOBS"] = jobs
+    trees, result = build([str(p) for p in paths])
+    files = {name: [(a.path, a.mode, a.data) for a in arts] for name, arts in trees.items()}
+    return files, [d.to_json() for d in result.diagnostics], result.analysis is None
+
+
 def test_build_with_workers_is_byte_for_byte_a_single_process_build(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = _batch(tmp_path)
+    monkeypatch.setenv("AGENTC_JOBS", "1")
 
     def run(jobs: str) -> tuple[dict, list]:
-        monkeypatch.setenv("AGENTC_JOBS", jobs)
-        trees, result = build([str(path)])
-        files = {name: [(a.path, a.mode, a.data) for a in arts] for name, arts in trees.items()}
-        return files, [d.to_json() for d in result.diagnostics]
+        files, diagnostics, _ = _build([path], jobs)
+        return files, diagnostics
 
     one, three = run("1"), run("3")
     assert one == three
@@ -125,3 +133,78 @@ def test_build_with_workers_is_byte_for_byte_a_single_process_build(
         ("bad-enum-value", "error"),
         ("log-in-tmp", "error"),
     ]
+
+
+# One file of many agents is cut at the lines that start `sourceos.localAgents.<name>` and each
+# piece compiled on its own, on every core. Where the cut would not give the whole file's
+# answer, the batch is compiled whole: each case below must come out as a single process
+# compiles it, and by the way named.
+_CLEAN = "clean"
+_WHOLE = "whole"
+_PREFIX = "# a fleet\n\n"
+
+
+def _agents(n: int, first: int = 0) -> list[str]:
+    text = EXAMPLE.read_text()
+    return [text.replace("node-commander", f"agent-{i:03d}") for i in range(first, first + n)]
+
+
+def _cases() -> dict[str, tuple[str, list[str]]]:
+    agents = _agents(6)
+    unknown = agents[2].replace("enable = true;", "enable = true; futureField = 1;")
+    lowered_badly = agents[3].replace('scope = "user";', "scope = 7;")
+    same_label = [a.replace("  enable = true;", '  label = "org.example.same";\n  enable = true;')
+                  for a in agents[:2]]  # fmt: skip
+    in_parts = 'sourceos.localAgents.agent-001.description = "again";\n'
+    in_string = agents[4].replace(
+        '"SocioProphet agent-004', '"two\nsourceos.localAgents.zz = {};\nlines'
+    )
+    assert in_string != agents[4]
+    one_line = [" ".join(x.strip() for x in a.splitlines() if not x.startswith("#"))
+                for a in agents[:2]]  # fmt: skip
+    return {
+        "clean, with comments before the first agent": (_CLEAN, [_PREFIX, *agents]),
+        "errors in agents": (_CLEAN, [unknown, lowered_badly, *agents[4:]]),
+        "an agent that cannot be lowered at all": (
+            _CLEAN, ["sourceos.localAgents.x_bad = 1;\n", *agents[:3]],
+        ),
+        "two agents with one label": (_WHOLE, [*same_label, *agents[2:]]),
+        "an agent declared in two bindings": (_WHOLE, [*agents[:3], in_parts]),
+        "a string holding a line that starts an agent": (_WHOLE, [*agents[:4], in_string]),
+        "another binding before the first agent": (_WHOLE, ["foo = 1;\n", *agents]),
+        "a syntax error in one agent": (_WHOLE, [*agents[:3], agents[3].replace(";", "", 1)]),
+        "a braced document": (_WHOLE, ["{\n", *agents, "}\n"]),
+        "two agents on one line": (_WHOLE, [" ".join(one_line), *agents[2:]]),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(_cases()))
+def test_a_file_cut_into_agents_compiles_as_the_whole_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    way, blocks = _cases()[case]
+    monkeypatch.setattr(workers, "MIN_PER_JOB", 1)
+    monkeypatch.setenv("AGENTC_JOBS", "1")
+    path = tmp_path / "fleet.agent"
+    path.write_text("".join(b if b.endswith("\n") else b + "\n" for b in blocks))
+    other = tmp_path / "more.agent"
+    other.write_text("".join(_agents(2, first=50)))
+    one = _build([path, other], "1")
+    assert not one[2]
+    three = _build([path, other], "3")
+    assert three[:2] == one[:2]
+    assert three[2] == (way == _CLEAN)
+    assert "agent-051" in one[0]  # the other file's agents compiled either way
+
+
+def test_one_agent_in_two_files_is_compiled_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workers, "MIN_PER_JOB", 1)
+    monkeypatch.setenv("AGENTC_JOBS", "1")
+    first, second = tmp_path / "a.agent", tmp_path / "b.agent"
+    first.write_text("".join(_agents(4)))
+    second.write_text("".join(_agents(2, first=3)))
+    one, three = _build([first, second], "1"), _build([first, second], "3")
+    assert three == one
+    assert [d["name"] for d in one[1]] == ["duplicate-agent"]
