@@ -155,7 +155,8 @@ class ToSyntax:
     def attrset(self, children: list) -> Value:
         span = _span(self.file, children[0]).to(_span(self.file, children[-1]))
         bindings = children[1:-1]
-        return self._too_deep(span, _depth(bindings)) or self._build(bindings, span)
+        depth = _depth(bindings)
+        return self._too_deep(span, depth) or self._build(bindings, span, depth)
 
     def _too_deep(self, span: Span, depth: int) -> Invalid | None:
         if depth <= MAX_DEPTH:
@@ -198,8 +199,8 @@ class ToSyntax:
             span = Span.point(self.file)
         return self._build(children, span)
 
-    def _build(self, bindings: list, span: Span) -> Attrs:
-        root = Attrs({}, span, _depth(bindings))
+    def _build(self, bindings: list, span: Span, depth: int | None = None) -> Attrs:
+        root = Attrs({}, span, _depth(bindings) if depth is None else depth)
         for path, value in bindings:
             self._insert(root, path, value)
         return root
@@ -389,7 +390,8 @@ _SCALAR = r"""(?:
     | (?![A-Za-z0-9._+-]*[/:])  # what may be a path or URI to Lark is not clean
       (?:[A-Za-z_][A-Za-z0-9_'-]*|[0-9]+(?![0-9.eE])))"""
 # Each match: the ignored text before a token, and either a whole `a.b = scalar;` binding
-# (names without `'`, blanks only between its tokens: the usual line, taken as one) or one
+# (names without `'`, spaces or tabs only between its tokens: the usual line, taken as one,
+# where only a string value may hold a newline) or one
 # token, told apart by its first character (`_KINDS`). findall builds them in C, with no
 # match object per token. Any other character is a one-character "token" of no kind, and
 # the end an empty one, so the matches cover the text without a gap. (That character is a
@@ -399,9 +401,9 @@ _CLEAN_TOKEN = re.compile(
     + r"""(?:
       (?![A-Za-z0-9._+-]*[/:])
       ([A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*)
-      ([ \t\r\n]*) =(?!=) ([ \t\r\n]*) ("""
+      ([ \t]*) =(?!=) ([ \t]*) ("""
     + _SCALAR
-    + r""") ([ \t\r\n]*) ;
+    + r""") ([ \t]*) ;
     | ("""
     + _SCALAR
     + r"""
@@ -451,7 +453,7 @@ class _Clean:
         self.first_line = first_line
         self.file = syntax.file
         # Per token: kind, text, line, column, end line, end column (exclusive); a BINDING's
-        # "text" is its keys (with spans) and its value's token.
+        # "text" is its keys (with spans) and its value.
         self.tokens: list[tuple[str, Any, int, int, int, int]] = []
 
     def document(self) -> Attrs | None:
@@ -477,12 +479,16 @@ class _Clean:
         return None if self.syntax.diagnostics else tree
 
     def _lex(self) -> None:
+        # The position arithmetic of `_past` inlined: this loop runs once per token.
         text, tokens, kinds, file = self.text, self.tokens, _KINDS, self.file
         pos, line, line_start = 0, self.first_line, 0
         for ignored, path, before, after, scalar, end, value, other in _CLEAN_TOKEN.findall(text):
             if ignored:
-                pos, line, line_start = _past(ignored, pos, line, line_start)
-            if path:  # a whole binding: its keys with their spans, and its value's token
+                if "\n" in ignored:
+                    line += ignored.count("\n")
+                    line_start = pos + ignored.rindex("\n") + 1
+                pos += len(ignored)
+            if path:  # a whole binding: its keys with their spans, and its value
                 keys = []
                 column = pos - line_start + 1
                 for name in path.split("."):
@@ -490,14 +496,17 @@ class _Clean:
                         raise _NotClean
                     keys.append((name, Span(file, line, column, line, column + len(name))))
                     column += len(name) + 1
-                pos, line, line_start = _past(before, pos + len(path), line, line_start)
-                pos, line, line_start = _past(after, pos + 1, line, line_start)  # after `=`
-                token, pos, line, line_start = _token(
-                    kinds[scalar[0]], scalar, pos, line, line_start
-                )
-                pos, line, line_start = _past(end, pos, line, line_start)
-                tokens.append(("BINDING", (keys, token), 0, 0, 0, 0))
-                pos += 1  # `;`
+                pos += len(path) + len(before) + 1 + len(after)  # the value's start
+                if "\n" in scalar:
+                    token, pos, line, line_start = _token(
+                        kinds[scalar[0]], scalar, pos, line, line_start
+                    )
+                else:
+                    column = pos - line_start + 1
+                    token = (kinds[scalar[0]], scalar, line, column, line, column + len(scalar))
+                    pos += len(scalar)
+                tokens.append(("BINDING", (keys, self._scalar(token)), 0, 0, 0, 0))
+                pos += len(end) + 1  # `;`
                 continue
             if other:
                 raise _NotClean
@@ -506,7 +515,12 @@ class _Clean:
             kind = kinds[value[0]]
             if kind == "ID" and value in _KEYWORDS:
                 raise _NotClean
-            token, pos, line, line_start = _token(kind, value, pos, line, line_start)
+            if kind == "STRING" and "\n" in value:
+                token, pos, line, line_start = _token(kind, value, pos, line, line_start)
+            else:
+                column = pos - line_start + 1
+                token = (kind, value, line, column, line, column + len(value))
+                pos += len(value)
             tokens.append(token)
         tokens.append(("$END", "", line, 0, line, 0))
 
@@ -520,8 +534,7 @@ class _Clean:
         bindings = []
         while tokens[i][0] != close:
             if tokens[i][0] == "BINDING":
-                keys, token = tokens[i][1]
-                bindings.append((keys, self._scalar(token)))
+                bindings.append(tokens[i][1])
                 i += 1
                 continue
             path = []
@@ -582,8 +595,9 @@ class _Clean:
             bindings, last = self._bindings(i + 1, "RBRACE", depth + 1)
             span = self._span(i, last)
             syntax = self.syntax
+            nested = _depth(bindings)
             return (
-                syntax._too_deep(span, _depth(bindings)) or syntax._build(bindings, span),
+                syntax._too_deep(span, nested) or syntax._build(bindings, span, nested),
                 last + 1,
             )
         if kind == "LBRACK":
