@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -10,10 +11,13 @@ from compiler import ir
 
 def node_json(node: Any) -> dict[str, Any]:
     """An IR node as declaration JSON: camelCase keys, defaults filled, keys sorted."""
-    out: dict[str, Any] = {}
-    for field in ir.schema(type(node)):
-        out[field.metadata["key"]] = value_json(getattr(node, field.name))
-    return dict(sorted(out.items()))
+    return {key: value_json(getattr(node, name)) for key, name in _sorted_keys(type(node))}
+
+
+@functools.cache
+def _sorted_keys(cls: type) -> tuple[tuple[str, str], ...]:
+    """An IR class's declaration keys, sorted, with the attribute each is kept in."""
+    return tuple(sorted((key, field.name) for key, field in ir.by_key(cls).items()))
 
 
 def value_json(value: Any) -> Any:
@@ -48,6 +52,7 @@ def _name(agent: ir.Agent) -> str:
 _string = json.encoder.encode_basestring  # the C escaper json.dumps uses with ensure_ascii off
 _other = json.JSONEncoder(ensure_ascii=False).encode  # floats and the rest, as json.dumps
 _WORDS = {True: "true", False: "false", None: "null"}
+_NESTED = (dict, list, tuple)
 
 
 def indented(doc: Any) -> str:
@@ -61,17 +66,21 @@ def indented(doc: Any) -> str:
 
 def _indent(value: Any, pad: str, out: list[str]) -> None:
     kind = type(value)
-    if kind is str:
-        out.append(_string(value))
-    elif kind is dict:
+    if kind is dict:
         if not value:
             out.append("{}")
             return
         inner = pad + "  "
         sep = "{" + inner
         for key in sorted(value):
-            out.append(sep + _string(key) + ": ")
-            _indent(value[key], inner, out)
+            item = value[key]
+            if type(item) is str:  # most values: written here, not by a call each
+                out.append(sep + _string(key) + ": " + _string(item))
+            elif type(item) not in _NESTED:
+                out.append(sep + _string(key) + ": " + _scalar(item))
+            else:
+                out.append(sep + _string(key) + ": ")
+                _indent(item, inner, out)
             sep = "," + inner
         out.append(pad + "}")
     elif kind is list or kind is tuple:
@@ -85,9 +94,16 @@ def _indent(value: Any, pad: str, out: list[str]) -> None:
             _indent(item, inner, out)
             sep = "," + inner
         out.append(pad + "]")
-    elif kind is bool or value is None:
-        out.append(_WORDS[value])
-    elif kind is int:
-        out.append(int.__repr__(value))
     else:
-        out.append(_other(value))
+        out.append(_scalar(value))
+
+
+def _scalar(value: Any) -> str:
+    kind = type(value)
+    if kind is str:
+        return _string(value)
+    if kind is bool or value is None:
+        return _WORDS[value]
+    if kind is int:
+        return int.__repr__(value)
+    return _other(value)

@@ -469,6 +469,13 @@ class Agent(Node):
 
 
 @functools.cache
+@functools.cache
 def schema(cls: type) -> tuple[attrs.Attribute, ...]:
     """The declared fields of an IR class, in declaration order."""
     return tuple(f for f in attrs.fields(cls) if "key" in f.metadata)
+
+
+@functools.cache
+def by_key(cls: type) -> dict[str, attrs.Attribute]:
+    """The declared fields of an IR class by their declaration key, in declaration order."""
+    return {f.metadata["key"]: f for f in schema(cls)}

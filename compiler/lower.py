@@ -99,7 +99,7 @@ class Lowering:
 
     def node(self, cls: type, syn: Attrs, name: str, where: str) -> Any:
         """Lower an attribute set into an IR node of `cls`, defaults filled in."""
-        schema = {f.metadata["key"]: f for f in ir.schema(cls)}
+        schema = ir.by_key(cls)
         values: dict[str, Any] = {}
         spans: dict[str, Span] = {}
         ok = True

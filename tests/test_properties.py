@@ -279,3 +279,15 @@ def test_the_fast_path_takes_every_example_and_leaves_what_it_cannot_vouch_for()
     for text in ['a.b-c = "x";', 'a =\n  "x\ny"\n  ;\nb.c\n=\n12 ;', "a = true; b = null;",
                  "{ a.b = 1; c = [ 1 ]; }", "a = { b = 1; };"]:  # fmt: skip
         assert _outcome_fast(text) == _outcome_lark(text) != None, text  # noqa: E711
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=24,
+)
+
+
+@given(_JSON)
+def test_indented_json_is_what_json_dumps_writes_byte_for_byte(doc: object) -> None:
+    assert dump.indented(doc) == json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False)
