@@ -264,8 +264,9 @@ lint_service_definition() {
         step lint-service-definition fail "missing service definition"
         return 1
     fi
+    unbounded_restarts
     if [ "$PLATFORM" = darwin ]; then
-        if awk '/<key>KeepAlive<\/key>/ {getline; if (/<true\/>/) bare = 1} END {exit !bare}' "$SERVICE_SOURCE"; then
+        if [ -n "$UNBOUNDED" ]; then
             check service-definition-lint fail "KeepAlive is a bare true" "recompile with agentc"
             step lint-service-definition fail "KeepAlive = true"
             return 1
@@ -279,8 +280,7 @@ lint_service_definition() {
         step lint-service-definition pass "$PLIST_NAME"
         return 0
     fi
-    if grep -q '^Restart=always' "$SERVICE_SOURCE" ||
-        ! awk '/^\[/ {s=$0} /^StartLimit/ && s != "[Unit]" {bad=1} END {exit bad}' "$SERVICE_SOURCE"; then
+    if [ -n "$UNBOUNDED" ]; then
         check service-definition-lint fail "unbounded restart or start limits outside [Unit]" "recompile with agentc"
         step lint-service-definition fail "restart policy"
         return 1
@@ -308,6 +308,26 @@ lint_service_definition() {
     fi
     check service-definition-lint pass "$UNIT_NAME"
     step lint-service-definition pass "$UNIT_NAME"
+}
+
+# UNBOUNDED=what in the service definition lets the manager restart without bound (a plist's
+# bare `KeepAlive` true; a unit's Restart=always, or start limits outside [Unit], where
+# systemd ignores them), else empty. Read in this shell: no process.
+unbounded_restarts() {
+    UNBOUNDED='' ub_section='' ub_key=no
+    while IFS= read -r line || [ -n "$line" ]; do
+        if [ "$ub_key" = yes ]; then # the value after <key>KeepAlive</key>
+            ub_key=no
+            case $line in *"<true/>"*) UNBOUNDED="KeepAlive true" ;; esac
+            continue
+        fi
+        case $line in
+        *"<key>KeepAlive</key>"*) ub_key=yes ;;
+        "["*) ub_section=$line ;;
+        Restart=always*) UNBOUNDED=Restart=always ;;
+        StartLimit*) [ "$ub_section" = "[Unit]" ] || UNBOUNDED="$line outside [Unit]" ;;
+        esac
+    done <"$SERVICE_SOURCE"
 }
 
 stage() {
@@ -343,7 +363,7 @@ REMEDIATION
 # Register the agent for `sourceos-agent`: its agentctl, manifest and compiled tree.
 register() {
     { [ -d "$STATE_DIR/bin" ] || mkdir -p "$STATE_DIR/bin"; } &&
-        write_atomic "$STATE_DIR/bin/agentctl" 755 cat "$HERE/bin/agentctl" &&
+        install_atomic "$STATE_DIR/bin/agentctl" "$HERE/bin/agentctl" &&
         write_atomic "$STATE_DIR/manifest.json" 644 cat "$HERE/manifest.json" &&
         write_atomic "$STATE_DIR/source" 644 printf '%s\n' "$HERE"
 }
@@ -354,25 +374,43 @@ record_installed() {
         sha256_list "$SERVICE_FILE" "$WRAPPER_FILE" ${CREATED_AUTHFILE:+"$CREATED_AUTHFILE"}
 }
 
-# write_atomic DEST MODE COMMAND...: COMMAND's output replaces DEST all at once. The
-# temporary sibling is created new (noclobber) with MODE through the umask, so 600 and 644
-# need no chmod process; 755 does. No subshell: every shell here goes on after a failed
-# redirection (of a function or builtin too), and the umask is set back to the 022 the
-# script's head set.
+# write_atomic DEST MODE COMMAND...: COMMAND's output replaces DEST all at once, with MODE
+# 600 or 644. The temporary sibling is created new (noclobber) with MODE through the umask:
+# no chmod process. No subshell: every shell here goes on after a failed redirection (of a
+# function or builtin too), and the umask is set back to the 022 the script's head set.
 write_atomic() {
     dest=$1 mode=$2
     shift 2
-    tmp="${dest%/*}/.${dest##*/}.tmp.$$"
-    if [ -e "$tmp" ] || [ -h "$tmp" ]; then
-        rm -f "$tmp"
-    fi
+    atomic_tmp "$dest"
     [ "$mode" != 600 ] || umask 077
     set -C
     { "$@" >"$tmp"; } 2>/dev/null
     wa_rc=$?
     set +C
     umask 022
-    if [ "$wa_rc" = 0 ] && { [ "$mode" != 755 ] || chmod 755 "$tmp"; } && mv -f "$tmp" "$dest"; then
+    atomic_finish "$wa_rc" "$dest"
+}
+
+# install_atomic DEST SRC: an executable (755) copy of SRC replaces DEST all at once.
+# install(1) copies and sets the mode in one process, where cat and chmod take two.
+install_atomic() {
+    atomic_tmp "$1"
+    install -c -m 755 "$2" "$tmp" 2>/dev/null
+    atomic_finish $? "$1"
+}
+
+# tmp=DEST's temporary sibling, with nothing in its place.
+atomic_tmp() {
+    tmp="${1%/*}/.${1##*/}.tmp.$$"
+    if [ -e "$tmp" ] || [ -h "$tmp" ]; then
+        rm -f "$tmp"
+    fi
+}
+
+# atomic_finish STATUS DEST: after a write of status STATUS, the temporary sibling renamed
+# over DEST; where either failed, the sibling is removed and DEST left as it was.
+atomic_finish() {
+    if [ "$1" = 0 ] && mv -f "$tmp" "$2"; then
         return 0
     fi
     rm -f "$tmp"
@@ -410,7 +448,7 @@ install_files() {
     else
         mkdir -p "$@" || return 1
     fi
-    write_atomic "$WRAPPER_FILE" 755 cat "$WRAPPER_SOURCE" || return 1
+    install_atomic "$WRAPPER_FILE" "$WRAPPER_SOURCE" || return 1
     write_atomic "$SERVICE_FILE" 644 rendered_service || return 1
     if [ "$PLATFORM" = linux ]; then
         bounded 60 systemctl_ daemon-reload || return 1

@@ -444,17 +444,31 @@ systemctl_() {
 
 # The installed service definition on stdout. A unit names host paths by specifier (%h, %S)
 # and is installed as compiled; a plist's absolute home and state directory (launchd expands
-# nothing) are written by the plist escaper. Preflight's host-paths check has refused a value
-# that no escaper can carry (a control character), so none reaches sed here.
+# nothing) are written in by the plist escaper, in this shell (no sed process; a value is
+# written as it is, with nothing in it read as sed's). Preflight's host-paths check has
+# refused a value that no escaper can carry (a control character), so none reaches here.
 rendered_service() {
     if [ "$PLATFORM" = darwin ]; then
         xml_escape "$HOME"
         home_x=$XML
         xml_escape "$STATE_DIR"
         state_x=$XML
-        case $home_x in *[\\\&\|]*) home_x=$(sed_escape "$home_x") ;; esac
-        case $state_x in *[\\\&\|]*) state_x=$(sed_escape "$state_x") ;; esac
-        sed -e "s|@SOURCEOS_HOME@|$home_x|g" -e "s|@SOURCEOS_STATE_DIR@|$state_x|g" "$SERVICE_SOURCE"
+        while IFS= read -r line || [ -n "$line" ]; do
+            rs_out=
+            while :; do
+                case $line in *@SOURCEOS_*) ;; *) break ;; esac
+                rs_head=${line%%@SOURCEOS_*}
+                line=${line#"$rs_head"}
+                case $line in
+                @SOURCEOS_HOME@*) rs_out=$rs_out$rs_head$home_x line=${line#@SOURCEOS_HOME@} ;;
+                @SOURCEOS_STATE_DIR@*)
+                    rs_out=$rs_out$rs_head$state_x line=${line#@SOURCEOS_STATE_DIR@}
+                    ;;
+                *) rs_out=$rs_out$rs_head@SOURCEOS_ line=${line#@SOURCEOS_} ;;
+                esac
+            done
+            printf '%s\n' "$rs_out$line"
+        done <"$SERVICE_SOURCE"
     else
         # The unit names the default state directory (%h/.local/state/... or /var/lib/...);
         # another one (XDG_STATE_HOME, SOURCEOS_AGENT_ROOT) is written in by the unit escaper.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import subprocess
 import time
 from pathlib import Path
@@ -262,3 +263,64 @@ def test_a_compile_scans_the_library_for_gnu_only_syntax_only_when_it_is_not_the
         "bin/activate", "bin/agentctl", "bin/sourceos-agent-node-commander"
     }  # fmt: skip
     gnu_only_syntax._CLEAN_SHAPES.clear()
+
+
+@pytest.mark.parametrize("name", list(SHELLS))
+def test_a_plist_gets_the_host_paths_as_they_are_under(name: str, tmp_path: Path) -> None:
+    """On macOS activation writes the home and state directory into the compiled plist in
+    the shell: XML-escaped as plistlib escapes, and nothing else in them read as markup or
+    as a pattern (`|`, `&`, `\\`, a placeholder's own name); every other byte kept."""
+    lib = (ROOT / "shell" / "lib.sh").read_text()
+    home, state = "/Users/o'b|r&n\\x <y>", "/var/@SOURCEOS_HOME@/st&te"
+    plist = (
+        '<?xml version="1.0"?>\n\t<string>@SOURCEOS_HOME@/a:@SOURCEOS_STATE_DIR@/b</string>\n'
+        "  back\\slash \\n  @SOURCEOS_OTHER@ @SOURCEOS_\n<string>@SOURCEOS_STATE_DIR@</string>"
+    )  # the last line without its newline
+    source = tmp_path / "job.plist"
+    source.write_text(plist)
+    script = tmp_path / "render.sh"
+    script.write_text(
+        "set -u\n" + _function("xml_escape", lib) + _function("rendered_service", lib)
+        + f"PLATFORM=darwin\nHOME={shlex.quote(home)}\nSTATE_DIR={shlex.quote(state)}\n"
+        + f"SERVICE_SOURCE={shlex.quote(str(source))}\nrendered_service\n"
+    )  # fmt: skip
+    result = subprocess.run([*shell(name), str(script)], capture_output=True, text=True,
+                            timeout=60, stdin=subprocess.DEVNULL)  # fmt: skip
+
+    def xml(value: str) -> str:
+        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+    expected = plist.replace("@SOURCEOS_STATE_DIR@", "\0").replace("@SOURCEOS_HOME@", xml(home))
+    assert (result.stdout, result.returncode) == (expected.replace("\0", xml(state)) + "\n", 0)
+
+
+@pytest.mark.parametrize("name", list(SHELLS))
+def test_unbounded_restarts_are_found_in_either_service_definition_under(
+    name: str, tmp_path: Path
+) -> None:
+    """Activation's own lint of the service definition, read in the shell: a plist's bare
+    `KeepAlive` true, a unit's Restart=always, a start limit systemd ignores outside [Unit];
+    a bounded definition of either kind passes."""
+    act = (ROOT / "shell" / "activate.sh").read_text()
+    cases = {
+        "bare": "<dict>\n\t<key>KeepAlive</key>\n\t<true/>\n</dict>\n",
+        "bounded": "<key>KeepAlive</key>\n<dict>\n<key>SuccessfulExit</key>\n<true/>\n</dict>\n",
+        "always": "[Unit]\nStartLimitBurst=3\n[Service]\nRestart=always\n",
+        "ignored": "[Unit]\nDescription=x\n[Service]\nRestart=on-failure\nStartLimitBurst=3",
+        "unit": "[Unit]\nStartLimitIntervalSec=3600\nStartLimitBurst=3\n[Service]\nRestart=no\n",
+    }
+    script = tmp_path / "lint.sh"
+    body = _function("unbounded_restarts", act)
+    for case, text in cases.items():
+        (tmp_path / case).write_text(text)
+        body += f'SERVICE_SOURCE={tmp_path / case}\nunbounded_restarts\necho "{case}=$UNBOUNDED"\n'
+    script.write_text("set -u\n" + body)
+    result = subprocess.run([*shell(name), str(script)], capture_output=True, text=True,
+                            timeout=60, stdin=subprocess.DEVNULL)  # fmt: skip
+    assert result.stdout.splitlines() == [
+        "bare=KeepAlive true",
+        "bounded=",
+        "always=Restart=always",
+        "ignored=StartLimitBurst=3 outside [Unit]",
+        "unit=",
+    ], result
