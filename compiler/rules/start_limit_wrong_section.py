@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
     from compiler.service import Service
 
 KEYS = ("StartLimitBurst", "StartLimitIntervalSec")
+# A line that may be a section header or a start-limit setting (checked as before once found).
+_LINES = re.compile(r"^[^\S\n]*(?:\[|StartLimit)[^\n]*", re.MULTILINE)
 
 
 class StartLimitWrongSection(Rule):
@@ -43,11 +46,16 @@ class StartLimitWrongSection(Rule):
         for art in artifacts:
             if not art.path.startswith("systemd/"):
                 continue
-            section = ""
-            for number, line in enumerate(art.data.decode().split("\n"), 1):
-                line = line.strip()
+            text = art.data.decode()
+            section, number, at = "", 1, 0
+            # Only the section headers and the start-limit lines, not every line in Python.
+            for m in _LINES.finditer(text):
+                number += text.count("\n", at, m.start())
+                at = m.start()
+                line = m.group(0).strip()
                 if line.startswith("["):
                     section = line.strip("[]")
+                    continue
                 key = line.split("=", 1)[0]
                 if key in KEYS and section != "Unit":
                     yield Finding(
