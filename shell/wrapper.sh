@@ -172,18 +172,20 @@ if [ "$ALLOW_AMBIENT" = no ]; then
     # files. The agent's config directory gets the host's Podman configuration
     # (connections included) but never its auth.json.
     ISOLATED=$STATE_DIR/isolated
+    ISOLATED_CONFIG=$ISOLATED/home/.config # the agent's config directory: its home's .config
     HOST_CONTAINERS=${XDG_CONFIG_HOME:-${HOME:-/nonexistent}/.config}/containers
-    # Made afresh at every start, in one mkdir; home is described below.
+    # Made afresh at every start, in one mkdir; home is described below. (An isolated/config
+    # beside home is an earlier agentc's config directory.)
     if [ -d "$ISOLATED/config" ] || [ -e "$ISOLATED/home" ] || [ -h "$ISOLATED/home" ]; then
         rm -rf "$ISOLATED/config" "${ISOLATED:?}/home"
     fi
-    mkdir -p "$ISOLATED/docker" "$ISOLATED/config/containers" "$ISOLATED/home" ||
+    mkdir -p "$ISOLATED/docker" "$ISOLATED_CONFIG/containers" ||
         fail_closed "cannot create $ISOLATED"
     printf '%s\n' '{"auths":{}}' >"$ISOLATED/docker/config.json"
-    printf '%s\n' '{"auths":{}}' >"$ISOLATED/config/containers/auth.json"
+    printf '%s\n' '{"auths":{}}' >"$ISOLATED_CONFIG/containers/auth.json"
     for f in containers.conf podman-connections.json storage.conf policy.json; do
         if [ -f "$HOST_CONTAINERS/$f" ]; then
-            cp "$HOST_CONTAINERS/$f" "$ISOLATED/config/containers/$f" || fail_closed "cannot copy $HOST_CONTAINERS/$f"
+            cp "$HOST_CONTAINERS/$f" "$ISOLATED_CONFIG/containers/$f" || fail_closed "cannot copy $HOST_CONTAINERS/$f"
         fi
     done
     # The registries.conf the runtime would read (the user's, found through HOME, else the
@@ -199,7 +201,7 @@ if [ "$ALLOW_AMBIENT" = no ]; then
     CONTAINERS_REGISTRIES_CONF=$ISOLATED/registries.conf
     export CONTAINERS_REGISTRIES_CONF
     if [ -d "$HOST_CONTAINERS/containers.conf.d" ]; then
-        cp -R "$HOST_CONTAINERS/containers.conf.d" "$ISOLATED/config/containers/" || fail_closed "cannot copy $HOST_CONTAINERS/containers.conf.d"
+        cp -R "$HOST_CONTAINERS/containers.conf.d" "$ISOLATED_CONFIG/containers/" || fail_closed "cannot copy $HOST_CONTAINERS/containers.conf.d"
     fi
     # Podman finds more through HOME: the legacy ~/.dockercfg, the user's registries.conf.d
     # drop-ins (credential-helpers among their mirrors and aliases), policy.json and the
@@ -208,22 +210,21 @@ if [ "$ALLOW_AMBIENT" = no ]; then
     # without client keys), .ssh the user's (a connection's known hosts); XDG_DATA_HOME keeps
     # a rootless store where it is.
     REAL_HOME=${HOME:-}
-    ln -s ../config "$ISOLATED/home/.config" || fail_closed "cannot create $ISOLATED/home"
     if [ -n "$REAL_HOME" ]; then
         if [ -e "$REAL_HOME/.ssh" ] && ! ln -s "$REAL_HOME/.ssh" "$ISOLATED/home/.ssh"; then
             fail_closed "cannot link $REAL_HOME/.ssh"
         fi
         for d in "$REAL_HOME/.config/containers/registries.conf.d"/*.conf; do
             [ -f "$d" ] || continue
-            if ! { mkdir -p "$ISOLATED/config/containers/registries.conf.d" &&
-                without_helpers "$d" >"$ISOLATED/config/containers/registries.conf.d/${d##*/}"; }; then
+            if ! { mkdir -p "$ISOLATED_CONFIG/containers/registries.conf.d" &&
+                without_helpers "$d" >"$ISOLATED_CONFIG/containers/registries.conf.d/${d##*/}"; }; then
                 fail_closed "cannot copy $d"
             fi
         done
         for d in "$REAL_HOME/.config/containers/certs.d"/*/*.crt; do
             [ -f "$d" ] || continue
             c=${d%/*}
-            c=$ISOLATED/config/containers/certs.d/${c##*/}
+            c=$ISOLATED_CONFIG/containers/certs.d/${c##*/}
             if ! { mkdir -p "$c" && cp "$d" "$c/"; }; then
                 fail_closed "cannot copy $d"
             fi
@@ -233,7 +234,7 @@ if [ "$ALLOW_AMBIENT" = no ]; then
     fi
     HOME=$ISOLATED/home
     DOCKER_CONFIG=$ISOLATED/docker
-    XDG_CONFIG_HOME=$ISOLATED/config
+    XDG_CONFIG_HOME=$ISOLATED_CONFIG
     export HOME DOCKER_CONFIG XDG_CONFIG_HOME
 fi
 REGISTRY_AUTH_FILE=$AUTHFILE
