@@ -104,9 +104,13 @@ def _by_piece(paths: list[str], files: pipeline.Sources, manifests: bool) -> Bui
     if found is None or processes_for(len(found)) <= 1:
         return None
 
+    given_up = False  # in each process, at its first piece that is not one clean binding
+
     def one(piece: pipeline.Piece) -> tuple[str, str, list[Diagnostic], list | None] | None:
-        analyzed = pipeline.analyze_piece(piece)
+        nonlocal given_up
+        analyzed = None if given_up else pipeline.analyze_piece(piece)
         if analyzed is None:
+            given_up = True  # the batch is compiled whole: the rest of this share is waste
             return None
         agent, diagnostics = analyzed
         if agent is None:

@@ -67,10 +67,10 @@ def read(paths: list[str]) -> Sources:
     return Sources(texts, diagnostics, unreadable)
 
 
-def analyze(paths: list[str], read_: Sources | None = None) -> Analysis:
-    """Read, parse, lower and validate every file; collect all diagnostics. `read_` is the
-    files already read, in `paths` order."""
-    files = read(paths) if read_ is None else read_
+def analyze(paths: list[str], files: Sources | None = None) -> Analysis:
+    """Read, parse, lower and validate every file; collect all diagnostics. `files`: the
+    files already read (`read(paths)`)."""
+    files = read(paths) if files is None else files
     documents: dict[str, Attrs] = {}
     agents: list[ir.Agent] = []
     diagnostics = list(files.diagnostics)
