@@ -286,17 +286,19 @@ lint_service_definition() {
         return 1
     fi
     if [ "$DRY_RUN" = no ] && command -v systemd-analyze >/dev/null 2>&1; then
-        tmp=$(mktemp -d)
-        cp "$SERVICE_SOURCE" "$tmp/$UNIT_NAME"
-        if [ "$SCOPE" = user ]; then
+        # Verified under its own name in the lock directory this activation holds: the lock's
+        # release removes it, and nothing is written to /tmp.
+        lock=$STATE_DIR/lock
+        if ! cp "$SERVICE_SOURCE" "$lock/$UNIT_NAME" 2>/dev/null; then
+            out="cannot copy the unit into $lock to verify it"
+        elif [ "$SCOPE" = user ]; then
             out=$(
-                export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$tmp}"
-                bounded_exec 30 systemd-analyze --user verify "$tmp/$UNIT_NAME" 2>&1
+                export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$lock}"
+                bounded_exec 30 systemd-analyze --user verify "$lock/$UNIT_NAME" 2>&1
             )
         else
-            out=$(bounded_exec 30 systemd-analyze verify "$tmp/$UNIT_NAME" 2>&1)
+            out=$(bounded_exec 30 systemd-analyze verify "$lock/$UNIT_NAME" 2>&1)
         fi
-        rm -rf "$tmp"
         if [ -n "$out" ]; then
             check service-definition-lint fail "systemd-analyze verify: $(oneline "$out")" "recompile with agentc"
             step lint-service-definition fail "systemd-analyze verify reported problems"

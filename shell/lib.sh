@@ -1109,11 +1109,17 @@ preflight_podman() {
         check podman-binary fail "podman not found on PATH" "$install_podman"
         check podman-version skip "no podman binary"
     fi
-    have_podman=no SCRATCH=''
+    have_podman=no SCRATCH='' SCRATCH_TEMP=no
     if [ -n "$podman_path" ]; then
         have_podman=yes
-        # One scratch directory for the credential probe and the container-spec check.
-        SCRATCH=$(mktemp -d 2>/dev/null) || SCRATCH=''
+        # One scratch directory for the credential probe and the container-spec check: in the
+        # lock directory while an activation holds it (the lock's release removes it, and
+        # nothing is written to /tmp), else a temporary one, removed at the end.
+        if [ "${LOCKED:-no}" = yes ]; then
+            SCRATCH=$STATE_DIR/lock/scratch
+        else
+            SCRATCH=$(mktemp -d 2>/dev/null) && SCRATCH_TEMP=yes || SCRATCH=''
+        fi
     fi
 
     if [ "$REQUIRE_MACHINE" = no ]; then
@@ -1324,7 +1330,7 @@ preflight_podman() {
         *) check container-spec fail "the container cannot be created as the wrapper runs it (exit $spec_rc): ${spec_why:-no output}" "fix the cause above: every start of the service would fail the same way" ;;
         esac
     fi
-    [ -z "$SCRATCH" ] || rm -rf "$SCRATCH"
+    [ "$SCRATCH_TEMP" = no ] || rm -rf "$SCRATCH"
 }
 
 # The runtime's check for a native or nix-app agent: its program exists.

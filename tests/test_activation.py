@@ -80,6 +80,9 @@ def test_happy_path_on_the_launchd_simulator(darwin: DarwinHost, store: PodmanSt
     agent = node_commander(darwin)
     result = darwin.activate(agent, "--json")
     assert result.returncode == 0, result.stdout + result.stderr
+    # Preflight's scratch files (the credential probe's home, the container-spec check's state
+    # directory) live in the lock directory: released, it leaves nothing behind.
+    assert not (darwin.state_dir("node-commander") / "lock").exists()
     doc = json.loads(result.stdout)
     assert doc["state"] == "running"
     assert [s["step"] for s in doc["steps"]] == [
@@ -323,6 +326,10 @@ def test_happy_path_on_real_systemd_and_podman(linux: LinuxHost, store: PodmanSt
     elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(result.stdout)["state"] == "running"
+    steps = {s["step"]: s for s in json.loads(result.stdout)["steps"]}
+    # systemd-analyze verified the unit, a copy in the lock directory, gone with the lock.
+    assert steps["lint-service-definition"]["detail"] == "sourceos-agent@demo.service verified"
+    assert not (linux.state_dir("demo") / "lock").exists()
     unit = linux.unit("demo")
     assert unit["ActiveState"] == "active" and unit["SubState"] == "running"
     assert unit["UnitFileState"] == "enabled"
