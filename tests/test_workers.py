@@ -138,7 +138,7 @@ def test_build_with_workers_is_byte_for_byte_a_single_process_build(
 # One file of many agents is cut at the lines that start `sourceos.localAgents.<name>` and each
 # piece compiled on its own, on every core. Where the cut would not give the whole file's
 # answer, the batch is compiled whole: each case below must come out as a single process
-# compiles it, and by the way named.
+# compiles it, and be compiled the way it is marked (piece by piece, or whole).
 _CLEAN = "clean"
 _WHOLE = "whole"
 _PREFIX = "# a fleet\n\n"
