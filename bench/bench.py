@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from compiler.workers import jobs
+from compiler.workers import processes_for
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -302,7 +302,7 @@ def main() -> int:
     top = bulk["sizes"][max(sizes)]
     sec, ratio = cold["seconds"], cold["ratio"]
     tools = ", ".join(cold["tools"]) or "none installed: measured without"
-    processes = jobs()
+    processes = processes_for(max(sizes))
     cores = f"{processes} process{'es' if processes > 1 else ''}, AGENTC_JOBS or the cores"
     rows = [
         (f"cold compile, tool lints on ({tools}), lint cache warm",

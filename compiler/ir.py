@@ -469,7 +469,6 @@ class Agent(Node):
 
 
 @functools.cache
-@functools.cache
 def schema(cls: type) -> tuple[attrs.Attribute, ...]:
     """The declared fields of an IR class, in declaration order."""
     return tuple(f for f in attrs.fields(cls) if "key" in f.metadata)

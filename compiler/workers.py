@@ -32,17 +32,18 @@ def jobs() -> int:
         return os.cpu_count() or 1
 
 
-def processes_for(count: int) -> int:
-    """How many processes `fork_map` uses for `count` items (1: none forked)."""
+def processes_for(count: int, wanted: int | None = None) -> int:
+    """How many processes `fork_map` uses for `count` items, at most `wanted` (else `jobs()`);
+    1: none forked."""
     if not hasattr(os, "fork"):
         return 1
-    return max(1, min(jobs(), count // MIN_PER_JOB))
+    return max(1, min(wanted or jobs(), count // MIN_PER_JOB))
 
 
 def fork_map(fn: Callable[[T], R], items: Sequence[T], processes: int | None = None) -> list[R]:
     """`[fn(x) for x in items]`, the items split into contiguous shares, one per process."""
-    n = min(processes or jobs(), len(items) // MIN_PER_JOB)
-    if n <= 1 or not hasattr(os, "fork"):
+    n = processes_for(len(items), processes)
+    if n <= 1:
         return [fn(x) for x in items]
     bounds = [len(items) * i // n for i in range(n + 1)]
     shares = [items[bounds[i] : bounds[i + 1]] for i in range(n)]

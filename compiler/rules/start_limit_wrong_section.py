@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from compiler.service import Service
 
 KEYS = ("StartLimitBurst", "StartLimitIntervalSec")
-# A line that may be a section header or a start-limit setting (checked as before once found).
+# The lines that may matter: section headers and start-limit settings (each checked below).
 _LINES = re.compile(r"^[^\S\n]*(?:\[|StartLimit)[^\n]*", re.MULTILINE)
 
 
@@ -48,7 +48,6 @@ class StartLimitWrongSection(Rule):
                 continue
             text = art.data.decode()
             section, number, at = "", 1, 0
-            # Only the section headers and the start-limit lines, not every line in Python.
             for m in _LINES.finditer(text):
                 number += text.count("\n", at, m.start())
                 at = m.start()
