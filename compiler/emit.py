@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import itertools
 import json
 import plistlib
 from collections.abc import Callable
@@ -46,8 +45,9 @@ class Artifact:
     # where `document` is serialized on demand (`agentc check` never needs the bytes).
     body: bytes | None
     mode: int
-    # The text with every escaped value replaced: equal shapes lint alike (see gnu-only-syntax).
-    shape: str | None = attrs.field(default=None, eq=False, repr=False)
+    # A digest of the text with every escaped value replaced by its mark: equal shapes lint
+    # alike (see gnu-only-syntax).
+    shape: bytes | None = attrs.field(default=None, eq=False, repr=False)
     # What `data` serializes, where a library writes it (the plist's job, by plistlib): the
     # schema lint reads this instead of parsing the bytes back.
     document: Any = attrs.field(default=None, eq=False, repr=False)
@@ -189,14 +189,15 @@ class Emitter:
         context = {**self.context, "marks": self.marks, **extra}
         return environment().get_template(template).render(context)
 
-    def filled(self, marked: str) -> tuple[str, str]:
-        """The text of marked text, and its shape: each mark filled in with its value for
-        the text and with `V` for the shape, the part of a script no value can change."""
+    def filled(self, marked: str) -> str:
+        """Marked text with each mark filled in with its value. The marked text itself is the
+        text's shape, the part of a script no value can change: the same marks in the same
+        places for two agents whose templates took the same branches."""
         self._record_problems()
         parts = marked.split(_MARK)
-        literal = parts[::2]
-        values = [self.marks[int(i)] for i in parts[1::2]]
-        return _interleave(literal, values), _interleave(literal, ["V"] * len(values))
+        marks = self.marks
+        parts[1::2] = [marks[int(i)] for i in parts[1::2]]
+        return "".join(parts)
 
     def _record_problems(self) -> None:
         """Each field's problem once, however many artifacts carry the field."""
@@ -256,11 +257,6 @@ class Emitter:
 
 
 _MARK = "\0"
-
-
-def _interleave(literal: list[str], values: list[str]) -> str:
-    pairs = itertools.zip_longest(literal, values, fillvalue="")
-    return "".join(itertools.chain.from_iterable(pairs))
 
 
 @attrs.frozen
@@ -423,10 +419,11 @@ def emit(
     ]
     artifacts = []
     for path, template, kind in scripts:
-        head, head_shape = em.filled(em.marked(template, library=shlib.describe(kind), **facts))
+        marked = em.marked(template, library=shlib.describe(kind), **facts)
         # The library is the same text for every agent: its identity stands for it in the shape.
-        shape = f"{head_shape}\0shell/{kind} {shlib.sha256()}"
-        artifacts.append(Artifact(path, head.encode(), EXECUTABLE, shape, library=kind))
+        shape = hashlib.sha256(f"{marked}\0shell/{kind} {shlib.sha256()}".encode()).digest()
+        head = em.filled(marked).encode()
+        artifacts.append(Artifact(path, head, EXECUTABLE, shape, library=kind))
     unit = em.render("sourceos-agent@.service.j2")
     manager = "user" if agent.scope == "user" else "system"
     unit_path = f"systemd/{unit_name(agent)}"

@@ -72,7 +72,7 @@ def tool_lints(trees: dict[str, list[Artifact]], required: Sequence[str] = ()) -
                     if not whole and art.path == "bin/activate":
                         continue
                     text = art.body if art.library and not whole and art.body else art.data
-                    key = hashlib.sha256((art.shape or shown).encode()).digest()
+                    key = art.shape or hashlib.sha256(shown.encode()).digest()
                     if key in shapes:
                         scripts[shapes[key]].append(shown)
                         continue

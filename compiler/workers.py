@@ -1,9 +1,12 @@
 """Map a function over a large batch on every core: forked workers, results in input order.
 
 Each worker is a fork of this process, so the function and its inputs are simply there (a
-closure is fine); only results cross back, pickled, through a pipe. A worker that fails has
-its share done again here, so an exception is raised here, with its traceback, as in a run
-without workers. `AGENTC_JOBS` sets the number of processes (1: none forked).
+closure is fine); only results cross back, pickled, through a pipe. The batch is cut into
+small chunks that every process, this one too, takes from one queue as it finishes the last:
+a process that runs slower (a busy core, the copy-on-write faults a fork brings, the pickling
+a worker does) takes fewer, and all end together. A chunk a worker took but did not send back
+is done again here, so an exception is raised here, with its traceback, as in a run without
+workers. `AGENTC_JOBS` sets the number of processes (1: none forked).
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ R = TypeVar("R")
 # Fewer items than this per process and a fork (a few ms, with the copy-on-write it brings)
 # costs more than it saves.
 MIN_PER_JOB = 50
+# The most chunks a batch is cut into. The queue is a pipe holding one byte per chunk, written
+# before any process reads it (far under any pipe's capacity): a one-byte read is one chunk.
+MAX_CHUNKS = 256
 
 
 def jobs() -> int:
@@ -41,53 +47,74 @@ def processes_for(count: int, wanted: int | None = None) -> int:
 
 
 def fork_map(fn: Callable[[T], R], items: Sequence[T], processes: int | None = None) -> list[R]:
-    """`[fn(x) for x in items]`, the items split into contiguous shares, one per process."""
+    """`[fn(x) for x in items]`, the items in contiguous chunks that each process takes from a
+    shared queue until it is empty."""
     n = processes_for(len(items), processes)
     if n <= 1:
         return [fn(x) for x in items]
-    bounds = [len(items) * i // n for i in range(n + 1)]
-    shares = [items[bounds[i] : bounds[i + 1]] for i in range(n)]
-    # Per share after the first: its worker's process ID and pipe, or -1 where no process
-    # could be had (that share is done here, in its place).
-    children: list[tuple[int, int, Sequence[T]]] = []
+    count = min(MAX_CHUNKS, len(items))
+    bounds = [len(items) * i // count for i in range(count + 1)]
+
+    def run(chunk: int) -> list[R]:
+        return [fn(x) for x in items[bounds[chunk] : bounds[chunk + 1]]]
+
+    queue, fill = os.pipe()
+    os.write(fill, bytes(range(count)))
+    os.close(fill)
+
+    def take() -> int | None:
+        """The next chunk nobody has taken; None once the queue is empty."""
+        got = os.read(queue, 1)
+        return got[0] if got else None
+
+    done: dict[int, list[R]] = {}
+    workers: list[tuple[int, int]] = []  # each worker's process ID and results pipe
     try:
-        for share in shares[1:]:
+        for _ in range(n - 1):
             read, write = os.pipe()
             try:
                 pid = os.fork()
-            except OSError:
+            except OSError:  # no process to be had: the others take its chunks
                 os.close(read)
                 os.close(write)
-                children.append((-1, -1, share))
-                continue
-            if pid == 0:  # the worker: its share, pickled to the pipe, and out
+                break
+            if pid == 0:  # a worker: chunks until the queue is empty, pickled to the pipe
                 status = 1
                 try:
                     os.close(read)
-                    for _, other, _ in children:
-                        if other >= 0:
-                            os.close(other)
-                    data = pickle.dumps([fn(x) for x in share], pickle.HIGHEST_PROTOCOL)
+                    for _, other in workers:
+                        os.close(other)
+                    sent = []  # pickled chunk by chunk: the pickling is shared out too
+                    while (chunk := take()) is not None:
+                        sent.append((chunk, pickle.dumps(run(chunk), pickle.HIGHEST_PROTOCOL)))
                     with os.fdopen(write, "wb") as out:
-                        out.write(data)
+                        pickle.dump(sent, out, pickle.HIGHEST_PROTOCOL)
                     status = 0
                 finally:
                     os._exit(status)  # no atexit handlers, no second flush of our buffers
             os.close(write)
-            children.append((pid, read, share))
-        results = [fn(x) for x in shares[0]]
-        while children:
-            pid, read, share = children.pop(0)
-            if pid < 0:
-                results += [fn(x) for x in share]
-                continue
-            with os.fdopen(read, "rb") as pipe:
-                data = pipe.read()
-            _, status = os.waitpid(pid, 0)
-            results += pickle.loads(data) if status == 0 else [fn(x) for x in share]
+            workers.append((pid, read))
+        while (chunk := take()) is not None:
+            done[chunk] = run(chunk)
+        while workers:
+            pid, read = workers.pop(0)
+            try:
+                with os.fdopen(read, "rb") as pipe:
+                    data = pipe.read()
+            finally:
+                _, status = os.waitpid(pid, 0)
+            if status == 0:
+                done.update((chunk, pickle.loads(result)) for chunk, result in pickle.loads(data))
+        results: list[R] = []
+        for chunk in range(count):  # a chunk a failed worker took is done here
+            results += done[chunk] if chunk in done else run(chunk)
         return results
     finally:
-        for pid, read, _ in children:  # only after an exception here: let the rest go
-            if pid >= 0:
-                os.close(read)
-                os.waitpid(pid, 0)
+        # Only after an exception here are workers left: empty the queue, so that each stops
+        # after its chunk in hand, and let them go.
+        while os.read(queue, MAX_CHUNKS):
+            pass
+        os.close(queue)
+        for pid, read in workers:
+            os.close(read)
+            os.waitpid(pid, 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -22,11 +23,27 @@ def _children() -> set[int]:
 
 
 def test_results_in_input_order_from_more_than_one_process() -> None:
+    def fn(x: int) -> tuple[int, int]:
+        time.sleep(0.002)  # long enough that every process takes chunks
+        return x * x, os.getpid()
+
     items = list(range(400))
-    results = workers.fork_map(lambda x: (x * x, os.getpid()), items, processes=4)
+    results = workers.fork_map(fn, items, processes=4)
     assert [r[0] for r in results] == [x * x for x in items]
     assert len({r[1] for r in results}) == 4
-    assert results[0][1] == os.getpid()  # the first share is done here
+    assert os.getpid() in {r[1] for r in results}  # this process takes chunks too
+
+
+def test_a_slower_process_takes_fewer_chunks() -> None:
+    here = os.getpid()
+
+    def fn(x: int) -> int:
+        time.sleep(0.02 if os.getpid() == here else 0.002)  # this process ten times slower
+        return os.getpid()
+
+    results = workers.fork_map(fn, list(range(300)), processes=2)
+    # Halves fixed in advance would take 150 x 20 ms here: 3 s, where sharing takes ~0.6 s.
+    assert 0 < results.count(here) < 60
 
 
 def test_a_small_batch_or_one_job_forks_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -46,11 +63,12 @@ def test_a_jobs_setting_that_is_no_count_means_the_cores(
 
 
 def test_a_failure_in_a_worker_is_raised_here_and_no_worker_is_left() -> None:
-    before = _children()
+    before, here = _children(), os.getpid()
 
     def fn(x: int) -> int:
-        if x == 350:  # in the last worker's share
+        if x == 350:  # almost surely met by a worker first: this process is the slow one
             raise ValueError(f"item {x}")
+        time.sleep(0.01 if os.getpid() == here else 0.001)
         return x
 
     with pytest.raises(ValueError, match="item 350"):
@@ -59,11 +77,12 @@ def test_a_failure_in_a_worker_is_raised_here_and_no_worker_is_left() -> None:
 
 
 def test_a_failure_here_leaves_no_worker_behind() -> None:
-    before = _children()
+    before, here = _children(), os.getpid()
 
     def fn(x: int) -> int:
-        if x == 0:  # the first share is this process's own
+        if os.getpid() == here:
             raise KeyError("here")
+        time.sleep(0.001)
         return x
 
     with pytest.raises(KeyError):
@@ -71,23 +90,39 @@ def test_a_failure_here_leaves_no_worker_behind() -> None:
     assert _children() == before
 
 
-def test_a_share_no_process_could_be_forked_for_is_done_here_in_its_place(
+def test_the_processes_there_are_take_the_chunks_of_one_that_could_not_be_forked(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     real_fork, calls = os.fork, []
 
     def fork() -> int:
         calls.append(1)
-        if len(calls) == 2:  # the third share's worker: no process to be had
+        if len(calls) == 2:  # the third process: none to be had
             raise BlockingIOError("fork: Resource temporarily unavailable")
         return real_fork()
 
+    def fn(x: int) -> tuple[int, int]:
+        time.sleep(0.001)
+        return x, os.getpid()
+
     monkeypatch.setattr(os, "fork", fork)
-    results = workers.fork_map(lambda x: (x, os.getpid()), list(range(300)), processes=3)
+    results = workers.fork_map(fn, list(range(300)), processes=3)
     assert [r[0] for r in results] == list(range(300))
-    here = {r[0] for r in results if r[1] == os.getpid()}
-    assert here == set(range(100)) | set(range(200, 300))  # the second share was forked
+    assert len({r[1] for r in results}) == 2  # this process and the one worker forked
     assert len(calls) == 2
+
+
+def test_the_chunks_of_a_worker_that_died_are_done_here() -> None:
+    here = os.getpid()
+
+    def fn(x: int) -> tuple[int, int]:
+        if os.getpid() != here:
+            os._exit(7)  # a worker killed before it sends anything back
+        time.sleep(0.001)
+        return x, os.getpid()
+
+    results = workers.fork_map(fn, list(range(300)), processes=3)
+    assert results == [(x, here) for x in range(300)]
 
 
 def _batch(tmp_path: Path) -> Path:
