@@ -40,9 +40,10 @@ class Artifact:
     """One generated file: its path under OUT/<name>/, bytes and mode."""
 
     path: str
-    # What agentc generated for this agent: the whole file, or a script's head (header and
-    # facts), which the static library `library` (`compiler.shlib`) follows in `data`; None
-    # where `document` is serialized on demand (`agentc check` never needs the bytes).
+    # What agentc generated for this agent: the whole file, or a script's generated part (its
+    # facts and the call that runs it), which follows the static library `library`
+    # (`compiler.shlib`) in `data`; None where `document` is serialized on demand (`agentc
+    # check` never needs the bytes).
     body: bytes | None
     mode: int
     # A digest of the text with every escaped value replaced by its mark: equal shapes lint
@@ -61,7 +62,7 @@ class Artifact:
         into each agent's script)."""
         if self.body is None:
             return (self.data,)
-        return (self.body, shlib.data(self.library)) if self.library else (self.body,)
+        return (shlib.data(self.library), self.body) if self.library else (self.body,)
 
     @functools.cached_property
     def data(self) -> bytes:
@@ -71,17 +72,23 @@ class Artifact:
         return b"".join(self.parts)
 
     @property
-    def head(self) -> str | None:
-        """A script's generated head; None for a file that carries no library."""
+    def generated(self) -> str | None:
+        """A script's generated part; None for a file that carries no library."""
         return self.body.decode() if self.library and self.body is not None else None
+
+    @property
+    def first_line(self) -> int:
+        """The line of the file that `body` starts at."""
+        return shlib.lines(self.library) + 1 if self.library else 1
 
     @functools.cached_property
     def sha256(self) -> str:
-        """Hex digest of the content."""
-        digest = hashlib.sha256()
-        for part in self.parts:
-            digest.update(part)
-        return digest.hexdigest()
+        """Hex digest of the content (a script's from the library's, hashed once)."""
+        if self.library and self.body is not None:
+            digest = shlib.hashed(self.library)
+            digest.update(self.body)
+            return digest.hexdigest()
+        return hashlib.sha256(self.data).hexdigest()
 
 
 def wrapper_name(agent: ir.Agent) -> str:
@@ -419,11 +426,11 @@ def emit(
     ]
     artifacts = []
     for path, template, kind in scripts:
-        marked = em.marked(template, library=shlib.describe(kind), **facts)
+        marked = em.marked(template, **facts)
         # The library is the same text for every agent: its identity stands for it in the shape.
         shape = hashlib.sha256(f"{marked}\0shell/{kind} {shlib.sha256()}".encode()).digest()
-        head = em.filled(marked).encode()
-        artifacts.append(Artifact(path, head, EXECUTABLE, shape, library=kind))
+        part = em.filled(marked).encode()
+        artifacts.append(Artifact(path, part, EXECUTABLE, shape, library=kind))
     unit = em.render("sourceos-agent@.service.j2")
     manager = "user" if agent.scope == "user" else "system"
     unit_path = f"systemd/{unit_name(agent)}"

@@ -41,7 +41,7 @@ def compile_templates(target: Path) -> None:
 
 def library_findings() -> list[str]:
     """shellcheck's findings, at its default severity, on the static shell library: each file
-    on its own and every bundled example's scripts whole (the library after real facts); and
+    on its own and every bundled example's scripts whole (the library, then real facts); and
     rule gnu-only-syntax's on the library."""
     import subprocess
     import tempfile

@@ -1,7 +1,8 @@
 """Artifact lints by real tools when this machine has them: shellcheck and systemd-analyze.
 
-A script is its generated head (header and facts) followed by agentc's static library, which
-is verified once per version (`compiler.shlib`); shellcheck reads only the heads, unless the
+A script is agentc's static library, which is verified once per version (`compiler.shlib`),
+followed by its generated part (the agent's facts and the call that runs it); shellcheck reads
+only the generated parts (its findings placed on the lines of the whole script), unless the
 library differs from the verified one, when it reads whole scripts. Escaped values cannot
 change what shellcheck finds, so it reads one script per distinct shape (see
 `Artifact.shape`). Both tools run at once, units in batches. A missing tool is skipped here
@@ -10,6 +11,7 @@ change what shellcheck finds, so it reads one script per distinct shape (see
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -60,6 +62,7 @@ def tool_lints(trees: dict[str, list[Artifact]], required: Sequence[str] = ()) -
     with tempfile.TemporaryDirectory(prefix="agentc-lint-") as tmp:
         root = Path(tmp)
         scripts: dict[str, list[str]] = {}  # written file -> every artifact of that shape
+        offsets: dict[str, int] = {}  # written file -> the lines of the script before it
         shapes: dict[bytes, str] = {}
         units: dict[str, str] = {}
         managers: dict[str, str] = {}  # written unit -> the manager it is verified for
@@ -68,10 +71,11 @@ def tool_lints(trees: dict[str, list[Artifact]], required: Sequence[str] = ()) -
                 shown = f"{name}/{art.path}"
                 if art.path.startswith("bin/"):
                     # Verified library: only the declaration's part is linted. bin/activate's
-                    # head is bin/agentctl's facts plus the version's constant lint patterns.
+                    # part is bin/agentctl's facts plus the version's constant lint patterns.
                     if not whole and art.path == "bin/activate":
                         continue
-                    text = art.body if art.library and not whole and art.body else art.data
+                    part = art.library is not None and not whole and art.body is not None
+                    text = art.body if part and art.body is not None else art.data
                     key = art.shape or hashlib.sha256(shown.encode()).digest()
                     if key in shapes:
                         scripts[shapes[key]].append(shown)
@@ -91,10 +95,11 @@ def tool_lints(trees: dict[str, list[Artifact]], required: Sequence[str] = ()) -
                 if art.path.startswith("bin/"):
                     shapes[key] = str(path)
                     scripts[str(path)] = [shown]
+                    offsets[str(path)] = art.first_line - 1 if part else 0
                 else:
                     units[str(path)] = shown
                     managers[str(path)] = art.manager or "user"
-        shellcheck = _shellcheck(scripts)
+        shellcheck = _shellcheck(scripts, offsets)
         verify: list[_Batch] = []
         for manager in VERIFY_FLAGS:
             mine = {p: s for p, s in units.items() if managers[p] == manager}
@@ -208,7 +213,7 @@ def _finish(batches: list[_Batch], names: dict) -> tuple[list[Diagnostic], list[
     return out, done
 
 
-def _shellcheck(scripts: dict[str, list[str]]) -> list[_Batch]:
+def _shellcheck(scripts: dict[str, list[str]], offsets: dict[str, int]) -> list[_Batch]:
     tool = shutil.which("shellcheck")
     if tool is None or not scripts:
         return []
@@ -217,21 +222,20 @@ def _shellcheck(scripts: dict[str, list[str]]) -> list[_Batch]:
     for start in range(0, len(paths), BATCH):
         batch = paths[start : start + BATCH]
         argv = [tool, *SHELLCHECK_FLAGS.split()]
-        batches.append(
-            _start(argv, batch, scripts[batch[0]][0], checks.SHELLCHECK, _read_shellcheck)
-        )
+        read = functools.partial(_read_shellcheck, offsets=offsets)
+        batches.append(_start(argv, batch, scripts[batch[0]][0], checks.SHELLCHECK, read))
     return batches
 
 
 def _read_shellcheck(
-    text: str, batch: list[str], scripts: dict[str, list[str]]
+    text: str, batch: list[str], scripts: dict[str, list[str]], offsets: dict[str, int]
 ) -> list[Diagnostic]:
     out = []
     for line in text.splitlines():
         m = _SHELLCHECK_LINE.match(line)
         if not m or m["file"] not in scripts:
             continue
-        n, c = int(m["line"]), int(m["col"])
+        n, c = int(m["line"]) + offsets[m["file"]], int(m["col"])
         for shown in scripts[m["file"]]:
             span = Span(shown, n, c, n, c + 1)
             out.append(checks.SHELLCHECK.at(span, f"shellcheck {m['level']}: {m['msg']}"))

@@ -1,41 +1,21 @@
 # shellcheck shell=sh
 # shellcheck disable=SC2154,SC2153  # the facts are assigned in the generated part
-# agentc's static library: guarded activation (DESIGN.md section 5), after lib.sh.
+# bin/activate: guarded activation of one agent (DESIGN.md section 5). This file, then
+# common.sh and lib.sh, are agentc's static library, the same for every agent; the agent's
+# facts end the script, with the call of activate_main that runs it.
+#
+# Order (spec section 10): evaluate, lint wrapper, lint service definition,
+# preflight, install only if preflight passed, enable only if install succeeded,
+# start only if enable succeeded, health, emit status. A failed preflight stages
+# the agent and enables nothing; a failure after install is rolled back.
+#
+# Usage: activate [--stage-only] [--dry-run] [--allow-failed-preflight] [--json]
+# Exit: 0 done, 1 lint failed, 2 usage, 3 preflight failed (staged),
+#       4 install/enable/start/health failed (rolled back), 5 locked.
 
 usage() {
     echo "usage: activate [--stage-only] [--dry-run] [--allow-failed-preflight] [--json]"
 }
-
-STAGE_ONLY=no
-DRY_RUN=no
-ALLOW_FAILED=no
-JSON=no
-while [ $# -gt 0 ]; do
-    case $1 in
-    --stage-only) STAGE_ONLY=yes ;;
-    --dry-run) DRY_RUN=yes ;;
-    --allow-failed-preflight) ALLOW_FAILED=yes ;;
-    --json) JSON=yes ;;
-    -h | --help)
-        usage
-        exit 0
-        ;;
-    *)
-        echo "activate: unknown option: $1" >&2
-        usage >&2
-        exit 2
-        ;;
-    esac
-    shift
-done
-
-STATE=absent
-EXIT=0
-STAGED_NOW=
-CREATED_AUTHFILE=
-LOCKED=no
-RECOVERED=
-WE_ENABLED_OVERRIDE=no
 
 # Here-documents, not pipelines, feed the loops: no subshell forks.
 report_json() {
@@ -293,6 +273,7 @@ lint_service_definition() {
             out="cannot copy the unit into $lock to verify it"
         elif [ "$SCOPE" = user ]; then
             out=$(
+                # shellcheck disable=SC2030  # for systemd-analyze in this subshell only
                 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$lock}"
                 bounded_exec 30 systemd-analyze --user verify "$lock/$UNIT_NAME" 2>&1
             )
@@ -560,158 +541,193 @@ skip_rest() {
 }
 
 # --- main ------------------------------------------------------------------------
-if [ "$DRY_RUN" = no ]; then
-    # bin/ with it: registration (staged or installed) writes there, and one mkdir is one
-    # process, not two.
-    if ! { [ -d "$STATE_DIR/bin" ] || mkdir -p "$STATE_DIR/bin" 2>/dev/null; }; then
-        step evaluate fail "cannot create the state directory $STATE_DIR"
+# The steps in order, from the options given.
+activate_main() {
+    lib_setup
+    STAGE_ONLY=no
+    DRY_RUN=no
+    ALLOW_FAILED=no
+    JSON=no
+    while [ $# -gt 0 ]; do
+        case $1 in
+        --stage-only) STAGE_ONLY=yes ;;
+        --dry-run) DRY_RUN=yes ;;
+        --allow-failed-preflight) ALLOW_FAILED=yes ;;
+        --json) JSON=yes ;;
+        -h | --help)
+            usage
+            exit 0
+            ;;
+        *)
+            echo "activate: unknown option: $1" >&2
+            usage >&2
+            exit 2
+            ;;
+        esac
+        shift
+    done
+
+    STATE=absent
+    EXIT=0
+    STAGED_NOW=
+    CREATED_AUTHFILE=
+    LOCKED=no
+    RECOVERED=
+    WE_ENABLED_OVERRIDE=no
+
+    if [ "$DRY_RUN" = no ]; then
+        # bin/ with it: registration (staged or installed) writes there, and one mkdir is one
+        # process, not two.
+        if ! { [ -d "$STATE_DIR/bin" ] || mkdir -p "$STATE_DIR/bin" 2>/dev/null; }; then
+            step evaluate fail "cannot create the state directory $STATE_DIR"
+            EXIT=1
+            finish
+        fi
+        if ! acquire_lock; then
+            installed_state
+            STATE=$INSTALLED
+            step lock fail "another activation (process ${LOCK_HOLDER:-unknown}) holds $STATE_DIR/lock"
+            EXIT=5
+            if [ "$JSON" = yes ]; then report_json; else report_text; fi
+            exit 5
+        fi
+        trap release_lock EXIT
+        trap 'exit 130' INT TERM HUP
+        if [ -f "$STATE_DIR/journal" ]; then
+            RECOVERED="${RECOVERED:+$RECOVERED; }repairing an activation that stopped after: $(tail -n 1 "$STATE_DIR/journal")"
+            rm -f "$STATE_DIR/journal"
+        fi
+    fi
+
+    journal evaluate
+    if ! evaluate; then
+        installed_state
+        STATE=$INSTALLED
         EXIT=1
         finish
     fi
-    if ! acquire_lock; then
+    if [ "$ENABLED" = no ]; then
+        # enable = false: the agent must be absent, whatever an earlier generation installed.
+        SKIP_REASON="enable = false"
+        skip_rest lint-wrapper lint-service-definition preflight install enable start health
+        installed_state
+        was=$INSTALLED
+        if [ "$DRY_RUN" = yes ]; then
+            step uninstall skip "dry run: would uninstall ($was now)"
+        elif [ "$was" = absent ] && [ ! -f "$STATE_DIR/installed.sha256" ]; then
+            rm -rf "$STATE_DIR"
+            step uninstall pass "nothing was installed"
+        else
+            journal uninstall
+            uninstall_installed
+            step uninstall pass "was $was; removed: $(oneline "${REMOVED:-nothing}")${KEPT:+; kept: $(oneline "$KEPT")}"
+        fi
         installed_state
         STATE=$INSTALLED
-        step lock fail "another activation (process ${LOCK_HOLDER:-unknown}) holds $STATE_DIR/lock"
-        EXIT=5
-        if [ "$JSON" = yes ]; then report_json; else report_text; fi
-        exit 5
+        finish
     fi
-    trap release_lock EXIT
-    trap 'exit 130' INT TERM HUP
-    if [ -f "$STATE_DIR/journal" ]; then
-        RECOVERED="${RECOVERED:+$RECOVERED; }repairing an activation that stopped after: $(tail -n 1 "$STATE_DIR/journal")"
-        rm -f "$STATE_DIR/journal"
+    journal lint-wrapper
+    if ! lint_wrapper; then
+        installed_state
+        STATE=$INSTALLED
+        EXIT=1
+        finish
     fi
-fi
-
-journal evaluate
-if ! evaluate; then
-    installed_state
-    STATE=$INSTALLED
-    EXIT=1
-    finish
-fi
-if [ "$ENABLED" = no ]; then
-    # enable = false: the agent must be absent, whatever an earlier generation installed.
-    SKIP_REASON="enable = false"
-    skip_rest lint-wrapper lint-service-definition preflight install enable start health
-    installed_state
-    was=$INSTALLED
-    if [ "$DRY_RUN" = yes ]; then
-        step uninstall skip "dry run: would uninstall ($was now)"
-    elif [ "$was" = absent ] && [ ! -f "$STATE_DIR/installed.sha256" ]; then
-        rm -rf "$STATE_DIR"
-        step uninstall pass "nothing was installed"
-    else
-        journal uninstall
-        uninstall_installed
-        step uninstall pass "was $was; removed: $(oneline "${REMOVED:-nothing}")${KEPT:+; kept: $(oneline "$KEPT")}"
+    journal lint-service-definition
+    if ! lint_service_definition; then
+        installed_state
+        STATE=$INSTALLED
+        EXIT=1
+        finish
     fi
-    installed_state
-    STATE=$INSTALLED
-    finish
-fi
-journal lint-wrapper
-if ! lint_wrapper; then
-    installed_state
-    STATE=$INSTALLED
-    EXIT=1
-    finish
-fi
-journal lint-service-definition
-if ! lint_service_definition; then
-    installed_state
-    STATE=$INSTALLED
-    EXIT=1
-    finish
-fi
-journal preflight
-preflight
-if [ "$PREFLIGHT_FAILED" = 1 ]; then
-    failed=
-    while IFS="$TAB" read -r id st rest; do
-        [ "$st" = fail ] && failed="${failed:+$failed, }$id"
-    done <<CHECKS
+    journal preflight
+    preflight
+    if [ "$PREFLIGHT_FAILED" = 1 ]; then
+        failed=
+        while IFS="$TAB" read -r id st rest; do
+            [ "$st" = fail ] && failed="${failed:+$failed, }$id"
+        done <<CHECKS
 $CHECKS
 CHECKS
-    step preflight fail "$failed"
-else
-    step preflight pass "all checks passed"
-fi
-
-if [ "$DRY_RUN" = yes ] || [ "$STAGE_ONLY" = yes ] || { [ "$PREFLIGHT_FAILED" = 1 ] && [ "$ALLOW_FAILED" = no ]; }; then
-    if [ "$DRY_RUN" = yes ]; then
-        SKIP_REASON="dry run: nothing written"
-        installed_state
-        STATE=$INSTALLED
+        step preflight fail "$failed"
     else
-        journal stage
-        if stage && register; then
-            STAGED_NOW=yes
-            step stage pass "artifacts and remediation.txt in $STATE_DIR/staged"
-        else
-            step stage fail "cannot write $STATE_DIR/staged"
-        fi
-        SKIP_REASON="preflight failed: nothing installed or enabled"
-        [ "$STAGE_ONLY" = yes ] && SKIP_REASON=--stage-only
-        STATE=staged
-        if [ -f "$SERVICE_FILE" ]; then
-            installed_state
-            RECOVERED="${RECOVERED:+$RECOVERED; }an earlier generation is still installed ($INSTALLED) and was left as it was"
-        fi
+        step preflight pass "all checks passed"
     fi
-    skip_rest install enable start health
-    if [ "$PREFLIGHT_FAILED" = 1 ]; then EXIT=3; fi
-    finish
-fi
 
-if installed_identical && sm_enabled && sm_state && [ "$SMS" = running ] && wait_healthy; then
-    SKIP_REASON="unchanged: this generation is already installed, enabled and healthy"
-    skip_rest install enable start
-    step health pass "healthy"
+    if [ "$DRY_RUN" = yes ] || [ "$STAGE_ONLY" = yes ] || { [ "$PREFLIGHT_FAILED" = 1 ] && [ "$ALLOW_FAILED" = no ]; }; then
+        if [ "$DRY_RUN" = yes ]; then
+            SKIP_REASON="dry run: nothing written"
+            installed_state
+            STATE=$INSTALLED
+        else
+            journal stage
+            if stage && register; then
+                STAGED_NOW=yes
+                step stage pass "artifacts and remediation.txt in $STATE_DIR/staged"
+            else
+                step stage fail "cannot write $STATE_DIR/staged"
+            fi
+            SKIP_REASON="preflight failed: nothing installed or enabled"
+            [ "$STAGE_ONLY" = yes ] && SKIP_REASON=--stage-only
+            STATE=staged
+            if [ -f "$SERVICE_FILE" ]; then
+                installed_state
+                RECOVERED="${RECOVERED:+$RECOVERED; }an earlier generation is still installed ($INSTALLED) and was left as it was"
+            fi
+        fi
+        skip_rest install enable start health
+        if [ "$PREFLIGHT_FAILED" = 1 ]; then EXIT=3; fi
+        finish
+    fi
+
+    if installed_identical && sm_enabled && sm_state && [ "$SMS" = running ] && wait_healthy; then
+        SKIP_REASON="unchanged: this generation is already installed, enabled and healthy"
+        skip_rest install enable start
+        step health pass "healthy"
+        STATE=running
+        finish
+    fi
+
+    journal install
+    backup_previous
+    if ! install_files; then
+        rollback install "cannot write $SERVICE_FILE or $WRAPPER_FILE (read-only or full?)"
+    fi
+    if ! register || ! record_installed; then
+        rollback install "cannot register the agent in $STATE_DIR"
+    fi
+    # An earlier run's staged remediation no longer applies. (Each rm only where there is
+    # something to remove: a process each.)
+    [ ! -e "$STATE_DIR/staged" ] || rm -rf "$STATE_DIR/staged"
+    step install pass "$SERVICE_FILE, $WRAPPER_FILE"
+    journal enable
+    # An operator's activation is a first start: the breaker counts restarts from here (and
+    # start_service resets systemd's start limit).
+    [ ! -e "$STATE_DIR/starts" ] || rm -f "$STATE_DIR/starts"
+    if ! enable_service; then
+        rollback enable "${ENABLE_ERROR:-enable failed}"
+    fi
+    if [ "$PLATFORM" = darwin ]; then
+        step enable pass "bootstrapped into $DOMAIN"
+    else
+        step enable pass "systemctl$SCOPE_FLAG enable ${RUNTIME_UNITS:+--runtime }$UNIT_NAME"
+    fi
+    journal start
+    if ! start_service; then
+        rollback start "${START_ERROR:-start failed}"
+    fi
+    step start pass "started"
+    journal health
+    if ! wait_healthy; then
+        rollback health "$HEALTH_ERROR"
+    fi
+    if [ "$HEALTH_TYPE" = podman-container ]; then
+        step health pass "container $CONTAINER running"
+    else
+        step health pass "service running"
+    fi
+    record_provenance
+    [ ! -e "$STATE_DIR/previous" ] || rm -rf "$STATE_DIR/previous"
     STATE=running
     finish
-fi
-
-journal install
-backup_previous
-if ! install_files; then
-    rollback install "cannot write $SERVICE_FILE or $WRAPPER_FILE (read-only or full?)"
-fi
-if ! register || ! record_installed; then
-    rollback install "cannot register the agent in $STATE_DIR"
-fi
-# An earlier run's staged remediation no longer applies. (Each rm only where there is
-# something to remove: a process each.)
-[ ! -e "$STATE_DIR/staged" ] || rm -rf "$STATE_DIR/staged"
-step install pass "$SERVICE_FILE, $WRAPPER_FILE"
-journal enable
-# An operator's activation is a first start: the breaker counts restarts from here (and
-# start_service resets systemd's start limit).
-[ ! -e "$STATE_DIR/starts" ] || rm -f "$STATE_DIR/starts"
-if ! enable_service; then
-    rollback enable "${ENABLE_ERROR:-enable failed}"
-fi
-if [ "$PLATFORM" = darwin ]; then
-    step enable pass "bootstrapped into $DOMAIN"
-else
-    step enable pass "systemctl$SCOPE_FLAG enable ${RUNTIME_UNITS:+--runtime }$UNIT_NAME"
-fi
-journal start
-if ! start_service; then
-    rollback start "${START_ERROR:-start failed}"
-fi
-step start pass "started"
-journal health
-if ! wait_healthy; then
-    rollback health "$HEALTH_ERROR"
-fi
-if [ "$HEALTH_TYPE" = podman-container ]; then
-    step health pass "container $CONTAINER running"
-else
-    step health pass "service running"
-fi
-record_provenance
-[ ! -e "$STATE_DIR/previous" ] || rm -rf "$STATE_DIR/previous"
-STATE=running
-finish
+}

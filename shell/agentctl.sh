@@ -1,42 +1,19 @@
 # shellcheck shell=sh
 # shellcheck disable=SC2154,SC2153  # the facts are assigned in the generated part
-# agentc's static library: the operator verbs (DESIGN.md section 6), after lib.sh.
-
-# A registered copy of agentctl lives in the state directory; the compiled tree it came
-# from is recorded beside it.
-if [ ! -f "$HERE/bin/activate" ] && [ -f "$STATE_DIR/source" ]; then
-    set_sources "$(cat "$STATE_DIR/source")"
-fi
+# bin/agentctl: the operator verbs for one agent (DESIGN.md section 6). This file, then
+# common.sh and lib.sh, are agentc's static library, the same for every agent; the agent's
+# facts end the script, with the call of agentctl_main that runs it.
+#
+# Usage: agentctl VERB [--json] [options]
+#   preflight | stage | install | activate | start | stop | restart | status |
+#   logs [-n N] [-f] | doctor | quarantine [--output-dir DIR] | uninstall
+# start and restart refuse while preflight fails, unless --allow-failed-preflight.
 
 usage() {
     echo "usage: agentctl VERB [--json] [options]"
     echo "  preflight | stage | install | activate | start | stop | restart | status |"
     echo "  logs [-n N] [-f] | doctor | quarantine [--output-dir DIR] | uninstall"
 }
-
-VERB=${1:-}
-[ $# -gt 0 ] && shift
-JSON=no
-ALLOW_FAILED=no
-LINES=50
-FOLLOW=no
-OUTPUT_DIR=${HOME}/Desktop/sourceos-quarantine
-PASS=
-while [ $# -gt 0 ]; do
-    case $1 in
-    --json) JSON=yes ;;
-    --allow-failed-preflight) ALLOW_FAILED=yes ;;
-    -n) LINES=${2:?-n needs a number}; shift ;;
-    -f) FOLLOW=yes ;;
-    --output-dir) OUTPUT_DIR=${2:?--output-dir needs a directory}; shift ;;
-    --stage-only | --dry-run) PASS="$PASS $1" ;;
-    *)
-        echo "agentctl: unknown option: $1" >&2
-        exit 2
-        ;;
-    esac
-    shift
-done
 
 # RUNS=the runs (launchd) or restarts (systemd) the service manager counts.
 restarts() {
@@ -517,28 +494,63 @@ KEPT
     fi
 }
 
-case $VERB in
-status) cmd_status ;;
-preflight) cmd_preflight || exit 3 ;;
-start) cmd_start ;;
-stop) cmd_stop ;;
-restart) cmd_restart ;;
-logs) cmd_logs ;;
-doctor) cmd_doctor || exit 1 ;;
-quarantine) cmd_quarantine ;;
-uninstall) cmd_uninstall ;;
-stage | install | activate)
-    # shellcheck disable=SC2086  # PASS is a list of flags
-    set -- $PASS
-    [ "$VERB" = stage ] && set -- ${1+"$@"} --stage-only
-    [ "$ALLOW_FAILED" = yes ] && set -- ${1+"$@"} --allow-failed-preflight
-    [ "$JSON" = yes ] && set -- ${1+"$@"} --json
-    exec "$HERE/bin/activate" ${1+"$@"}
-    ;;
-'' | -h | --help | help) usage ;;
-*)
-    echo "agentctl: unknown verb: $VERB" >&2
-    usage >&2
-    exit 2
-    ;;
-esac
+# --- main ------------------------------------------------------------------------
+# The verb asked for, with its options.
+agentctl_main() {
+    lib_setup
+    # A registered copy of agentctl lives in the state directory; the compiled tree it came
+    # from is recorded beside it.
+    if [ ! -f "$HERE/bin/activate" ] && [ -f "$STATE_DIR/source" ]; then
+        set_sources "$(cat "$STATE_DIR/source")"
+    fi
+
+    VERB=${1:-}
+    [ $# -gt 0 ] && shift
+    JSON=no
+    ALLOW_FAILED=no
+    LINES=50
+    FOLLOW=no
+    OUTPUT_DIR=${HOME}/Desktop/sourceos-quarantine
+    PASS=
+    while [ $# -gt 0 ]; do
+        case $1 in
+        --json) JSON=yes ;;
+        --allow-failed-preflight) ALLOW_FAILED=yes ;;
+        -n) LINES=${2:?-n needs a number}; shift ;;
+        -f) FOLLOW=yes ;;
+        --output-dir) OUTPUT_DIR=${2:?--output-dir needs a directory}; shift ;;
+        --stage-only | --dry-run) PASS="$PASS $1" ;;
+        *)
+            echo "agentctl: unknown option: $1" >&2
+            exit 2
+            ;;
+        esac
+        shift
+    done
+
+    case $VERB in
+    status) cmd_status ;;
+    preflight) cmd_preflight || exit 3 ;;
+    start) cmd_start ;;
+    stop) cmd_stop ;;
+    restart) cmd_restart ;;
+    logs) cmd_logs ;;
+    doctor) cmd_doctor || exit 1 ;;
+    quarantine) cmd_quarantine ;;
+    uninstall) cmd_uninstall ;;
+    stage | install | activate)
+        # shellcheck disable=SC2086  # PASS is a list of flags
+        set -- $PASS
+        [ "$VERB" = stage ] && set -- ${1+"$@"} --stage-only
+        [ "$ALLOW_FAILED" = yes ] && set -- ${1+"$@"} --allow-failed-preflight
+        [ "$JSON" = yes ] && set -- ${1+"$@"} --json
+        exec "$HERE/bin/activate" ${1+"$@"}
+        ;;
+    '' | -h | --help | help) usage ;;
+    *)
+        echo "agentctl: unknown verb: $VERB" >&2
+        usage >&2
+        exit 2
+        ;;
+    esac
+}

@@ -2,85 +2,9 @@
 # shellcheck disable=SC2034,SC2154,SC2153  # the facts are assigned in the generated part
 # agentc's static library for bin/activate and bin/agentctl: the host paths, recording, the
 # preflight checks and the service-manager helpers. Every agent's scripts carry this same
-# text after their facts (AGENT, LABEL, SCOPE, RUNTIME, ...; see templates/_facts.sh.j2).
+# text before their facts (AGENT, LABEL, SCOPE, RUNTIME, ...; see templates/_facts.sh.j2),
+# which end the script with the call that runs it; lib_setup is the first thing it runs.
 
-WRAPPER_NAME=sourceos-agent-$AGENT
-UNIT_NAME=sourceos-agent@$AGENT.service
-PLIST_NAME=$LABEL.plist
-SCOPE_FLAG=
-[ "$SCOPE" = user ] && SCOPE_FLAG=' --user'
-MACHINE=${CONNECTION:-}
-MACHINE=${MACHINE%-root}  # the Podman machine behind the connection (its -root one too)
-
-# --- the host ----------------------------------------------------------------
-# A system manager, or NixOS's activation at boot, may run this without HOME: the running
-# user's home from the user database (through ~name), else /.
-if [ -z "${HOME:-}" ]; then
-    HOME=/
-    me=$(id -un 2>/dev/null) || me=
-    case $me in
-    '' | *[!A-Za-z0-9._-]*) ;;
-    *)
-        home=
-        eval "home=~$me"
-        case $home in /*) HOME=$home ;; esac
-        ;;
-    esac
-    export HOME
-fi
-# The caller's PATH first, then where the tools this library runs live on each platform:
-# NixOS's and nix-darwin's system profiles, the user's Nix profile, Podman's and Homebrew's
-# prefixes on macOS, and the standard directories. A NixOS or home-manager activation runs
-# with a few packages' bin directories only (no awk, sed, systemctl or podman).
-PATH=${PATH:+$PATH:}/run/current-system/sw/bin:/nix/var/nix/profiles/default/bin${HOME:+:$HOME/.nix-profile/bin}:/opt/podman/bin:/opt/homebrew/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin
-export PATH
-# Every control character, for case patterns (posh knows no [[:cntrl:]]); tab and carriage
-# return taken off its front (one subshell, not three).
-CTRL=$(printf '\t\r\001\002\003\004\005\006\007\010\011\012\013\014\015\016\017\020\021\022\023\024\025\026\027\030\031\032\033\034\035\036\037\177')
-TAB=${CTRL%"${CTRL#?}"}
-CTRL=${CTRL#?}
-CR=${CTRL%"${CTRL#?}"}
-CTRL=${CTRL#?}
-NL='
-'
-ROOT=${SOURCEOS_AGENT_ROOT:-}
-ROOT=${ROOT%/}
-PLATFORM=${SOURCEOS_AGENT_PLATFORM:-}
-if [ -z "$PLATFORM" ]; then
-    case $(uname -s 2>/dev/null) in
-    Darwin) PLATFORM=darwin ;;
-    Linux) PLATFORM=linux ;;
-    *) PLATFORM=unknown ;;
-    esac
-fi
-USER_ID=$(id -u)
-INVOKED_AT=$(date -u '+%Y-%m-%dT%H:%M:%SZ')
-# Each platform's logs (as declared, else where its users look): the facts carry both.
-if [ "$PLATFORM" = darwin ]; then
-    LOG_APP=$LOG_APP_LAUNCHD LOG_OUT=$LOG_OUT_LAUNCHD LOG_ERR=$LOG_ERR_LAUNCHD
-else
-    LOG_APP=$LOG_APP_SYSTEMD LOG_OUT=$LOG_OUT_SYSTEMD LOG_ERR=$LOG_ERR_SYSTEMD
-fi
-case $0 in
-*/*) HERE=$(cd "${0%/*}/.." && pwd -P) ;;
-*) HERE=$(cd .. && pwd -P) ;;
-esac
-
-if [ "$SCOPE" = user ]; then
-    STATE_DIR=${XDG_STATE_HOME:-$HOME/.local/state}/sourceos/agents/$AGENT
-    DOMAIN=gui/$USER_ID
-    LAUNCHD_DIR=${INSTALL_LAUNCHD_DIR:-$HOME/Library/LaunchAgents}
-    SYSTEMD_DIR=${INSTALL_SYSTEMD_DIR:-${XDG_CONFIG_HOME:-$HOME/.config}/systemd/user}
-else
-    if [ "$PLATFORM" = darwin ]; then
-        STATE_DIR="$ROOT/Library/Application Support/SourceOS/agents/$AGENT"
-    else
-        STATE_DIR=$ROOT/var/lib/sourceos/agents/$AGENT
-    fi
-    DOMAIN=system
-    LAUNCHD_DIR=$ROOT${INSTALL_LAUNCHD_DIR:-/Library/LaunchDaemons}
-    SYSTEMD_DIR=$ROOT${INSTALL_SYSTEMD_DIR:-/etc/systemd/system}
-fi
 # Whether directory $1 (or, while it does not exist, the nearest one above it) cannot be
 # written: a read-only file system, or a link into the Nix store (NixOS's /etc entries;
 # resolved only for a link, so every start does not pay a subshell).
@@ -94,23 +18,6 @@ read_only_dir() {
     case $(cd "$rod" && pwd -P) in /nix/store/*) return 0 ;; esac
     return 1
 }
-# A unit directory that cannot be written (NixOS: /etc/systemd/system is in the Nix store) is
-# replaced by the manager's runtime one, and the unit enabled --runtime: until the next boot,
-# when the platform's own unit runs activation again (nix/modules/nixos.nix).
-RUNTIME_UNITS=
-if [ "$PLATFORM" != darwin ] && [ -z "${INSTALL_SYSTEMD_DIR:-}" ] && read_only_dir "$SYSTEMD_DIR"; then
-    if [ "$SCOPE" = user ]; then
-        SYSTEMD_DIR=${XDG_RUNTIME_DIR:-/run/user/$USER_ID}/systemd/user
-    else
-        SYSTEMD_DIR=$ROOT/run/systemd/system
-    fi
-    RUNTIME_UNITS=yes
-fi
-if [ "$PLATFORM" = darwin ]; then
-    SERVICE_FILE=$LAUNCHD_DIR/$PLIST_NAME
-else
-    SERVICE_FILE=$SYSTEMD_DIR/$UNIT_NAME
-fi
 
 # The compiled tree this script belongs to (a registered agentctl records it in `source`).
 set_sources() {
@@ -122,9 +29,114 @@ set_sources() {
     fi
     WRAPPER_SOURCE=$HERE/bin/$WRAPPER_NAME
 }
-set_sources "$HERE"
-WRAPPER_FILE=$STATE_DIR/bin/$WRAPPER_NAME
-AUTHFILE=${AUTHFILE_DECLARED:-$STATE_DIR/auth.json}
+
+# The host, as this agent sees it: its paths, its platform, its service manager's
+# directories. Run first, once the facts are set.
+lib_setup() {
+    WRAPPER_NAME=sourceos-agent-$AGENT
+    UNIT_NAME=sourceos-agent@$AGENT.service
+    PLIST_NAME=$LABEL.plist
+    SCOPE_FLAG=
+    [ "$SCOPE" = user ] && SCOPE_FLAG=' --user'
+    MACHINE=${CONNECTION:-}
+    MACHINE=${MACHINE%-root}  # the Podman machine behind the connection (its -root one too)
+
+    # --- the host ----------------------------------------------------------------
+    # A system manager, or NixOS's activation at boot, may run this without HOME: the running
+    # user's home from the user database (through ~name), else /.
+    if [ -z "${HOME:-}" ]; then
+        HOME=/
+        me=$(id -un 2>/dev/null) || me=
+        case $me in
+        '' | *[!A-Za-z0-9._-]*) ;;
+        *)
+            home=
+            eval "home=~$me"
+            case $home in /*) HOME=$home ;; esac
+            ;;
+        esac
+        export HOME
+    fi
+    # The caller's PATH first, then where the tools this library runs live on each platform:
+    # NixOS's and nix-darwin's system profiles, the user's Nix profile, Podman's and Homebrew's
+    # prefixes on macOS, and the standard directories. A NixOS or home-manager activation runs
+    # with a few packages' bin directories only (no awk, sed, systemctl or podman).
+    PATH=${PATH:+$PATH:}/run/current-system/sw/bin:/nix/var/nix/profiles/default/bin${HOME:+:$HOME/.nix-profile/bin}:/opt/podman/bin:/opt/homebrew/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin
+    export PATH
+    # Every control character, for case patterns (posh knows no [[:cntrl:]]); tab and carriage
+    # return taken off its front (one subshell, not three).
+    CTRL=$(printf '\t\r\001\002\003\004\005\006\007\010\011\012\013\014\015\016\017\020\021\022\023\024\025\026\027\030\031\032\033\034\035\036\037\177')
+    TAB=${CTRL%"${CTRL#?}"}
+    CTRL=${CTRL#?}
+    CR=${CTRL%"${CTRL#?}"}
+    CTRL=${CTRL#?}
+    NL='
+'
+    ROOT=${SOURCEOS_AGENT_ROOT:-}
+    ROOT=${ROOT%/}
+    PLATFORM=${SOURCEOS_AGENT_PLATFORM:-}
+    if [ -z "$PLATFORM" ]; then
+        case $(uname -s 2>/dev/null) in
+        Darwin) PLATFORM=darwin ;;
+        Linux) PLATFORM=linux ;;
+        *) PLATFORM=unknown ;;
+        esac
+    fi
+    USER_ID=$(id -u)
+    INVOKED_AT=$(date -u '+%Y-%m-%dT%H:%M:%SZ')
+    # Each platform's logs (as declared, else where its users look): the facts carry both.
+    if [ "$PLATFORM" = darwin ]; then
+        LOG_APP=$LOG_APP_LAUNCHD LOG_OUT=$LOG_OUT_LAUNCHD LOG_ERR=$LOG_ERR_LAUNCHD
+    else
+        LOG_APP=$LOG_APP_SYSTEMD LOG_OUT=$LOG_OUT_SYSTEMD LOG_ERR=$LOG_ERR_SYSTEMD
+    fi
+    case $0 in
+    */*) HERE=$(cd "${0%/*}/.." && pwd -P) ;;
+    *) HERE=$(cd .. && pwd -P) ;;
+    esac
+
+    if [ "$SCOPE" = user ]; then
+        STATE_DIR=${XDG_STATE_HOME:-$HOME/.local/state}/sourceos/agents/$AGENT
+        DOMAIN=gui/$USER_ID
+        LAUNCHD_DIR=${INSTALL_LAUNCHD_DIR:-$HOME/Library/LaunchAgents}
+        SYSTEMD_DIR=${INSTALL_SYSTEMD_DIR:-${XDG_CONFIG_HOME:-$HOME/.config}/systemd/user}
+    else
+        if [ "$PLATFORM" = darwin ]; then
+            STATE_DIR="$ROOT/Library/Application Support/SourceOS/agents/$AGENT"
+        else
+            STATE_DIR=$ROOT/var/lib/sourceos/agents/$AGENT
+        fi
+        DOMAIN=system
+        LAUNCHD_DIR=$ROOT${INSTALL_LAUNCHD_DIR:-/Library/LaunchDaemons}
+        SYSTEMD_DIR=$ROOT${INSTALL_SYSTEMD_DIR:-/etc/systemd/system}
+    fi
+    # A unit directory that cannot be written (NixOS: /etc/systemd/system is in the Nix store) is
+    # replaced by the manager's runtime one, and the unit enabled --runtime: until the next boot,
+    # when the platform's own unit runs activation again (nix/modules/nixos.nix).
+    RUNTIME_UNITS=
+    if [ "$PLATFORM" != darwin ] && [ -z "${INSTALL_SYSTEMD_DIR:-}" ] && read_only_dir "$SYSTEMD_DIR"; then
+        if [ "$SCOPE" = user ]; then
+            # shellcheck disable=SC2031  # activation sets it in one subshell of its own only
+            SYSTEMD_DIR=${XDG_RUNTIME_DIR:-/run/user/$USER_ID}/systemd/user
+        else
+            SYSTEMD_DIR=$ROOT/run/systemd/system
+        fi
+        RUNTIME_UNITS=yes
+    fi
+    if [ "$PLATFORM" = darwin ]; then
+        SERVICE_FILE=$LAUNCHD_DIR/$PLIST_NAME
+    else
+        SERVICE_FILE=$SYSTEMD_DIR/$UNIT_NAME
+    fi
+
+    set_sources "$HERE"
+    WRAPPER_FILE=$STATE_DIR/bin/$WRAPPER_NAME
+    AUTHFILE=${AUTHFILE_DECLARED:-$STATE_DIR/auth.json}
+    # timeout(1) where the PATH above has it (macOS has none): see bounded.
+    TIMEOUT_BIN=
+    command -v timeout >/dev/null 2>&1 && TIMEOUT_BIN=timeout
+    BOUNDED_EXEC=no
+}
 
 # --- recording ---------------------------------------------------------------
 STEPS=
@@ -329,9 +341,6 @@ bounded() {
     [ $(($(date +%s) - bounded_start)) -lt "$limit" ] || return 124
     return "$bounded_rc"
 }
-TIMEOUT_BIN=
-command -v timeout >/dev/null 2>&1 && TIMEOUT_BIN=timeout
-BOUNDED_EXEC=no
 
 # bounded, as the whole of a command substitution: where timeout(1) runs the command, the
 # substitution's subshell becomes timeout (exec), one process fewer. Never call it outside
@@ -1052,6 +1061,7 @@ preflight() {
 # the formats can carry.
 host_paths() {
     hp_bad=
+    # shellcheck disable=SC2031  # activation sets XDG_RUNTIME_DIR in a subshell of its own only
     for hp in "HOME=$HOME" "XDG_STATE_HOME=${XDG_STATE_HOME:-}" "XDG_CONFIG_HOME=${XDG_CONFIG_HOME:-}" \
         "XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-}" "SOURCEOS_AGENT_ROOT=$ROOT" "state directory=$STATE_DIR" \
         "service file=$SERVICE_FILE" "logs.app=$LOG_APP" "logs.stdout=$LOG_OUT" "logs.stderr=$LOG_ERR"; do

@@ -194,6 +194,31 @@ def test_a_required_lint_tool_that_is_missing_fails_the_compile(tmp_path: Path) 
     assert not (out / "node-commander").exists()
 
 
+def test_a_finding_in_a_scripts_generated_part_is_placed_on_the_line_of_the_whole_script(
+    tmp_path: Path,
+) -> None:
+    """shellcheck reads only what follows the verified library; what it finds there is
+    reported on the line of the script as written, not of the part it read."""
+    from compiler.compile import build
+
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "shellcheck").write_text(
+        '#!/bin/sh\nfor f; do case $f in -*) ;; *) echo "$f:2:5: warning: fake [SC9999]";;'
+        " esac; done\nexit 1\n"
+    )
+    (fake / "shellcheck").chmod(0o755)
+    env = {"AGENTC_LINT_CACHE": "off", "PATH": f"{fake}:{os.environ['PATH']}"}
+    example = ROOT / "examples" / "node-commander.agent"
+    result = agentc("check", str(example), env=env)
+    trees, _ = build([str(example)])
+    for art in trees["node-commander"]:
+        if art.path in ("bin/agentctl", "bin/sourceos-agent-node-commander"):
+            line = art.first_line + 1
+            assert art.data.decode().splitlines()[line - 1] == art.generated.splitlines()[1]
+            assert f"node-commander/{art.path}:{line}:5:" in result.stderr.decode()
+
+
 @pytest.mark.real
 def test_the_lint_cache_keeps_clean_verdicts_per_tool_and_never_findings(tmp_path: Path) -> None:
     """A text the real shellcheck found clean is not linted again by it; another shellcheck

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import plistlib
 import shutil
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from compiler import shlib
+from compiler import __version__, shlib
 from compiler.compile import build
 from compiler.emit import Artifact
 from compiler.escape import STATE_PLACEHOLDER
@@ -56,10 +57,10 @@ def _build() -> dict[str, list[Artifact]]:
 TREES = _build()
 ARTIFACTS = [(n, a.path, a.data) for n, arts in TREES.items() for a in arts]
 # Snapshots: every artifact of a representative podman agent and a native one, each script as
-# its generated head; the static library after it is reviewed as code (shell/), not here.
+# its generated part; the static library before it is reviewed as code (shell/), not here.
 SNAPSHOT_AGENTS = ("node-commander", "notes-sync")
 SNAPSHOTS = [
-    (n, a.path, a.head if a.head is not None else a.data.decode())
+    (n, a.path, a.generated if a.generated is not None else a.data.decode())
     for n in SNAPSHOT_AGENTS
     for a in TREES[n]
 ]
@@ -84,13 +85,20 @@ def test_artifact_snapshot(snapshot_artifact, name: str, path: str, text: str) -
 @pytest.mark.parametrize(
     ("name", "path", "data"), ARTIFACTS, ids=[f"{n}/{p}" for n, p, _ in ARTIFACTS]
 )
-def test_scripts_are_their_head_and_the_static_library(name: str, path: str, data: bytes) -> None:
-    """What the snapshots leave out is exactly the reviewed library, byte for byte."""
+def test_scripts_are_the_static_library_then_their_generated_part(
+    name: str, path: str, data: bytes
+) -> None:
+    """What the snapshots leave out is exactly the reviewed library, byte for byte, under a
+    shebang and header; and the manifest's hash, started from the library's, is the file's."""
+    (art,) = [a for a in TREES[name] if a.path == path]
+    assert art.sha256 == hashlib.sha256(data).hexdigest()
     if not path.startswith("bin/"):
         return
-    (art,) = [a for a in TREES[name] if a.path == path]
     kind = "wrapper" if path.startswith("bin/sourceos-agent-") else path[len("bin/") :]
-    assert art.head is not None and data.decode() == art.head + shlib.text(kind)
+    header = shlib.HEADER.format(version=__version__, library=shlib.describe(kind))
+    assert art.generated is not None
+    assert data.decode() == header + shlib.text(kind) + "\n" + art.generated
+    assert data.decode().splitlines()[art.first_line - 1] == art.generated.splitlines()[0]
 
 
 @pytest.mark.real  # a real tool or a file outside the package source

@@ -265,6 +265,16 @@ def test_a_compile_scans_the_library_for_gnu_only_syntax_only_when_it_is_not_the
     gnu_only_syntax._CLEAN_SHAPES.clear()
 
 
+def test_what_the_scan_finds_in_a_generated_part_is_placed_on_the_whole_scripts_line() -> None:
+    from compiler.rules.gnu_only_syntax import findings_in_script
+
+    part = "AGENT=x\ny=$(readlink -f x)\n"
+    (alone,) = findings_in_script("a/bin/agentctl", part)
+    (placed,) = findings_in_script("a/bin/agentctl", part, first_line=1500)
+    assert (alone.span.line, placed.span.line) == (2, 1501)
+    assert placed.span.column == alone.span.column
+
+
 @pytest.mark.parametrize("name", list(SHELLS))
 def test_a_plist_gets_the_host_paths_as_they_are_under(name: str, tmp_path: Path) -> None:
     """On macOS activation writes the home and state directory into the compiled plist in

@@ -87,8 +87,9 @@ def _in_context(code: str, offset: int, context: str | None) -> bool:
     return i < 0 or code[i] in "\n;&|"
 
 
-def findings_in_script(path: str, text: str) -> Iterable[Finding]:
-    """Non-portable constructs in one script, located by line and column (first per line)."""
+def findings_in_script(path: str, text: str, first_line: int = 1) -> Iterable[Finding]:
+    """Non-portable constructs in one script (or the part of it from line `first_line` on),
+    located by line and column (first per line)."""
     hits = [(what, m, context) for what, regex, context in _FAST for m in regex.finditer(text)]
     if not hits:  # the usual case: no need to find the script's quotes and comments
         return []
@@ -114,8 +115,9 @@ def findings_in_script(path: str, text: str) -> Iterable[Finding]:
         col = offset - line_starts[line - 1] + 1
         if line in found and found[line].span.column <= col:
             continue
+        at = line + first_line - 1
         found[line] = Finding(
-            Span(path, line, col, line, col + (m.end() - offset)),
+            Span(path, at, col, at, col + (m.end() - offset)),
             f"{what} in a generated POSIX sh script",
             "generated scripts must run under dash, busybox, posh, mksh, yash, zsh"
             " and macOS's bash 3.2 in sh mode",
@@ -185,8 +187,11 @@ class GnuOnlySyntax(Rule):
             if key is not None and key in _CLEAN_SHAPES:
                 continue
             # The verified library was scanned once for this version (compiler.generate).
-            text = art.body if art.library and art.body and shlib.verified() else art.data
-            found = list(findings_in_script(f"{agent.name}/{art.path}", text.decode()))
+            shown = f"{agent.name}/{art.path}"
+            if art.library and art.body is not None and shlib.verified():
+                found = list(findings_in_script(shown, art.body.decode(), art.first_line))
+            else:
+                found = list(findings_in_script(shown, art.data.decode()))
             if not found and key is not None:
                 _CLEAN_SHAPES.add(key)
             yield from found

@@ -31,7 +31,7 @@ def root(context, missing=missing):
         def t_3(*unused):
             raise TemplateRuntimeError("No filter named 'sh_home' found.")
     pass
-    yield '# shellcheck disable=SC2034,SC2016,SC2088,SC1003  # facts: read by the library below; literal values\nset -u\numask 022\n\n# --- facts: agent '
+    yield '# shellcheck disable=SC2034,SC2016,SC2088,SC1003  # facts: read by the library above; literal values\nset -u\numask 022\n\n# --- facts: agent '
     yield str(t_1(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'))
     yield ' as declared ---------------------------------\nAGENT='
     yield str(t_2(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'))
