@@ -24,7 +24,7 @@ LIB = (ROOT / "shell" / "lib.sh").read_text()
 
 def shell_function(*names: str) -> str:
     """The named functions (and the CTRL table they use) from the static library."""
-    parts = [re.search(r"^CTRL=.*$", LIB, re.M).group()]  # type: ignore[union-attr]
+    parts = [re.search(r"^ *(CTRL=.*)$", LIB, re.M).group(1)]  # type: ignore[union-attr]
     for name in names:
         m = re.search(rf"^{name}\(\) {{\n.*?^}}\n", LIB, re.M | re.S)
         assert m, name
