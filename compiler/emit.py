@@ -243,7 +243,7 @@ class Emitter:
             return self.carry(escape.plist_path, value, field)
 
         state = escape.STATE_PLACEHOLDER
-        logs = log_paths(a, "launchd")
+        logs = self.context["logs"]["launchd"]
         env = {s(k, f"environment.{k}"): s(v, f"environment.{k}") for k, v in a.environment.items()}
         env.update(SOURCEOS_AGENT_MANAGER="launchd", SOURCEOS_AGENT_STATE_DIR=state)
         job: dict[str, Any] = {

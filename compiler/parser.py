@@ -440,6 +440,11 @@ def _token(kind: str, text: str, pos: int, line: int, line_start: int) -> tuple:
     return token, after, end_line, end_start
 
 
+# Span(...) at C speed (the named tuple's own __new__ is a Python function): the fast path
+# makes one per key and value.
+_new = tuple.__new__
+
+
 class _NotClean(Exception):
     """Input the fast path leaves to the LALR parser."""
 
@@ -494,7 +499,7 @@ class _Clean:
                 for name in path.split("."):
                     if name in _KEYWORDS:
                         raise _NotClean
-                    keys.append((name, Span(file, line, column, line, column + len(name))))
+                    keys.append((name, _new(Span, (file, line, column, line, column + len(name)))))
                     column += len(name) + 1
                 pos += len(path) + len(before) + 1 + len(after)  # the value's start
                 if "\n" in scalar:
@@ -526,7 +531,7 @@ class _Clean:
 
     def _span(self, first: int, last: int) -> Span:
         a, b = self.tokens[first], self.tokens[last]
-        return Span(self.file, a[2], a[3], b[4], b[5])
+        return _new(Span, (self.file, a[2], a[3], b[4], b[5]))
 
     def _bindings(self, i: int, close: str, depth: int) -> tuple[list, int]:
         """`binding*` from token i up to the `close` token; its index."""
@@ -540,7 +545,7 @@ class _Clean:
             path = []
             while True:
                 kind, value, line, column, end_line, end_column = tokens[i]
-                span = Span(file, line, column, end_line, end_column)
+                span = _new(Span, (file, line, column, end_line, end_column))
                 if kind == "ID":
                     path.append((value, span))
                 elif kind == "STRING":
@@ -569,14 +574,14 @@ class _Clean:
             value = _decode(text[1:-1])
             if value is None:
                 raise _NotClean
-            return Str(value, Span(self.file, line, column, end_line, end_column))
+            return Str(value, _new(Span, (self.file, line, column, end_line, end_column)))
         if kind == "INT":
             number = int(text)
             if number > INT64_MAX:
                 raise _NotClean
-            return Int(number, Span(self.file, line, column, end_line, end_column))
+            return Int(number, _new(Span, (self.file, line, column, end_line, end_column)))
         if kind == "ID":
-            span = Span(self.file, line, column, end_line, end_column)
+            span = _new(Span, (self.file, line, column, end_line, end_column))
             if text in _CONSTANTS:
                 return Bool(_CONSTANTS[text], span)
             if text == "null":
