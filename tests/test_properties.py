@@ -291,3 +291,22 @@ _JSON = st.recursive(
 @given(_JSON)
 def test_indented_json_is_what_json_dumps_writes_byte_for_byte(doc: object) -> None:
     assert dump.indented(doc) == json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False)
+
+
+_CUT_BITS = st.sampled_from(
+    ["sourceos.localAgents.a = 1;", "sourceos.localAgents.", "sourceos.localAgents.9", "x",
+     " sourceos.localAgents.b", "sourceos.localAgents.c-d", "#sourceos.localAgents.f", "\n",
+     "\r\n", "\r", "sourceos.localAgentsX.e", "sourceos"]
+)  # fmt: skip
+
+
+@given(st.lists(_CUT_BITS, max_size=12).map("".join))
+def test_a_file_is_cut_at_the_lines_a_multiline_regex_finds(text: str) -> None:
+    """pipeline's str.find scan for agent lines agrees with `^sourceos.localAgents.<name>`
+    under re.MULTILINE, the plain statement of where a file is cut."""
+    import re
+
+    from compiler.pipeline import _agent_lines
+
+    plain = re.compile(r"^sourceos\.localAgents\.([A-Za-z_][A-Za-z0-9_-]*)", re.MULTILINE)
+    assert _agent_lines(text) == [(m.start(), m.group(1)) for m in plain.finditer(text)]
