@@ -70,23 +70,24 @@ report_text() {
         else
             echo "$AGENT preflight: passed"
         fi
+        # Failures and warnings, then what passed of the machine, image and authfile: one pass.
+        passed=
         while IFS="$TAB" read -r id st d r; do
             case $st in
             fail) check_title "$id" && echo "- $TITLE: $d" ;;
             warn) check_title "$id" && echo "- $TITLE: $d (warning)" ;;
-            esac
-        done <<CHECKS
-$CHECKS
-CHECKS
-        while IFS="$TAB" read -r id st d r; do
-            case $id in
-            podman-machine-exists | local-image | authfile)
-                [ "$st" = pass ] && check_title "$id" && echo "- $TITLE: $d"
+            pass)
+                case $id in
+                podman-machine-exists | local-image | authfile)
+                    check_title "$id" && passed="$passed- $TITLE: $d$NL"
+                    ;;
+                esac
                 ;;
             esac
         done <<CHECKS
 $CHECKS
 CHECKS
+        printf '%s' "$passed"
     fi
     while IFS= read -r r; do
         [ -n "$r" ] && echo "- action: run \`$r\`"
@@ -113,7 +114,17 @@ STEPS
 finish() {
     step status pass "$STATE"
     if [ "$DRY_RUN" = no ] && [ -d "$STATE_DIR" ]; then
-        report_json >"$STATE_DIR/.status.json.$$" && mv -f "$STATE_DIR/.status.json.$$" "$STATE_DIR/status.json"
+        if [ "$LOCKED" = yes ]; then # written in the lock directory; renamed in whole by one mv
+            if report_json >"$STATE_DIR/lock/status.json"; then
+                if [ "$PROVENANCE" = pending ]; then
+                    mv -f "$STATE_DIR/lock/provenance.json" "$STATE_DIR/lock/status.json" "$STATE_DIR/"
+                else
+                    mv -f "$STATE_DIR/lock/status.json" "$STATE_DIR/"
+                fi
+            fi
+        elif report_json >"$STATE_DIR/.status.json.$$"; then
+            mv -f "$STATE_DIR/.status.json.$$" "$STATE_DIR/status.json"
+        fi
         if [ "$LOCKED" = yes ]; then  # journal and lock in one process; the EXIT trap is left none
             rm -rf "$STATE_DIR/journal" "$STATE_DIR/lock"
             LOCKED=no
@@ -343,12 +354,15 @@ REMEDIATION
     mv "$staged.new" "$staged"
 }
 
-# Register the agent for `sourceos-agent`: its agentctl, manifest and compiled tree.
+# Register the agent for `sourceos-agent`: its agentctl, manifest and compiled tree. (Under
+# the lock: the manifest and the tree's path are written in the lock directory, then renamed
+# into the state directory, each whole, by one mv; what a failure leaves goes with the lock.)
 register() {
     { [ -d "$STATE_DIR/bin" ] || mkdir -p "$STATE_DIR/bin"; } &&
         install_atomic "$STATE_DIR/bin/agentctl" "$HERE/bin/agentctl" &&
-        write_atomic "$STATE_DIR/manifest.json" 644 cat "$HERE/manifest.json" &&
-        write_atomic "$STATE_DIR/source" 644 printf '%s\n' "$HERE"
+        cp "$HERE/manifest.json" "$STATE_DIR/lock/manifest.json" 2>/dev/null &&
+        { printf '%s\n' "$HERE" >"$STATE_DIR/lock/source"; } 2>/dev/null &&
+        mv -f "$STATE_DIR/lock/manifest.json" "$STATE_DIR/lock/source" "$STATE_DIR/"
 }
 
 # What uninstall may remove: each installed file with its hash at install time.
@@ -524,14 +538,22 @@ record_provenance() {
     case $id in sha256:*) ;; *) id=sha256:$id ;; esac
     file=$STATE_DIR/provenance.json
     pulled=
-    [ -f "$file" ] && pulled=$(sed -n 's/.*"imageId":"'"$id"'".*"pulledAt":"\([^"]*\)".*/\1/p' "$file" 2>/dev/null)
+    if [ -f "$file" ] && IFS= read -r line <"$file"; then # one line; read in the shell
+        case $line in
+        *'"imageId":"'"$id"'"'*'"pulledAt":"'*)
+            pulled=${line#*'"pulledAt":"'}
+            pulled=${pulled%%'"'*}
+            ;;
+        esac
+    fi
     [ -n "$pulled" ] || pulled=$INVOKED_AT
+    # In the lock directory: finish renames it into the state directory with status.json.
     {
         printf '{'
         json_pairs agent "$AGENT" runtimeImage "$IMAGE" sourceImage "$SOURCE_IMAGE" imageId "$id" \
             pulledAt "$pulled" runtimeAuth "$AUTH_MODE"
         printf '}\n'
-    } >"$file.$$" && mv -f "$file.$$" "$file"
+    } >"$STATE_DIR/lock/provenance.json" && PROVENANCE=pending
 }
 
 skip_rest() {
@@ -574,6 +596,7 @@ activate_main() {
     LOCKED=no
     RECOVERED=
     WE_ENABLED_OVERRIDE=no
+    PROVENANCE=
 
     if [ "$DRY_RUN" = no ]; then
         # bin/ with it: registration (staged or installed) writes there, and one mkdir is one
