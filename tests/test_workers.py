@@ -243,3 +243,19 @@ def test_one_agent_in_two_files_is_compiled_whole(
     one, three = _build([first, second], "1"), _build([first, second], "3")
     assert three == one
     assert [d["name"] for d in one[1]] == ["duplicate-agent"]
+
+
+def test_artifacts_cross_back_from_a_worker_whole() -> None:
+    """Artifacts pickle as their fields (`Artifact.__reduce__`): every field comes back."""
+    import pickle
+
+    import attrs
+
+    from compiler.emit import Artifact
+
+    trees, _ = build([str(EXAMPLE)])
+    for art in trees["node-commander"]:
+        back = pickle.loads(pickle.dumps(art, pickle.HIGHEST_PROTOCOL))
+        for field in attrs.fields(Artifact):
+            assert getattr(back, field.name) == getattr(art, field.name), field.name
+        assert back.data == art.data
