@@ -194,6 +194,18 @@ def test_a_required_lint_tool_that_is_missing_fails_the_compile(tmp_path: Path) 
     assert not (out / "node-commander").exists()
 
 
+def _fake_shellcheck(tmp_path: Path, finding: str) -> Path:
+    """A directory holding a shellcheck that reports `FILE:<finding>` for every file it is
+    given, and fails."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "shellcheck").write_text(
+        f'#!/bin/sh\nfor f; do case $f in -*) ;; *) echo "$f:{finding}";; esac; done\nexit 1\n'
+    )
+    (fake / "shellcheck").chmod(0o755)
+    return fake
+
+
 def test_a_finding_in_a_scripts_generated_part_is_placed_on_the_line_of_the_whole_script(
     tmp_path: Path,
 ) -> None:
@@ -201,13 +213,7 @@ def test_a_finding_in_a_scripts_generated_part_is_placed_on_the_line_of_the_whol
     reported on the line of the script as written, not of the part it read."""
     from compiler.compile import build
 
-    fake = tmp_path / "bin"
-    fake.mkdir()
-    (fake / "shellcheck").write_text(
-        '#!/bin/sh\nfor f; do case $f in -*) ;; *) echo "$f:2:5: warning: fake [SC9999]";;'
-        " esac; done\nexit 1\n"
-    )
-    (fake / "shellcheck").chmod(0o755)
+    fake = _fake_shellcheck(tmp_path, "2:5: warning: fake [SC9999]")
     env = {"AGENTC_LINT_CACHE": "off", "PATH": f"{fake}:{os.environ['PATH']}"}
     example = ROOT / "examples" / "node-commander.agent"
     result = agentc("check", str(example), env=env)
@@ -232,13 +238,7 @@ def test_the_lint_cache_keeps_clean_verdicts_per_tool_and_never_findings(tmp_pat
     assert len(stamps) >= 3  # two script heads and the unit
     assert agentc("check", example, env=env).returncode == 0
     assert sorted(p.name for p in cache.iterdir()) == stamps  # nothing linted again
-    fake = tmp_path / "bin"
-    fake.mkdir()
-    (fake / "shellcheck").write_text(
-        '#!/bin/sh\nfor f; do case $f in -*) ;; *) echo "$f:1:1: warning: fake finding [SC9999]";;'
-        " esac; done\nexit 1\n"
-    )
-    (fake / "shellcheck").chmod(0o755)
+    fake = _fake_shellcheck(tmp_path, "1:1: warning: fake finding [SC9999]")
     with_fake = {**env, "PATH": f"{fake}:{os.environ['PATH']}"}
     for _ in range(2):
         result = agentc("check", example, env=with_fake)
