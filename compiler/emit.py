@@ -87,6 +87,13 @@ class Artifact:
         """The line of the file that `body` starts at."""
         return shlib.lines(self.library) + 1 if self.library else 1
 
+    def linted(self, whole: bool) -> tuple[bytes, int]:
+        """What a lint of this file reads, and the line of the file it starts at: a script's
+        generated part, unless `whole` (the library is not the verified one); else the file."""
+        if self.library and self.body is not None and not whole:
+            return self.body, self.first_line
+        return self.data, 1
+
     @functools.cached_property
     def sha256(self) -> str:
         """Hex digest of the content (a script's from the library's, hashed once)."""

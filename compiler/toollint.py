@@ -74,8 +74,7 @@ def tool_lints(trees: dict[str, list[Artifact]], required: Sequence[str] = ()) -
                     # part is bin/agentctl's facts plus the version's constant lint patterns.
                     if not whole and art.path == "bin/activate":
                         continue
-                    part = art.library is not None and not whole and art.body is not None
-                    text = art.body if part and art.body is not None else art.data
+                    text, first_line = art.linted(whole)
                     key = art.shape or hashlib.sha256(shown.encode()).digest()
                     if key in shapes:
                         scripts[shapes[key]].append(shown)
@@ -95,7 +94,7 @@ def tool_lints(trees: dict[str, list[Artifact]], required: Sequence[str] = ()) -
                 if art.path.startswith("bin/"):
                     shapes[key] = str(path)
                     scripts[str(path)] = [shown]
-                    offsets[str(path)] = art.first_line - 1 if part else 0
+                    offsets[str(path)] = first_line - 1
                 else:
                     units[str(path)] = shown
                     managers[str(path)] = art.manager or "user"

@@ -187,11 +187,8 @@ class GnuOnlySyntax(Rule):
             if key is not None and key in _CLEAN_SHAPES:
                 continue
             # The verified library was scanned once for this version (compiler.generate).
-            shown = f"{agent.name}/{art.path}"
-            if art.library and art.body is not None and shlib.verified():
-                found = list(findings_in_script(shown, art.body.decode(), art.first_line))
-            else:
-                found = list(findings_in_script(shown, art.data.decode()))
+            text, first_line = art.linted(whole=not shlib.verified())
+            found = list(findings_in_script(f"{agent.name}/{art.path}", text.decode(), first_line))
             if not found and key is not None:
                 _CLEAN_SHAPES.add(key)
             yield from found
