@@ -22,11 +22,18 @@ cd "$(dirname "$0")/.."
 #   bison make gcc          build macOS's /bin/sh (bash 3.2) from ../shared/toolchains
 #   procps perl             ps and shasum, which macOS has: the simulated Mac hides GNU-only
 #                           tools (timeout, sha256sum, ...) and the scripts fall back to these
+#   uidmap slirp4netns      rootless Podman, as users run it: newuidmap/newgidmap and the
+#                           user-mode network (Debian's podman only recommends them)
+#   python3 util-linux      the test users' Python for the simulators (the venv's interpreter
+#                           may sit under root's home), and setpriv to run as them
 PACKAGES="podman runc catatonit busybox-static shellcheck nix-bin dash posh mksh yash zsh
-systemd libxml2-utils python3-venv git bison make gcc procps perl"
+systemd libxml2-utils python3-venv git bison make gcc procps perl uidmap slirp4netns python3
+util-linux"
 
+# Strict in CI: CI set to anything but empty, false or 0 (any case, blanks ignored), as the
+# tests read it (tests/conftest.py).
 strict=no
-case ${CI:-} in '' | false | 0) ;; *) strict=yes ;; esac
+case $(printf '%s' "${CI:-}" | tr -d ' \t\r\n' | tr 'A-Z' 'a-z') in '' | false | 0) ;; *) strict=yes ;; esac
 
 missing=""
 if command -v dpkg-query >/dev/null 2>&1; then
@@ -49,6 +56,32 @@ if [ -n "$missing" ]; then
     else
         echo "setup: missing system packages:$missing (install them as root)" >&2
     fi
+fi
+
+# The users the tests run as (tests/users.py names them): user agents run as a normal user with
+# rootless Podman, as people run them; the simulated Mac is uid 501, the first user of a Mac;
+# one user has no subordinate ids, for preflight's rootless checks. Each user but that one
+# gets a subuid/subgid range. /dev/net/tun is 0666 on a stock Debian (udev's rule), but 0600
+# on a fresh machine of this kind, which rootless Podman's network (slirp4netns) cannot open.
+# Root only: elsewhere the user tests fail (CI) or skip with what to run.
+add_user() { # NAME UID|'' SUBIDS|''
+    if ! id -u "$1" >/dev/null 2>&1; then
+        holder=$(getent passwd "${2:-none}" | cut -d: -f1)
+        if [ -n "$2" ] && [ -n "$holder" ]; then
+            echo "setup: uid $2 is taken by $holder; the tests need it for $1" >&2
+            exit 1
+        fi
+        useradd --create-home --shell /bin/sh ${2:+--uid "$2"} -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$1" 2>/dev/null
+    fi
+    if [ -n "$3" ] && ! grep -q "^$1:" /etc/subuid; then
+        usermod --add-subuids "$3" --add-subgids "$3" "$1"
+    fi
+}
+if [ "$(id -u)" = 0 ] && command -v useradd >/dev/null 2>&1; then
+    add_user agentc-user '' 300000-365535
+    add_user agentc-mac 501 400000-465535
+    add_user agentc-nosubid '' ''
+    [ ! -c /dev/net/tun ] || chmod 0666 /dev/net/tun
 fi
 
 # macOS's /bin/sh is bash 3.2 in POSIX mode: the generated scripts are run under it too. It is

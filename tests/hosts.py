@@ -1,5 +1,7 @@
-"""Test hosts for activation: a simulated macOS (fake launchctl + podman machine shim over real
-Podman) and a real Linux (systemd user manager + real rootful Podman). All cleaned up by PID."""
+"""Test hosts for activation, run as their users run them: a simulated macOS (fake launchctl +
+podman machine shim over real rootless Podman, as uid 501) and a real Linux (the user's own
+systemd user manager and rootless Podman, as a normal user; root for system scope). All
+cleaned up by PID."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import ctypes
 import functools
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,42 +19,67 @@ import time
 from pathlib import Path
 
 from compiler.compile import build, write_tree
-from tests.conftest import require_tool
+from tests.conftest import ROOT, require_tool
 from tests.realhost import UserManager
+from tests.users import USER_PYTHON, User, reachable
 
 FAKES = Path(__file__).parent / "fakes"
 IMAGE = "localhost/sourceos/demo:dev"
 NODE_COMMANDER_IMAGE = "localhost/socioprophet/node-commander:dev-boot"
 
+# tmp_dir fixed: Podman records it in its database and refuses a store opened with another
+# (each host's XDG_RUNTIME_DIR would give another), and a rootless store's pause process (the
+# user namespace every call joins) records its PID there: one per store, ended with it.
 CONTAINERS_CONF = """[containers]
 default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
 [engine]
 runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
+tmp_dir = "{root}/libpod-tmp"
 """
 
 
 class PodmanStore:
-    """Real rootful Podman with a private store and a busybox image, no registry."""
+    """Real Podman with a private store and a busybox image, no registry: rootful, or rootless
+    as `user` (the store is then the user's own)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, user: User | None = None) -> None:
         self.root = root
+        self.user = user
         root.mkdir(parents=True, exist_ok=True)
-        (root / "containers.conf").write_text(CONTAINERS_CONF)
+        (root / "containers.conf").write_text(CONTAINERS_CONF.format(root=root))
+        # Rootless Podman ignores graphroot and keeps its store under the caller's HOME, which
+        # every test host has of its own: rootless_storage_path makes it this one.
         (root / "storage.conf").write_text(
             f'[storage]\ndriver = "vfs"\ngraphroot = "{root}/store"\nrunroot = "{root}/run"\n'
+            f'rootless_storage_path = "{root}/store"\n'
         )
         self.env = {
             "CONTAINERS_CONF": str(root / "containers.conf"),
             "CONTAINERS_STORAGE_CONF": str(root / "storage.conf"),
         }
+        self.own_env = {**os.environ, **self.env}
+        if user is not None:
+            reachable(root)
+            (root / "home").mkdir(exist_ok=True)
+            (root / "xdg-run").mkdir(mode=0o700, exist_ok=True)
+            user.own(root)
+            self.own_env = {
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(root / "home"),
+                "USER": user.name, "XDG_RUNTIME_DIR": str(root / "xdg-run"), "LANG": "C",
+                **self.env,
+            }  # fmt: skip
+
+    def argv(self, *args: str) -> list[str]:
+        argv = [require_tool("podman"), *args]
+        return self.user.argv(argv) if self.user else argv
 
     def podman(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        """Run the real podman against this store."""
+        """Run the real podman against this store, as its user."""
         return subprocess.run(
-            [require_tool("podman"), *args],
-            env={**os.environ, **self.env},
+            self.argv(*args),
+            env=self.own_env,
             capture_output=True,
             text=True,
             check=check,
@@ -71,9 +99,9 @@ class PodmanStore:
                 (rootfs / "bin" / tool).symlink_to("busybox")
         tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
         subprocess.run(
-            [require_tool("podman"), "import", "--change", 'CMD ["/bin/sleep", "3600"]', "-", name],
+            self.argv("import", "--change", 'CMD ["/bin/sleep", "3600"]', "-", name),
             stdin=tar.stdout,
-            env={**os.environ, **self.env},
+            env=self.own_env,
             capture_output=True,
             check=True,
             timeout=120,
@@ -106,6 +134,8 @@ class PodmanStore:
             time.sleep(0.3)
         if final:
             self._kill_strays()
+            if self.user is not None:
+                self.user.kill_all()  # the pause process, and anything a test left behind
 
     def _kill_strays(self) -> None:
         """Last resort at the end of the session: any conmon still serving this store, by PID."""
@@ -151,7 +181,7 @@ def sleeper_agent(
 
 
 def _executable(path: Path, target: Path) -> None:
-    path.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{target}" "$@"\n')
+    path.write_text(f'#!/bin/sh\nexec "{USER_PYTHON}" "{target}" "$@"\n')
     path.chmod(0o755)
 
 
@@ -212,10 +242,11 @@ class MacUserland:
 
     def __init__(self) -> None:
         self.mounted: list[str] = []
+        self.blank: Path | None = None
 
     def __enter__(self) -> MacUserland:
         _private_mount_namespace()
-        blank = Path(tempfile.mkdtemp(prefix="agentc-mac-")) / "absent"
+        blank = self.blank = Path(tempfile.mkdtemp(prefix="agentc-mac-")) / "absent"
         blank.write_bytes(b"")
         blank.chmod(0o644)
         targets = []
@@ -238,21 +269,94 @@ class MacUserland:
         for path in reversed(self.mounted):
             subprocess.run(["umount", path], capture_output=True)
         self.mounted.clear()
+        if self.blank is not None:
+            shutil.rmtree(self.blank.parent, ignore_errors=True)
+            self.blank = None
 
 
 class Host:
-    """What activation sees: a HOME, PATH, platform and tools."""
+    """What activation sees: a HOME, PATH, platform and tools, and the user it runs as (the
+    store's: a normal user for user agents, root for system scope)."""
 
     platform = "linux"
 
     def __init__(self, tmp: Path, store: PodmanStore, home: str = "home") -> None:
         self.tmp = tmp
         self.store = store
+        self.user = store.user
         self.home = tmp / home
         self.home.mkdir(parents=True, exist_ok=True)
+        # The host's system-wide directories (SOURCEOS_AGENT_ROOT): root's, as on a real host.
         self.root = tmp / "root"
         self.root.mkdir(exist_ok=True)
         self.out = tmp / "out"
+        # Paths in the home a test means to leave root's (a plist launchd must refuse).
+        self.root_owned: set[Path] = set()
+        if self.user is not None:
+            reachable(tmp)
+            self.user.own(tmp, *(p for p in self.home.parents if tmp in p.parents), self.home)
+
+    @property
+    def uid(self) -> int:
+        """The uid activation runs as: what `id -u` says to it, and its launchd domain."""
+        return self.user.uid if self.user else os.geteuid()
+
+    def run(self, argv: list[str], env: dict | None = None, timeout: float = 120, **kwargs):
+        """Run a command on this host as its user, with the host's environment."""
+        self.settle_ownership()
+        options = {"capture_output": True, "text": True, "stdin": subprocess.DEVNULL, **kwargs}
+        if "input" in options:
+            options.pop("stdin")
+        return subprocess.run(
+            self.user.argv(argv) if self.user else argv,
+            env={**self.env, **(env or {})},
+            timeout=timeout,
+            **options,
+        )
+
+    def popen(self, argv: list[str], env: dict | None = None, **kwargs) -> subprocess.Popen:
+        """Start a command on this host as its user, with the host's environment."""
+        self.settle_ownership()
+        return subprocess.Popen(
+            self.user.argv(argv) if self.user else argv, env={**self.env, **(env or {})}, **kwargs
+        )
+
+    def settle_ownership(self) -> None:
+        """What the test put into the user's home (as root) is the user's, as a person's own
+        files are, except what `root_owned` names."""
+        if self.user is None:
+            return
+        for path in self.home.rglob("*"):
+            # A file gone meanwhile, or on a read-only mount a test made, stays as it is.
+            with contextlib.suppress(OSError):
+                if path.lstat().st_uid == 0 and path not in self.root_owned:
+                    os.chown(path, self.user.uid, self.user.gid, follow_symlinks=False)
+
+    def agentctl(self, agent_dir: Path, *args: str, timeout: float = 180, env: dict | None = None):
+        """An operator verb, as the agent's user runs it."""
+        return self.run([str(agent_dir / "bin" / "agentctl"), *args], env=env, timeout=timeout)
+
+    def sourceos_agent(self, *args: str, env: dict | None = None, timeout: float = 180):
+        """The host-side `sourceos-agent` tool, as the host's user runs it (a stdlib-only
+        program: under the system's Python with this checkout on its path, for a user who
+        cannot reach the test venv's interpreter)."""
+        if self.user is None:
+            return self.run([sys.executable, "-m", "compiler.sourceos_agent", *args], env=env,
+                            timeout=timeout)  # fmt: skip
+        env = {"PYTHONPATH": str(ROOT), **(env or {})}
+        return self.run([USER_PYTHON, "-m", "compiler.sourceos_agent", *args], env=env,
+                        timeout=timeout)  # fmt: skip
+
+    def write(self, path: Path, text: str, mode: int | None = None) -> Path:
+        """Write a file the host's user made (and the directories to it, below the test's)."""
+        missing = [d for d in [path.parent, *path.parent.parents] if not d.exists()]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        if mode is not None:
+            path.chmod(mode)
+        if self.user is not None:
+            self.user.own(*missing, path)
+        return path
 
     @property
     def env(self) -> dict[str, str]:
@@ -263,14 +367,7 @@ class Host:
 
     def activate(self, agent_dir: Path, *args: str, env: dict | None = None, timeout: float = 120):
         """Run the generated bin/activate as the agent's user would."""
-        return subprocess.run(
-            [str(agent_dir / "bin" / "activate"), *args],
-            env={**self.env, **(env or {})},
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-        )
+        return self.run([str(agent_dir / "bin" / "activate"), *args], env=env, timeout=timeout)
 
     def status(self, agent_dir: Path) -> dict:
         result = self.activate(agent_dir, "--json")
@@ -292,10 +389,14 @@ class DarwinHost(Host):
         _executable(self.bin / "launchctl", FAKES / "launchctl.py")
         _executable(self.bin / "podman", FAKES / "podman.py")
         self.scenario_file = tmp / "podman-scenario.json"
+        if self.user is not None:
+            self.user.own(self.bin, self.launchd)  # the simulator's state is the caller's
         self.scenario(machines={"podman-machine-default": "running"},
-                      connections={"podman-machine-default": "ok"})  # fmt: skip
+                      connections={"podman-machine-default": "ok"},
+                      default_connection="podman-machine-default")  # fmt: skip
         # What launchd gives a job: a minimal environment, plus the test's Podman store.
-        (self.launchd / "environment.json").write_text(
+        self.write(
+            self.launchd / "environment.json",
             json.dumps(
                 {
                     "HOME": str(self.home),
@@ -304,7 +405,7 @@ class DarwinHost(Host):
                     "REAL_PODMAN": require_tool("podman"),
                     **store.env,
                 }
-            )
+            ),
         )
         self.userland = MacUserland().__enter__()
 
@@ -313,7 +414,7 @@ class DarwinHost(Host):
         if self.scenario_file.exists():
             current = json.loads(self.scenario_file.read_text())
         current.update(values)
-        self.scenario_file.write_text(json.dumps(current))
+        self.write(self.scenario_file, json.dumps(current))
 
     @property
     def env(self) -> dict[str, str]:
@@ -371,7 +472,9 @@ class LinuxHost(Host):
         super().__init__(tmp, store, home)
         self.bin = tmp / "bin"
         self.bin.mkdir(exist_ok=True)
-        self.manager = UserManager(tmp, self.home)
+        if self.user is not None:
+            self.user.own(self.bin)
+        self.manager = UserManager(tmp, self.home, self.user)
         try:
             self.manager.start()
             self.manager.systemctl(
@@ -393,6 +496,7 @@ class LinuxHost(Host):
             "SOURCEOS_AGENT_PLATFORM": "linux",
             "SOURCEOS_AGENT_ROOT": str(self.root),
             "LANG": "C",
+            **({"USER": self.user.name, "LOGNAME": self.user.name} if self.user else {}),
             **self.store.env,
         }
 
@@ -403,10 +507,7 @@ class LinuxHost(Host):
 
     def user_unit(self, name: str, text: str) -> Path:
         """Write a unit file of the host's own (not agentc's) into the user unit directory."""
-        self.user_units.mkdir(parents=True, exist_ok=True)
-        path = self.user_units / name
-        path.write_text(text)
-        return path
+        return self.write(self.user_units / name, text)
 
     def unit(self, name: str) -> dict[str, str]:
         return self.manager.show(

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from tests.conftest import require_tool
+from tests.users import User
 
 CGROUP = Path("/sys/fs/cgroup")
 
@@ -31,11 +32,13 @@ def cgroup_hierarchies(root: Path = CGROUP) -> list[Path]:
 
 
 class UserManager:
-    """A real systemd user manager in a private mount namespace and delegated cgroup."""
+    """A real systemd user manager in a private mount namespace and delegated cgroup, run as
+    `user` (root when None), as that user's login would run it."""
 
-    def __init__(self, workdir: Path, home: Path) -> None:
+    def __init__(self, workdir: Path, home: Path, user: User | None = None) -> None:
         self.workdir = workdir
         self.home = home
+        self.user = user
         self.runtime_dir = workdir / "xdg-run"
         self.config_home = home / ".config"
         self.cgroup = f"agentc-test-{os.getpid()}-{time.monotonic_ns()}"
@@ -78,6 +81,13 @@ class UserManager:
         self.hierarchies = cgroup_hierarchies()
         for hierarchy in self.hierarchies:
             (hierarchy / self.cgroup).mkdir(parents=True, exist_ok=True)
+        name, as_user = "root", []
+        if self.user is not None:
+            # The user's own: its runtime directory, its config, and the delegated cgroup (as
+            # logind delegates user@UID.service's subtree to the user).
+            self.user.own(self.runtime_dir, self.config_home,
+                          *(h / self.cgroup for h in self.hierarchies))  # fmt: skip
+            name, as_user = self.user.name, self.user.argv([])
         # Each value travels as its own argv word (no shell quoting), so a home named
         # o'brien, rate%home or x"y reaches the manager exactly.
         procs = [str(h / self.cgroup / "cgroup.procs") for h in self.hierarchies]
@@ -87,8 +97,8 @@ class UserManager:
         mount = 'mount -t tmpfs tmpfs /run/systemd && mkdir /run/systemd/system && exec "$@"'
         argv = [
             "sh", "-c", join, "sh", *procs, "--",
-            "unshare", "--mount", "--propagation", "private", "sh", "-c", mount, "sh",
-            "env", "-i", f"HOME={self.home}", "USER=root", "LOGNAME=root",
+            "unshare", "--mount", "--propagation", "private", "sh", "-c", mount, "sh", *as_user,
+            "env", "-i", f"HOME={self.home}", f"USER={name}", f"LOGNAME={name}",
             f"XDG_RUNTIME_DIR={self.runtime_dir}", f"XDG_CONFIG_HOME={self.config_home}",
             "PATH=/usr/sbin:/usr/bin:/sbin:/bin", str(systemd), "--user",
         ]  # fmt: skip
@@ -107,8 +117,9 @@ class UserManager:
 
     def systemctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         """Run `systemctl --user` against this manager."""
+        argv = ["systemctl", "--user", *args]
         return subprocess.run(
-            ["systemctl", "--user", *args],
+            self.user.argv(argv) if self.user else argv,
             env=self.env,
             capture_output=True,
             text=True,

@@ -4,7 +4,6 @@ injection and ordering — on the launchd simulator (over real Podman) and on re
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import threading
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, require_tool
+from tests.conftest import ROOT
 from tests.hosts import (
     IMAGE,
     NODE_COMMANDER_IMAGE,
@@ -270,17 +269,20 @@ def _demo_agent(host, name: str = "demo") -> Path:
 def test_missing_init_binary_fails_preflight_on_real_systemd(
     linux: LinuxHost, store: PodmanStore
 ) -> None:
-    """Debian's podman only recommends catatonit: a host without it (here hidden under an empty
-    mount, as on a fresh machine) fails preflight by name, instead of rolling back a start."""
-    require_tool("unshare")
+    """Debian's podman only recommends catatonit: a host without it (here Podman's init_path
+    pointed where there is none: a mount would not hide it, rootless Podman works in the
+    mount namespace of its own pause process) fails preflight by name, instead of rolling
+    back a start."""
     agent = _demo_agent(linux)
-    init_dir = "/usr/libexec/podman"
-    hide = f'mount -t tmpfs -o size=64k tmpfs {init_dir} && exec "$0" "$@"'
-    result = subprocess.run(
-        ["unshare", "--mount", "--propagation", "private", "sh", "-c", hide,
-         str(agent / "bin" / "activate"), "--json"],
-        env=linux.env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    conf = linux.write(
+        linux.tmp / "containers-no-init.conf",
+        Path(store.env["CONTAINERS_CONF"])
+        .read_text()
+        .replace(
+            "[containers]\n", '[containers]\ninit_path = "/usr/libexec/podman/catatonit.gone"\n'
+        ),
+    )
+    result = linux.activate(agent, "--json", env={"CONTAINERS_CONF": str(conf)})
     assert outcome(result) == (3, "staged"), result.stdout + result.stderr
     c = checks(result)["container-spec"]
     assert c["status"] == "fail" and "catatonit" in c["detail"], c
@@ -370,9 +372,7 @@ def test_a_read_only_unit_directory_takes_a_runtime_unit_on_real_systemd(
         assert list(units.iterdir()) == []
         unit = linux.unit("demo")
         assert (unit["ActiveState"], unit["UnitFileState"]) == ("active", "enabled-runtime")
-        gone = subprocess.run([str(agent / "bin" / "agentctl"), "uninstall", "--json"],
-                              env=linux.env, capture_output=True, text=True,
-                              timeout=120)  # fmt: skip
+        gone = linux.run([str(agent / "bin" / "agentctl"), "uninstall", "--json"])
         assert gone.returncode == 0, gone.stdout + gone.stderr
         assert not (runtime / "sourceos-agent@demo.service").exists()
         assert linux.unit("demo")["LoadState"] == "not-found"
@@ -473,15 +473,13 @@ def test_empty_authfile_bypasses_ambient_credentials(
 
 
 def test_launchd_disabled_override(darwin: DarwinHost) -> None:
-    subprocess.run(
-        ["launchctl", "disable", f"gui/{os.getuid()}/{LABEL}"], env=darwin.env, check=True
-    )
+    darwin.run(["launchctl", "disable", f"gui/{darwin.uid}/{LABEL}"], check=True)
     (darwin.launchd / "calls.log").unlink()  # the operator's own call, before activation
     result = darwin.activate(node_commander(darwin), "--json")
     assert_nothing_persisted(darwin, result)
     c = checks(result)["label-not-disabled"]
     assert c["status"] == "fail"
-    assert c["remediation"] == f"launchctl enable gui/{os.getuid()}/{LABEL}"
+    assert c["remediation"] == f"launchctl enable gui/{darwin.uid}/{LABEL}"
 
 
 def test_old_system_wide_plist(darwin: DarwinHost) -> None:
@@ -594,6 +592,9 @@ def test_nix_store_target_stale_or_garbage_collected(darwin: DarwinHost) -> None
 
 def test_dry_run_writes_nothing(darwin: DarwinHost) -> None:
     agent = node_commander(darwin)
+    # A user who runs Podman has its own state in the home already (rootless Podman makes
+    # ~/.config/cni on its first call, whoever calls it): that is not activation's writing.
+    assert darwin.run(["podman", "--connection", "podman-machine-default", "info"]).returncode == 0
     before = sorted(str(p) for p in darwin.home.rglob("*"))
     result = darwin.activate(agent, "--dry-run", "--json")
     assert result.returncode == 0, result.stdout
@@ -618,9 +619,8 @@ def test_allow_failed_preflight_is_explicit_and_recorded(darwin: DarwinHost) -> 
 
 def test_concurrent_activations_one_waits_out(darwin: DarwinHost) -> None:
     agent = node_commander(darwin)
-    env = {**darwin.env}
-    first = subprocess.Popen([str(agent / "bin" / "activate"), "--json"], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    first = darwin.popen([str(agent / "bin" / "activate"), "--json"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     lock = darwin.state_dir("node-commander") / "lock"
     deadline = time.monotonic() + 10
     while not lock.exists() and time.monotonic() < deadline:
@@ -754,10 +754,7 @@ def test_a_foreign_container_of_the_agents_name_fails_preflight_on_real_systemd(
     inspect = store.podman("container", "inspect", "--format", "{{.Id}} {{.State.Status}}", "demo")
     assert inspect.stdout.split() == [foreign, "running"]
     # The wrapper itself refuses too, should anything start it: it fails closed, untouched.
-    wrapper = subprocess.run(
-        [str(agent / "bin" / "sourceos-agent-demo")], env=linux.env, capture_output=True,
-        text=True, timeout=60, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    wrapper = linux.run([str(agent / "bin" / "sourceos-agent-demo")], timeout=60)
     assert wrapper.returncode == 78 and "did not create" in wrapper.stderr
     assert store.container_state("demo") == "running"
     assert store.podman("container", "inspect", "--format", "{{.Id}}", "demo").stdout.strip() == (

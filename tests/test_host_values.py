@@ -112,11 +112,11 @@ def _plist_of(host: DarwinHost, label: str) -> dict:
 
 @pytest.mark.parametrize("home", HOMES)
 def test_activation_under_a_hostile_home_on_the_simulator(
-    home: str, tmp_path: Path, store: PodmanStore
+    home: str, tmp_path: Path, mac_store: PodmanStore
 ) -> None:
     """HOME and each XDG directory named alike: activation reaches running, and the plist
     plistlib reads back holds the exact paths; status, logs, quarantine and uninstall work."""
-    host = DarwinHost(tmp_path, store, home=home)
+    host = DarwinHost(tmp_path, mac_store, home=home)
     try:
         state = tmp_path / f"{home}-state"
         xdg = {"XDG_STATE_HOME": str(state), "XDG_CONFIG_HOME": str(tmp_path / f"{home}-cfg")}
@@ -134,25 +134,22 @@ def test_activation_under_a_hostile_home_on_the_simulator(
         assert shown.returncode == 0 and "starting container demo" in shown.stdout
         q = agentctl(host, agent, xdg, "quarantine", "--output-dir", str(tmp_path / "q"), "--json")
         assert q.returncode == 0, q.stdout + q.stderr
-        assert host.loaded() == [] and store.container_state("demo") is None
+        assert host.loaded() == [] and mac_store.container_state("demo") is None
         gone = agentctl(host, agent, xdg, "uninstall", "--json")
         assert gone.returncode == 0 and not host.plist_path("org.sourceos.agent.demo").exists()
     finally:
         host.cleanup()
-        store.cleanup()
+        mac_store.cleanup()
 
 
 def agentctl(host, agent: Path, env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(agent / "bin" / "agentctl"), *args], env={**host.env, **env}, capture_output=True,
-        text=True, timeout=180, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    return host.agentctl(agent, *args, env=env)
 
 
 def test_a_home_no_service_definition_can_hold_fails_preflight(
-    tmp_path: Path, store: PodmanStore
+    tmp_path: Path, mac_store: PodmanStore
 ) -> None:
-    host = DarwinHost(tmp_path, store, home="new\nline")
+    host = DarwinHost(tmp_path, mac_store, home="new\nline")
     try:
         agent = compile_agent(
             host.out, "demo",
@@ -167,7 +164,7 @@ def test_a_home_no_service_definition_can_hold_fails_preflight(
         assert host.loaded() == [] and not host.plist_path("org.sourceos.agent.demo").exists()
     finally:
         host.cleanup()
-        store.cleanup()
+        mac_store.cleanup()
 
 
 # On real systemd: the unit names host paths by specifier (%h, %S) and runs the wrapper
@@ -177,9 +174,9 @@ SYSTEMD_HOMES = ["o'brien", "rate%home", "a b", 'x"y', "ü"]
 
 @pytest.mark.parametrize("home", SYSTEMD_HOMES)
 def test_activation_under_a_hostile_home_on_real_systemd(
-    home: str, tmp_path: Path, store: PodmanStore
+    home: str, tmp_path: Path, user_store: PodmanStore
 ) -> None:
-    host = LinuxHost(tmp_path, store, home=home)
+    host = LinuxHost(tmp_path, user_store, home=home)
     try:
         agent = running_demo(host, {})
         unit = host.unit("demo")
@@ -201,20 +198,20 @@ def test_activation_under_a_hostile_home_on_real_systemd(
         q = agentctl(host, agent, {}, "quarantine", "--output-dir", str(out), "--json")
         assert q.returncode == 0, q.stdout + q.stderr
         assert host.unit("demo")["ActiveState"] != "active"
-        assert store.container_state("demo") is None
+        assert user_store.container_state("demo") is None
         gone = agentctl(host, agent, {}, "uninstall", "--json")
         assert gone.returncode == 0 and not installed.exists()
     finally:
         host.cleanup()
-        store.cleanup()
+        user_store.cleanup()
 
 
 def test_a_state_directory_away_from_home_is_written_into_the_unit_escaped(
-    tmp_path: Path, store: PodmanStore
+    tmp_path: Path, user_store: PodmanStore
 ) -> None:
     """XDG_STATE_HOME elsewhere, named with a quote and a %: the unit carries it through the
     unit escaper, verifies, and the agent runs from there."""
-    host = LinuxHost(tmp_path, store)
+    host = LinuxHost(tmp_path, user_store)
     try:
         state = tmp_path / "st'a%te \\x"
         env = {"XDG_STATE_HOME": str(state)}
@@ -231,7 +228,7 @@ def test_a_state_directory_away_from_home_is_written_into_the_unit_escaped(
         assert verify.returncode == 0 and verify.stderr == "", verify.stderr
     finally:
         host.cleanup()
-        store.cleanup()
+        user_store.cleanup()
 
 
 def test_a_system_wrapper_runs_in_the_environment_a_system_manager_gives(

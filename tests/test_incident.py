@@ -4,7 +4,6 @@ nothing foreign is touched (spec sections 1, 12 and 14)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -44,10 +43,7 @@ def test_the_incidents_own_plist_fails_preflight_by_content(
     legacy = _incident_plist(darwin)
     before = legacy.read_bytes()
     if loaded:
-        boot = subprocess.run(
-            ["launchctl", "bootstrap", f"gui/{os.getuid()}", str(legacy)],
-            env=darwin.env, capture_output=True, text=True, timeout=30,
-        )  # fmt: skip
+        boot = darwin.run(["launchctl", "bootstrap", f"gui/{darwin.uid}", str(legacy)])
         assert boot.returncode == 0, boot.stderr
         (darwin.launchd / "calls.log").unlink()  # the legacy host's own call, before ours
     result = darwin.activate(node_commander(darwin), "--json")
@@ -61,7 +57,7 @@ def test_the_incidents_own_plist_fails_preflight_by_content(
     assert "container node-commander" in dup["detail"]
     assert "an old system-wide plist" in dup["detail"]
     assert dup["remediation"].startswith(
-        f"sudo launchctl bootout gui/{os.getuid()}/{INCIDENT_LABEL}"
+        f"sudo launchctl bootout gui/{darwin.uid}/{INCIDENT_LABEL}"
     )
     assert "spec section 14" in dup["remediation"]
     assert legacy.read_bytes() == before
@@ -81,12 +77,8 @@ def test_a_job_loaded_from_outside_the_launchd_directories_is_a_duplicate(
     still there, or deleted since): no launchd directory holds it, launchd runs it all the
     same. Preflight finds it among the loaded jobs, by content, and leaves it loaded."""
     elsewhere = darwin.home / "Downloads" / f"{INCIDENT_LABEL}.plist"
-    elsewhere.parent.mkdir(parents=True)
-    shutil.copy(INCIDENT / f"{INCIDENT_LABEL}.plist", elsewhere)
-    boot = subprocess.run(
-        ["launchctl", "bootstrap", f"gui/{os.getuid()}", str(elsewhere)],
-        env=darwin.env, capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+    darwin.write(elsewhere, (INCIDENT / f"{INCIDENT_LABEL}.plist").read_text())
+    boot = darwin.run(["launchctl", "bootstrap", f"gui/{darwin.uid}", str(elsewhere)])
     assert boot.returncode == 0, boot.stderr
     (darwin.launchd / "calls.log").unlink()
     if not kept:
@@ -97,10 +89,10 @@ def test_a_job_loaded_from_outside_the_launchd_directories_is_a_duplicate(
     dup = checks(result)["service-not-duplicated"]
     assert dup["status"] == "fail", dup
     assert dup["detail"] == (
-        f"a job loaded in launchd's gui/{os.getuid()} domain (from {elsewhere}) runs the same"
+        f"a job loaded in launchd's gui/{darwin.uid} domain (from {elsewhere}) runs the same"
         f" container node-commander under another label, {INCIDENT_LABEL}"
     )
-    fix = f"launchctl bootout gui/{os.getuid()}/{INCIDENT_LABEL}"
+    fix = f"launchctl bootout gui/{darwin.uid}/{INCIDENT_LABEL}"
     if kept:
         fix += f"; mv {elsewhere} ~/Desktop/"
     assert dup["remediation"] == fix + " (spec section 14, step 1: retire the legacy agent)"
@@ -111,30 +103,30 @@ def test_a_job_loaded_from_outside_the_launchd_directories_is_a_duplicate(
 def test_the_same_image_under_another_name_is_a_duplicate(darwin: DarwinHost) -> None:
     """Content, not names: a plist of any label running the agent's registry image."""
     other = darwin.home / "Library" / "LaunchAgents" / "com.example.puller.plist"
-    other.parent.mkdir(parents=True)
     source = "us-central1-docker.pkg.dev/socioprophet-web/node-commander/node-commander:dev-boot"
-    other.write_text(
+    darwin.write(
+        other,
         '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n'
         "\t<key>Label</key>\n\t<string>com.example.puller</string>\n"
         "\t<key>ProgramArguments</key>\n\t<array>\n\t\t<string>/usr/local/bin/podman</string>\n"
-        f"\t\t<string>run</string>\n\t\t<string>{source}</string>\n\t</array>\n</dict>\n</plist>\n"
+        f"\t\t<string>run</string>\n\t\t<string>{source}</string>\n\t</array>\n</dict>\n</plist>\n",
     )
     result = darwin.activate(node_commander(darwin), "--json")
     assert_nothing_persisted(darwin, result)
     dup = checks(result)["service-not-duplicated"]
     assert dup["status"] == "fail" and f"image {source}" in dup["detail"]
     # In the user's own directory: no sudo.
-    assert dup["remediation"].startswith(f"launchctl bootout gui/{os.getuid()}/com.example.puller")
+    assert dup["remediation"].startswith(f"launchctl bootout gui/{darwin.uid}/com.example.puller")
 
 
 def test_a_duplicate_label_in_the_users_own_directory_is_named_as_such(
     darwin: DarwinHost,
 ) -> None:
     other = darwin.home / "Library" / "LaunchAgents" / "com.example.other.plist"
-    other.parent.mkdir(parents=True)
-    other.write_text(
+    darwin.write(
+        other,
         '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0"><dict>'
-        f"<key>Label</key><string>{LABEL}</string></dict></plist>\n"
+        f"<key>Label</key><string>{LABEL}</string></dict></plist>\n",
     )
     result = darwin.activate(node_commander(darwin), "--json")
     assert_nothing_persisted(darwin, result)
@@ -169,10 +161,7 @@ def test_a_foreign_unit_running_the_container_fails_preflight_on_real_systemd(
 
 
 def _agentctl(host, agent: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(agent / "bin" / "agentctl"), *args],
-        env=host.env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    return host.agentctl(agent, *args, timeout=120)
 
 
 def test_json_is_always_json(darwin: DarwinHost) -> None:
@@ -210,8 +199,7 @@ def test_a_rollback_names_the_wrappers_reason_and_no_fake_action(linux: LinuxHos
         'environmentFile = "$HOME/needy.env";\nlifecycle.startupTimeoutSeconds = 3;\n',
     )
     staged = linux.state_dir("needy") / "staged"
-    staged.mkdir(parents=True)
-    (staged / "remediation.txt").write_text("an earlier run's advice\n")
+    linux.write(staged / "remediation.txt", "an earlier run's advice\n")
     result = linux.activate(agent)
     lines = result.stdout.splitlines()
     assert result.returncode == 4, result.stdout + result.stderr
@@ -227,12 +215,7 @@ def test_a_rollback_names_the_wrappers_reason_and_no_fake_action(linux: LinuxHos
 
 
 def _sourceos_agent(host, *args: str) -> subprocess.CompletedProcess:
-    import sys
-
-    return subprocess.run(
-        [sys.executable, "-m", "compiler.sourceos_agent", *args],
-        env=host.env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    return host.sourceos_agent(*args, timeout=120)
 
 
 def test_quarantine_foreign_takes_the_incidents_agent_through_section_9(
@@ -240,14 +223,13 @@ def test_quarantine_foreign_takes_the_incidents_agent_through_section_9(
 ) -> None:
     legacy = _incident_plist(darwin)
     before = legacy.read_bytes()
-    (darwin.home / ".docker").mkdir()
-    (darwin.home / ".docker" / "config.json").write_text(
+    darwin.write(
+        darwin.home / ".docker" / "config.json",
         '{"auths": {"us-central1-docker.pkg.dev": {"auth": "c2VjcmV0"}},'
-        ' "credHelpers": {"us-central1-docker.pkg.dev": "gcloud"}}\n'
+        ' "credHelpers": {"us-central1-docker.pkg.dev": "gcloud"}}\n',
     )
-    uid = os.getuid()
-    boot = subprocess.run(["launchctl", "bootstrap", f"gui/{uid}", str(legacy)],
-                          env=darwin.env, capture_output=True, text=True)  # fmt: skip
+    uid = darwin.uid
+    boot = darwin.run(["launchctl", "bootstrap", f"gui/{uid}", str(legacy)])
     assert boot.returncode == 0, boot.stderr
     out = tmp_path / "q"
     result = _sourceos_agent(darwin, "quarantine", "--foreign", INCIDENT_LABEL,
@@ -307,8 +289,7 @@ def test_quarantine_foreign_reports_a_failed_step_in_its_exit_status(
     """A step that fails (here the stop: launchctl refuses the bootout) is recorded and makes
     the exit status 1; the rest is still done and captured."""
     legacy = _incident_plist(darwin)
-    subprocess.run(["launchctl", "bootstrap", f"gui/{os.getuid()}", str(legacy)],
-                   env=darwin.env, check=True, capture_output=True)  # fmt: skip
+    darwin.run(["launchctl", "bootstrap", f"gui/{darwin.uid}", str(legacy)], check=True)
     refusing = darwin.bin / "launchctl"
     real = refusing.read_text()
     # launchd refusing the bootout, as it does a root-owned job for a user (EPERM)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import agentc
+from tests.conftest import agentc, missing
 from tests.hosts import IMAGE, DarwinHost, LinuxHost, PodmanStore, compile_agent, sleeper_agent
 from tests.test_activation import LABEL, node_commander
 
@@ -21,25 +21,11 @@ SECRET = "s3cr3t-Zq9-do-not-leak"
 
 
 def sourceos_agent(host, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "compiler.sourceos_agent", *args],
-        env=host.env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        stdin=subprocess.DEVNULL,
-    )
+    return host.sourceos_agent(*args)
 
 
 def agentctl(host, agent_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(agent_dir / "bin" / "agentctl"), *args],
-        env=host.env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        stdin=subprocess.DEVNULL,
-    )
+    return host.agentctl(agent_dir, *args)
 
 
 def listing(root: Path, skip: tuple[str, ...] = ()) -> list[str]:
@@ -145,10 +131,7 @@ def test_doctor_local_runtime_over_three_agents(darwin: DarwinHost) -> None:
     text = sourceos_agent(darwin, "doctor", "local-runtime").stdout
     assert text.startswith("local runtime: findings in local persistence")
     assert "  owner: SocioProphet / node-commander (contact: platform)" in text
-    status = subprocess.run(
-        [str(running / "bin" / "agentctl"), "status"],
-        env=darwin.env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
-    ).stdout  # fmt: skip
+    status = darwin.agentctl(running, "status", timeout=60).stdout
     assert "- owner: SocioProphet / node-commander (contact: platform)" in status
     assert "ps --filter name=node-commander" in status
     assert "/nix/store/" not in text.split("finding:")[0]
@@ -223,7 +206,7 @@ def test_doctor_reports_exactly_the_incident_plist_on_a_simulated_mac(tmp_path: 
 def test_doctor_tells_vendor_symlinks_and_what_it_cannot_inspect(tmp_path: Path) -> None:
     vendor = Path("/lib/systemd/system/console-getty.service")  # Debian's, Restart=always
     if not vendor.exists():
-        pytest.skip("no vendor unit with Restart=always here")
+        missing(f"{vendor} is not installed (Debian's systemd package ships it)")
     root = tmp_path / "root"
     system = root / "etc" / "systemd" / "system"
     system.mkdir(parents=True)
@@ -267,7 +250,7 @@ def test_quarantine_a_running_agent(darwin: DarwinHost, store: PodmanStore, tmp_
     assert qdir.parent == out and qdir.name.startswith("node-commander-")
     assert doc["state"] == "absent"
     assert darwin.loaded() == [] and not darwin.plist_path(LABEL).exists()
-    assert darwin.overrides()[f"gui/{os.getuid()}"][LABEL] == "disabled"
+    assert darwin.overrides()[f"gui/{darwin.uid}"][LABEL] == "disabled"
     assert store.container_state("node-commander") is None
     names = {p.name for p in qdir.iterdir()}
     assert {
@@ -405,8 +388,7 @@ def test_doctor_reports_a_foreign_service_in_a_respawn_loop(darwin: DarwinHost) 
         "\t<key>RunAtLoad</key>\n\t<true/>\n\t<key>KeepAlive</key>\n\t<true/>\n"
         "\t<key>ThrottleInterval</key>\n\t<integer>0</integer>\n</dict>\n</plist>\n"
     )
-    subprocess.run(["launchctl", "bootstrap", f"gui/{os.getuid()}", str(loop)],
-                   env=darwin.env, check=True, capture_output=True)  # fmt: skip
+    darwin.run(["launchctl", "bootstrap", f"gui/{darwin.uid}", str(loop)], check=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         job = next(j for j in darwin.loaded() if j["label"] == "com.example.loop")

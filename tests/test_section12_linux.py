@@ -42,10 +42,9 @@ def staged_and_untouched(linux: LinuxHost, result) -> dict[str, dict]:
 
 def test_podman_socket_refused(linux: LinuxHost) -> None:
     """A connection whose socket nobody listens on: the remediation names the connection."""
-    add = subprocess.run(
-        ["podman", "system", "connection", "add", "gone", f"unix://{linux.home}/none.sock"],
-        env=linux.env, capture_output=True, text=True,
-    )  # fmt: skip
+    add = linux.run(
+        ["podman", "system", "connection", "add", "gone", f"unix://{linux.home}/none.sock"]
+    )
     assert add.returncode == 0, add.stderr
     agent = sleeper_agent(linux, connection='"gone"')
     c = staged_and_untouched(linux, linux.activate(agent, "--json"))
@@ -146,7 +145,7 @@ def test_container_enters_stopping_for_real(linux: LinuxHost, store: PodmanStore
         while time.monotonic() < deadline and not stoppers:
             if store.container_state("demo") == "running":
                 stoppers.append(subprocess.Popen(
-                    ["podman", "stop", "-t", "60", "demo"], env=linux.env,
+                    linux.user.argv(["podman", "stop", "-t", "60", "demo"]), env=linux.env,
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))  # fmt: skip
                 time.sleep(0.5)
                 seen.append(store.container_state("demo") or "absent")

@@ -110,12 +110,8 @@ def _native_without_logs(host, name: str) -> Path:
 
 
 def _logs_of(host, agent: Path) -> str:
-    import subprocess
 
-    result = subprocess.run(
-        [str(agent / "bin" / "agentctl"), "logs", "-n", "50"],
-        env=host.env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    result = host.agentctl(agent, "logs", "-n", "50", timeout=60)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -339,8 +335,7 @@ def test_podman_under_systemd_leaves_no_container_however_the_unit_ends(linux, s
     assert store.container_state("pod") == "running"
 
     def ctl(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([str(agent / "bin" / "agentctl"), *args], env=linux.env,
-                              capture_output=True, text=True, timeout=120)  # fmt: skip
+        return linux.agentctl(agent, *args, timeout=120)
 
     assert ctl("stop").returncode == 0
     assert store.container_state("pod") is None
@@ -495,15 +490,12 @@ def test_through_a_connection_a_killed_wrapper_leaves_no_container(
 
     sock = tmp_path / "podman.sock"
     service = subprocess.Popen(
-        ["podman", "system", "service", "--time=0", f"unix://{sock}"], env=linux.env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        linux.user.argv(["podman", "system", "service", "--time=0", f"unix://{sock}"]),
+        env=linux.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
         assert _wait(sock.exists, 20)
-        added = subprocess.run(
-            ["podman", "system", "connection", "add", "svc", f"unix://{sock}"],
-            env=linux.env, capture_output=True, text=True,
-        )  # fmt: skip
+        added = linux.run(["podman", "system", "connection", "add", "svc", f"unix://{sock}"])
         assert added.returncode == 0, added.stderr
         agent = sleeper_agent(linux, "remote", connection='"svc"')
         result = linux.activate(agent)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from compiler import generate, shlib
-from tests.conftest import IN_CI, ROOT, require_tool
+from tests.conftest import ROOT, missing, require_tool
 from tests.hosts import DarwinHost, PodmanStore
 
 BASH_32 = ROOT / ".toolchains" / "bash-3.2" / "bin" / "sh"  # scripts/setup.sh builds it
@@ -46,20 +46,14 @@ def shell(name: str) -> list[str]:
     argv = SHELLS[name]
     if name == "bash-3.2":
         if not BASH_32.exists():
-            message = f"bash 3.2 is not built at {BASH_32} (scripts/setup.sh builds it)"
-            if IN_CI:
-                pytest.fail(message)
-            pytest.skip(message)
+            missing(f"bash 3.2 is not built at {BASH_32} (scripts/setup.sh builds it)")
         return argv
     require_tool(argv[0])
     return argv
 
 
 def run(host: DarwinHost, argv: list[str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*argv, *args], env=host.env, capture_output=True, text=True, timeout=120,
-        stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    return host.run([*argv, *args])
 
 
 @pytest.fixture(scope="module")
@@ -112,11 +106,11 @@ def outcome_on_fresh_host(tmp: Path, store: PodmanStore, sh: list[str], bin_: Pa
 
 
 @pytest.fixture(scope="module")
-def reference(agent_tree: Path, store: PodmanStore, tmp_path_factory) -> list:
+def reference(agent_tree: Path, mac_store: PodmanStore, tmp_path_factory) -> list:
     """What dash does, once for every shell to be held to."""
     require_tool("dash")
     ref = outcome_on_fresh_host(
-        tmp_path_factory.mktemp("dash"), store, ["dash"], agent_tree / "bin"
+        tmp_path_factory.mktemp("dash"), mac_store, ["dash"], agent_tree / "bin"
     )
     assert [r[0] for r in ref] == [0, 0, 0, 0, 0, 0], ref
     assert ref[2][1]["state"] == "running" and ref[5][1]["state"] == "absent", ref

@@ -8,10 +8,24 @@ ThrottleInterval, ExitTimeOut, StandardOutPath/StandardErrorPath and
 EnvironmentVariables, the way launchd does; `bootout` stops it.
 
 Errors mirror what launchd prints: bootstrapping a job that is already loaded,
-disabled, or whose plist is invalid or group/world-writable fails with
-"Bootstrap failed: 5: Input/output error" (exit 5); booting out a job that is
-not loaded prints "Boot-out failed: 3: No such process" (exit 3); printing an
-unknown service exits 113.
+disabled, or whose plist is invalid, group/world-writable or not owned as
+launchctl(1) requires fails with "Bootstrap failed: 5: Input/output error"
+(exit 5); booting out a job that is not loaded prints "Boot-out failed: 3: No
+such process" (exit 3); printing an unknown service exits 113.
+
+Who may act where, as launchd decides it from the caller (never from an argument):
+- launchctl(1): "system: ... requires root privileges to modify"; "gui/<uid>: ... the
+  domain for the user's GUI login session"; a user reaches only its own gui/<uid> and
+  user/<uid> domains. Anyone else's, or system, as a non-root caller: "<Verb> failed: 1:
+  Operation not permitted" (exit 1), as launchctl reports EPERM.
+- launchctl(1), `load`: "per-user configuration files (LaunchAgents) must be owned by root
+  (if they are located in /Library/LaunchAgents) or the user loading them (if they are
+  located in $HOME/Library/LaunchAgents). All system-wide daemons (LaunchDaemons) must be
+  owned by root. Configuration files must disallow group and world writes."
+- `bootout` returns once launchd has been told, not once the job is gone: the service stays
+  in its domain (print shows it, bootstrap of its label fails with 5: Input/output error,
+  the error every report of a bootstrap right after a bootout shows) until its process has
+  exited and launchd has let go of it. Callers must wait for it, as the product does.
 """
 
 from __future__ import annotations
@@ -30,6 +44,10 @@ STATE = Path(os.environ.get("FAKE_LAUNCHD_DIR", "/tmp/fake-launchd"))
 # (a SIGTERM or SIGKILL from outside is not a crash).
 CRASH_SIGNALS = {signal.SIGILL, signal.SIGABRT, signal.SIGFPE, signal.SIGBUS, signal.SIGSEGV,
                  signal.SIGSYS, signal.SIGTRAP}  # fmt: skip
+
+
+# How long a booted-out service stays in its domain after its process exited.
+BOOTOUT_LINGER = 0.3
 
 
 def _jobs() -> Path:
@@ -65,6 +83,30 @@ def _valid_domain(domain: str) -> bool:
         return True
     kind, _, number = domain.partition("/")
     return kind in ("gui", "user", "login", "pid") and number.isdigit()
+
+
+def _permitted(domain: str) -> bool:
+    """Whether the caller may change `domain`: root anything, a user only its own domains."""
+    caller = os.getuid()
+    if caller == 0:
+        return True
+    kind, _, number = domain.partition("/")
+    return kind in ("gui", "user") and number == str(caller)
+
+
+def _refuse(verb: str) -> int:
+    sys.stderr.write(f"{verb} failed: 1: Operation not permitted\n")
+    return 1
+
+
+def _owner_required(domain: str, path: str) -> int:
+    """The uid a plist must belong to (see the module docstring): root's for the system domain
+    and outside the user's home, the user's in it."""
+    if domain == "system":
+        return 0
+    home = _read_json(STATE / "environment.json", {}).get("HOME") or os.environ.get("HOME", "")
+    inside = home and os.path.abspath(path).startswith(home.rstrip("/") + "/")
+    return int(domain.partition("/")[2]) if inside else 0
 
 
 def _domain_of(target: str) -> str:
@@ -107,6 +149,8 @@ def cmd_bootstrap(args: list[str]) -> int:
     if len(args) < 2:
         return _usage("Usage: launchctl bootstrap <domain-target> <path> ...")
     domain, paths = _domain_of(args[0]), args[1:]
+    if not _permitted(domain):
+        return _refuse("Bootstrap")
     for path in paths:
         try:
             st = os.stat(path)
@@ -118,10 +162,7 @@ def cmd_bootstrap(args: list[str]) -> int:
         except (OSError, KeyError, ValueError, plistlib.InvalidFileException, TypeError):
             sys.stderr.write("Bootstrap failed: 5: Input/output error\n")
             return 5
-        # launchd loads a plist only from its domain's owner or root: a system daemon's must
-        # be root's, a gui/<uid> agent's root's or that user's.
-        owner = 0 if domain == "system" else int(domain.partition("/")[2])
-        bad_owner = st.st_uid not in (0, owner)
+        bad_owner = st.st_uid != _owner_required(domain, path)
         record = _read_json(_job_file(domain, label), None)
         if record or _disabled(domain, label) or mode & 0o022 or bad_owner:
             sys.stderr.write("Bootstrap failed: 5: Input/output error\n")
@@ -167,6 +208,8 @@ def cmd_bootout(args: list[str]) -> int:
             return 5
     else:
         domain, label = _split_target(args[0])
+    if not _permitted(domain):
+        return _refuse("Boot-out")
     path = _job_file(domain, label)
     record = _read_json(path, None)
     if record is None:
@@ -174,11 +217,10 @@ def cmd_bootout(args: list[str]) -> int:
         return 3
     pid = record.get("supervisor_pid")
     if _alive(pid):
+        # Told, not done: the supervisor stops the job, lingers, then unloads it.
         os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + 30
-        while _alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.02)
-    path.unlink(missing_ok=True)
+    else:
+        path.unlink(missing_ok=True)
     return 0
 
 
@@ -186,6 +228,8 @@ def cmd_enable_disable(verb: str, args: list[str]) -> int:
     if len(args) != 1:
         return _usage(f"Usage: launchctl {verb} <service-target>")
     domain, label = _split_target(args[0])
+    if not _permitted(domain):
+        return _refuse(verb.capitalize())
     overrides = _overrides()
     overrides.setdefault(domain, {})[label] = "enabled" if verb == "enable" else "disabled"
     _write_json(STATE / "overrides.json", overrides)
@@ -252,6 +296,8 @@ def cmd_kickstart(args: list[str]) -> int:
     if len(targets) != 1:
         return _usage("Usage: launchctl kickstart [-kp] <service-target>")
     domain, label = _split_target(targets[0])
+    if not _permitted(domain):
+        return _refuse("Kickstart")
     record = _read_json(_job_file(domain, label), None)
     if record is None:
         sys.stderr.write(f'Could not find service "{label}" in domain for {domain}\n')
@@ -266,6 +312,8 @@ def cmd_kill(args: list[str]) -> int:
     if len(args) != 2:
         return _usage("Usage: launchctl kill <signal-name|number> <service-target>")
     domain, label = _split_target(args[1])
+    if not _permitted(domain):
+        return _refuse("Kill")
     record = _read_json(_job_file(domain, label), None)
     if record is None or not _alive(record.get("job_pid")):
         sys.stderr.write("Kill failed: 3: No such process\n")
@@ -394,6 +442,10 @@ def supervise(domain: str, label: str) -> None:
             os.killpg(child.pid, signal.SIGKILL)
             child.wait()
     update(job_pid=None)
+    if stopping:
+        # Booted out: launchd lets go of the service a moment after its process is gone.
+        time.sleep(BOOTOUT_LINGER)
+        path.unlink(missing_ok=True)
 
 
 def main(argv: list[str]) -> int:

@@ -6,10 +6,15 @@ $FAKE_PODMAN_SCENARIO:
 
     {"machines": {"podman-machine-default": "running"},        # or "stopped"; absent = missing
      "connections": {"podman-machine-default": "ok"},          # or "refused"; absent = undefined
+     "default_connection": "podman-machine-default",           # what a call without one uses
      "container_states": {"node-commander": "stopping"}}       # forced `container inspect` state
 
 Every call is appended to $FAKE_PODMAN_SCENARIO.calls (one JSON argv per line).
-A call through an "ok" connection runs against the local real Podman.
+A call through an "ok" connection runs against the local real Podman, unless the connection
+is a machine's (same name, as `podman machine init` names it) and that machine is not
+running: on a Mac, Podman's every container call goes to the machine's VM, and a stopped
+VM's forwarded port refuses the connection (measured: `podman ps` after `podman machine
+stop` exits 125, "connect: connection refused").
 """
 
 from __future__ import annotations
@@ -88,8 +93,15 @@ def main(argv: list[str]) -> int:
         connection, args = args[0].split("=", 1)[1], args[1:]
     if args[:1] == ["machine"]:
         return _machine(scenario, args[1:])
+    # What the client answers itself (its version, its connection list, the credentials it
+    # would send) needs no connection; everything else goes to the machine.
+    if connection is None and args[:1] not in (["--version"], ["system"], ["login"], ["logout"]):
+        connection = scenario.get("default_connection")
     if connection is not None:
         state = scenario.get("connections", {}).get(connection)
+        machine = scenario.get("machines", {}).get(connection)
+        if state == "ok" and connection in scenario.get("machines", {}) and machine != "running":
+            state = "refused"
         if state is None:
             sys.stderr.write(f'Error: failed to resolve connection "{connection}"\n')
             return 125
