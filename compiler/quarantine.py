@@ -3,6 +3,7 @@ agentc did not install (the legacy agent section 14 migrates away from)."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -79,6 +80,7 @@ class Quarantine:
         self.dir = out / f"{name}-{stamp}"
         self.stamp = stamp
         self.failed = False
+        self.todo: list[str] = []  # what this user could not do, for someone who can
 
     def record(self, name: str, status: str, detail: str = "", step: bool = False) -> None:
         """Note one step or capture; a step (stop, disable, move) that failed fails the run."""
@@ -151,7 +153,15 @@ class Quarantine:
             shutil.move(s.path, self.dir / moved)
             self.record(moved, "captured", f"moved from {s.path}")
         except OSError as err:
-            self.record(moved, "failed", f"cannot move {s.path}: {err.strerror or err}", True)
+            # A root-owned definition (the incident's, in /Library/LaunchAgents) a user cannot
+            # move: a copy is kept as evidence, and the move is left to an administrator.
+            fix = ""
+            if isinstance(err, PermissionError):
+                fix = f"; as its owner: sudo mv {sh(s.path)} {sh(str(self.dir / moved))}"
+                self.todo.append(f"sudo mv {sh(s.path)} {sh(str(self.dir / moved))}")
+                with contextlib.suppress(OSError):
+                    shutil.copyfile(s.path, self.dir / "service.definition.copy")
+            self.record(moved, "failed", f"cannot move {s.path}: {err.strerror or err}{fix}", True)
         if not darwin:
             self.run("daemon-reload", [*ctl, "daemon-reload"])
         # 4. logs
@@ -214,6 +224,10 @@ class Quarantine:
             " bounded restarts, logs outside /tmp.\n\n"
             f"## To bring the old one back as it was\n`{back}`\n"
         )
+        if self.todo:
+            text += "\n## Not done: needs the file's owner\n" + "".join(
+                f"- `{line}`\n" for line in self.todo
+            )
         (self.dir / "remediation.md").write_text(text)
         self.record("remediation.md", "captured")
 

@@ -458,8 +458,9 @@ enable_service() {
             launchctl enable "$DOMAIN/$LABEL" || return 1
             WE_ENABLED_OVERRIDE=yes
         fi
-        if sm_loaded; then
-            bootout_and_wait
+        if sm_loaded && ! bootout_and_wait; then
+            ENABLE_ERROR=$BOOTOUT_ERR
+            return 1
         fi
         if ! out=$(launchctl bootstrap "$DOMAIN" "$SERVICE_FILE" 2>&1); then
             ENABLE_ERROR=$(bootstrap_error "$out")

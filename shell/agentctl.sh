@@ -183,11 +183,15 @@ cmd_start() {
     result started
 }
 
+# A stop that did not stop (launchd or systemd refused, or the service outlived the wait) is
+# a failure, never "stopped".
 cmd_stop() {
     if [ "$PLATFORM" = darwin ]; then
-        launchctl bootout "$DOMAIN/$LABEL" >/dev/null 2>&1
+        bootout_and_wait || refuse 1 "$BOOTOUT_ERR" failed
     else
-        bounded 120 systemctl_ stop "$UNIT_NAME" >/dev/null 2>&1
+        if ! out=$(bounded_exec 120 systemctl_ stop "$UNIT_NAME" 2>&1); then
+            case $out in *"not loaded"*) ;; *) refuse 1 "systemctl stop failed: $(oneline "$out")" failed ;; esac
+        fi
     fi
     result stopped
 }
@@ -331,7 +335,8 @@ cmd_quarantine() {
     fi
     # 1. stop  2. disable
     if [ "$PLATFORM" = darwin ]; then
-        stop_out=$(launchctl bootout "$DOMAIN/$LABEL" 2>&1)
+        bootout_and_wait
+        stop_out=$BOOTOUT_ERR
         if out=$(launchctl disable "$DOMAIN/$LABEL" 2>&1); then
             record disable ok "launchctl disable $DOMAIN/$LABEL"
         else

@@ -778,14 +778,25 @@ installed_state() {
     fi
 }
 
-# Boot the job out of launchd and wait (10 s at most) until launchd has let it go.
+# Boot the job out of launchd and wait (10 s at most) until launchd has let it go: bootout
+# returns once launchd was told, and the service stays in its domain until its process has
+# exited. Fails, BOOTOUT_ERR saying why, when the job is still loaded then.
 bootout_and_wait() {
-    launchctl bootout "$DOMAIN/$LABEL" >/dev/null 2>&1
+    BOOTOUT_ERR=''
+    sm_forget
+    if ! bw_out=$(launchctl bootout "$DOMAIN/$LABEL" 2>&1); then
+        case $bw_out in *"No such process"*) ;; *) BOOTOUT_ERR="launchctl bootout failed: $(oneline "$bw_out")" ;; esac
+    fi
     n=0
     while sm_loaded && [ "$n" -lt 50 ]; do
         pause
         n=$((n + 1))
     done
+    if sm_loaded; then
+        BOOTOUT_ERR=${BOOTOUT_ERR:-"$LABEL is still loaded in $DOMAIN 10 s after launchctl bootout"}
+        return 1
+    fi
+    BOOTOUT_ERR=''
 }
 
 label_disabled() {

@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from pathlib import Path
@@ -30,6 +31,8 @@ NODE_COMMANDER_IMAGE = "localhost/socioprophet/node-commander:dev-boot"
 # tmp_dir fixed: Podman records it in its database and refuses a store opened with another
 # (each host's XDG_RUNTIME_DIR would give another), and a rootless store's pause process (the
 # user namespace every call joins) records its PID there: one per store, ended with it.
+# network_config_dir: rootless Podman's is ~/.config/cni, made at its first call in whatever
+# home it is given; a test host's home holds only what the user and the product put there.
 CONTAINERS_CONF = """[containers]
 default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
 [engine]
@@ -37,6 +40,8 @@ runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 tmp_dir = "{root}/libpod-tmp"
+[network]
+network_config_dir = "{root}/cni"
 """
 
 
@@ -336,16 +341,19 @@ class Host:
         """An operator verb, as the agent's user runs it."""
         return self.run([str(agent_dir / "bin" / "agentctl"), *args], env=env, timeout=timeout)
 
-    def sourceos_agent(self, *args: str, env: dict | None = None, timeout: float = 180):
-        """The host-side `sourceos-agent` tool, as the host's user runs it (a stdlib-only
-        program: under the system's Python with this checkout on its path, for a user who
-        cannot reach the test venv's interpreter)."""
+    def python(self, module: str, *args: str, env: dict | None = None, timeout: float = 180):
+        """`python -m module`, as the host's user runs agentc's programs: for a user who cannot
+        reach the test venv's interpreter (under root's home), the system's Python with this
+        checkout and the venv's packages on its path."""
         if self.user is None:
-            return self.run([sys.executable, "-m", "compiler.sourceos_agent", *args], env=env,
-                            timeout=timeout)  # fmt: skip
-        env = {"PYTHONPATH": str(ROOT), **(env or {})}
-        return self.run([USER_PYTHON, "-m", "compiler.sourceos_agent", *args], env=env,
-                        timeout=timeout)  # fmt: skip
+            return self.run([sys.executable, "-m", module, *args], env=env, timeout=timeout)
+        path = os.pathsep.join([str(ROOT), sysconfig.get_paths()["purelib"]])
+        env = {"PYTHONPATH": path, **(env or {})}
+        return self.run([USER_PYTHON, "-m", module, *args], env=env, timeout=timeout)
+
+    def sourceos_agent(self, *args: str, env: dict | None = None, timeout: float = 180):
+        """The host-side `sourceos-agent` tool, as the host's user runs it."""
+        return self.python("compiler.sourceos_agent", *args, env=env, timeout=timeout)
 
     def write(self, path: Path, text: str, mode: int | None = None) -> Path:
         """Write a file the host's user made (and the directories to it, below the test's)."""

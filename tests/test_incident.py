@@ -178,8 +178,9 @@ def test_json_is_always_json(darwin: DarwinHost) -> None:
     assert refused.returncode == 3
     doc = json.loads(refused.stdout)
     assert doc["result"] == "refused" and "podman-machine-running" in doc["reason"]
+    # A stopped machine's connection is refused: the socket cannot answer, nor the image look.
     failing = [c["id"] for c in doc["preflight"] if c["status"] == "fail"]
-    assert failing == ["podman-machine-running"]
+    assert failing == ["podman-machine-running", "podman-socket", "local-image"]
     doctor = _agentctl(darwin, agent, "doctor", "--json")
     assert doctor.returncode == 1
     report = json.loads(doctor.stdout)
@@ -218,10 +219,20 @@ def _sourceos_agent(host, *args: str) -> subprocess.CompletedProcess:
     return host.sourceos_agent(*args, timeout=120)
 
 
+@pytest.mark.parametrize("where", ["system-dir", "own-dir"])
 def test_quarantine_foreign_takes_the_incidents_agent_through_section_9(
-    darwin: DarwinHost, tmp_path: Path
+    darwin: DarwinHost, tmp_path: Path, where: str
 ) -> None:
-    legacy = _incident_plist(darwin)
+    """As the user it ran for: stopped, disabled, evidence captured. The incident's own plist
+    in /Library/LaunchAgents is root's, which the user cannot move: that step fails, a copy is
+    kept, and what to run as its owner is said; one in the user's own directory is moved."""
+    if where == "system-dir":
+        legacy = _incident_plist(darwin)
+    else:
+        legacy = darwin.write(
+            darwin.home / "Library" / "LaunchAgents" / f"{INCIDENT_LABEL}.plist",
+            (INCIDENT / f"{INCIDENT_LABEL}.plist").read_text(),
+        )
     before = legacy.read_bytes()
     darwin.write(
         darwin.home / ".docker" / "config.json",
@@ -234,27 +245,35 @@ def test_quarantine_foreign_takes_the_incidents_agent_through_section_9(
     out = tmp_path / "q"
     result = _sourceos_agent(darwin, "quarantine", "--foreign", INCIDENT_LABEL,
                              "--output-dir", str(out), "--json")  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
-    assert report["ok"] is True and report["label"] == INCIDENT_LABEL
     directory = Path(report["directory"])
-    items = {i["name"]: i["status"] for i in report["items"]}
+    items = {i["name"]: i for i in report["items"]}
     # 1 stop, 2 disable, 3 moved aside, 4 logs, 5 status, 9 auth, 10 manifest, 11 remediation
-    assert items["stop"] == "ok" and items["disable"] == "ok"
-    assert (
-        items["service.plist.disabled"] == "captured" and items["service-status.txt"] == "captured"
-    )
-    assert items["auth-redacted.json"] == "captured" and items["remediation.md"] == "captured"
-    assert not legacy.exists()
-    assert (directory / "service.plist.disabled").read_bytes() == before
+    assert items["stop"]["status"] == "ok" and items["disable"]["status"] == "ok"
+    assert items["service-status.txt"]["status"] == "captured"
+    assert items["auth-redacted.json"]["status"] == "captured"
+    assert items["remediation.md"]["status"] == "captured"
+    remediation = (directory / "remediation.md").read_text()
+    moved = items["service.plist.disabled"]
+    if where == "system-dir":
+        assert (result.returncode, report["ok"]) == (1, False), result.stdout + result.stderr
+        assert moved["status"] == "failed" and "Permission denied" in moved["detail"]
+        sudo = f"sudo mv {legacy} {directory}/service.plist.disabled"
+        assert sudo in moved["detail"] and f"`{sudo}`" in remediation
+        assert legacy.read_bytes() == before
+        assert (directory / "service.definition.copy").read_bytes() == before
+    else:
+        assert (result.returncode, report["ok"]) == (0, True), result.stdout + result.stderr
+        assert moved["status"] == "captured" and not legacy.exists()
+        assert (directory / "service.plist.disabled").read_bytes() == before
+        assert "Not done" not in remediation
     assert darwin.loaded() == []
     assert darwin.overrides()[f"gui/{uid}"][INCIDENT_LABEL] == "disabled"
     auth = (directory / "auth-redacted.json").read_text()
     assert "c2VjcmV0" not in auth and "<redacted>" in auth and "gcloud" in auth
     manifest = json.loads((directory / "manifest.json").read_text())
-    assert manifest["foreign"] is True and manifest["ok"] is True
+    assert manifest["foreign"] is True and manifest["ok"] is report["ok"]
     assert all(i["sha256"] for i in manifest["items"] if i["status"] == "captured")
-    remediation = (directory / "remediation.md").read_text()
     assert "spec section 14" in remediation and f"launchctl enable gui/{uid}/" in remediation
 
 
