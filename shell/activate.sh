@@ -54,6 +54,7 @@ check_title() {
     case $1 in
     podman-machine-exists | podman-machine-running) TITLE="podman machine" ;;
     podman-socket) TITLE=socket ;;
+    rootless-subids | rootless-uidmap | rootless-network) TITLE="rootless podman" ;;
     local-image | image-tag) TITLE=image ;;
     authfile | host-auth-isolation | credential-helper) TITLE=auth ;;
     log-directory) TITLE=logs ;;

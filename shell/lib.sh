@@ -1108,6 +1108,81 @@ isolated_login() {
     bounded_exec 10 podman login --get-login --authfile "$2" "$3"
 }
 
+# Rootless Podman on Linux, as a normal user runs it: what it needs of the host before any
+# start, each a check with the fix. The container's user namespace maps the user's subordinate
+# ids (/etc/subuid, /etc/subgid) through the setuid newuidmap/newgidmap; its network
+# (slirp4netns, or pasta) opens /dev/net/tun, which `podman create` never touches: without
+# these checks a host passes preflight and fails at the start.
+preflight_rootless() {
+    rl_why=''
+    if [ "$PLATFORM" != linux ]; then
+        rl_why="containers run in the Podman machine"
+    elif [ -n "$CONNECTION" ]; then
+        rl_why="containers run where connection $CONNECTION points"
+    elif [ "$(id -u)" = 0 ]; then
+        rl_why="root runs Podman rootful"
+    fi
+    if [ -n "$rl_why" ]; then
+        for id in rootless-subids rootless-uidmap rootless-network; do
+            check "$id" skip "$rl_why"
+        done
+        return 0
+    fi
+    rl_user=$(id -un 2>/dev/null) rl_uid=$(id -u)
+    rl_missing='' rl_next=100000
+    # The files Podman reads (never under SOURCEOS_AGENT_ROOT: they are the kernel's mapping).
+    for f in /etc/subuid /etc/subgid; do
+        rl_found=no
+        if [ -r "$f" ]; then
+            while IFS=: read -r rl_name rl_start rl_count || [ -n "$rl_name" ]; do
+                case $rl_start$rl_count in '' | *[!0-9]*) continue ;; esac
+                [ $((rl_start + rl_count)) -gt "$rl_next" ] && rl_next=$((rl_start + rl_count))
+                if [ "$rl_name" = "$rl_user" ] || [ "$rl_name" = "$rl_uid" ]; then
+                    [ "$rl_count" -gt 0 ] && rl_found=yes
+                fi
+            done <"$f"
+        fi
+        [ "$rl_found" = yes ] || rl_missing="$rl_missing $f"
+    done
+    if [ -z "$rl_missing" ]; then
+        check rootless-subids pass "$rl_user has subordinate uids and gids"
+    else
+        check rootless-subids fail "$rl_user has no subordinate id range in$rl_missing: rootless Podman cannot map the container's users" \
+            "sudo usermod --add-subuids $rl_next-$((rl_next + 65535)) --add-subgids $rl_next-$((rl_next + 65535)) $rl_user && podman system migrate"
+    fi
+    rl_tools=''
+    for t in newuidmap newgidmap; do
+        command -v "$t" >/dev/null 2>&1 || rl_tools="$rl_tools $t"
+    done
+    if [ -z "$rl_tools" ]; then
+        check rootless-uidmap pass "newuidmap and newgidmap"
+    else
+        check rootless-uidmap fail "not found:$rl_tools (rootless Podman maps ids with them)" "sudo apt-get install uidmap"
+    fi
+    rl_net=''
+    rl_ifs=$IFS
+    IFS=:
+    for t in slirp4netns pasta; do
+        for d in $PATH:/usr/libexec/podman:/usr/lib/podman; do
+            if [ -x "$d/$t" ]; then
+                rl_net=$t
+                break 2
+            fi
+        done
+    done
+    IFS=$rl_ifs
+    if [ ! -c /dev/net/tun ]; then
+        check rootless-network fail "/dev/net/tun does not exist: the container's network (${rl_net:-slirp4netns}) cannot start" "sudo modprobe tun"
+    elif ! (: <>/dev/net/tun) 2>/dev/null; then
+        check rootless-network fail "$rl_user cannot open /dev/net/tun: the container's network (${rl_net:-slirp4netns}) would fail at start with Permission denied" \
+            "sudo chmod 0666 /dev/net/tun (as a stock Debian's udev rule leaves it; to keep it: KERNEL==\"tun\", MODE=\"0666\" in /etc/udev/rules.d/60-tun.rules)"
+    elif [ -z "$rl_net" ]; then
+        check rootless-network fail "neither slirp4netns nor pasta is installed: rootless Podman has no network for the container" "sudo apt-get install slirp4netns"
+    else
+        check rootless-network pass "$rl_net, /dev/net/tun usable"
+    fi
+}
+
 # The runtime's checks for a Podman agent: binary, machine, socket, image, credentials,
 # container name and the container as the wrapper creates it.
 preflight_podman() {
@@ -1142,6 +1217,8 @@ preflight_podman() {
             SCRATCH=$(mktemp -d 2>/dev/null) && SCRATCH_TEMP=yes || SCRATCH=''
         fi
     fi
+
+    preflight_rootless
 
     if [ "$REQUIRE_MACHINE" = no ]; then
         check podman-machine-exists skip "no Podman machine required"
@@ -1366,7 +1443,7 @@ preflight_program() {
         *) check runtime fail "$PROGRAM does not exist or is not executable" "install the program or fix command[0]" ;;
         esac
     fi
-    for id in podman-binary podman-version podman-machine-exists podman-machine-running podman-socket local-image image-tag authfile host-auth-isolation credential-helper container-name container-spec; do
+    for id in podman-binary podman-version rootless-subids rootless-uidmap rootless-network podman-machine-exists podman-machine-running podman-socket local-image image-tag authfile host-auth-isolation credential-helper container-name container-spec; do
         check "$id" skip "runtime is $RUNTIME"
     done
 }
