@@ -196,6 +196,7 @@ class Emitter:
             "stop_margin": STOP_MARGIN_SECONDS,
             "restart": restart_policy(agent.lifecycle),
             "logs": {m: log_paths(agent, m) for m in ("launchd", "systemd")},
+            "machine": {m: podman_machine(agent, m) for m in ("launchd", "systemd")},
             "problems": self.problems,
         }
 
@@ -411,6 +412,17 @@ def install_locations(agent: ir.Agent) -> dict[str, Any]:
             "logs": log_paths(agent, "systemd"),
         },
     }
+
+
+def podman_machine(agent: ir.Agent, manager: str) -> dict[str, Any]:
+    """The Podman connection, and whether preflight requires its machine, under `manager`. The
+    spec's defaults (the machine `podman-machine-default`) are macOS's, where Podman runs in a
+    VM; on Linux Podman runs here, so a connection or requireMachine not declared is none."""
+    podman = agent.podman
+    mac = manager == "launchd"
+    connection = podman.connection if mac or podman.given("connection") else None
+    require = podman.require_machine if mac or podman.given("requireMachine") else False
+    return {"connection": connection, "require_machine": bool(require and connection)}
 
 
 def load_hint(agent: ir.Agent) -> str:

@@ -144,7 +144,8 @@ class Podman(Node):
         "connection",
         "string",
         "podman-machine-default",
-        "`podman --connection` name; `null` uses the local Podman (Linux).",
+        "`podman --connection` name; `null` uses the local Podman. The default is macOS's, where"
+        " Podman runs in a machine: on Linux a connection not declared is the local Podman.",
         "3",
         nullable=True,
     )
@@ -158,7 +159,12 @@ class Podman(Node):
         choices=("never", "explicit", "always"),
     )
     require_machine: bool = decl(
-        "requireMachine", "bool", True, "Preflight requires the Podman machine.", "3, 5"
+        "requireMachine",
+        "bool",
+        True,
+        "Preflight requires the Podman machine behind the connection. The default is macOS's:"
+        " on Linux no machine is required unless declared.",
+        "3, 5",
     )
     require_local_image: bool = decl(
         "requireLocalImage", "bool", True, "Preflight requires the image locally.", "3, 5"

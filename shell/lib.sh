@@ -38,8 +38,6 @@ lib_setup() {
     PLIST_NAME=$LABEL.plist
     SCOPE_FLAG=
     [ "$SCOPE" = user ] && SCOPE_FLAG=' --user'
-    MACHINE=${CONNECTION:-}
-    MACHINE=${MACHINE%-root}  # the Podman machine behind the connection (its -root one too)
 
     # --- the host ----------------------------------------------------------------
     # A system manager, or NixOS's activation at boot, may run this without HOME: the running
@@ -84,11 +82,18 @@ lib_setup() {
     fi
     USER_ID=$(id -u)
     INVOKED_AT=$(date -u '+%Y-%m-%dT%H:%M:%SZ')
-    # Each platform's logs (as declared, else where its users look): the facts carry both.
+    # Each platform's logs (as declared, else where its users look) and Podman connection (the
+    # machine by default on macOS only): the facts carry both.
     if [ "$PLATFORM" = darwin ]; then
         LOG_APP=$LOG_APP_LAUNCHD LOG_OUT=$LOG_OUT_LAUNCHD LOG_ERR=$LOG_ERR_LAUNCHD
+        CONNECTION=$CONNECTION_LAUNCHD REQUIRE_MACHINE=$REQUIRE_MACHINE_LAUNCHD
     else
         LOG_APP=$LOG_APP_SYSTEMD LOG_OUT=$LOG_OUT_SYSTEMD LOG_ERR=$LOG_ERR_SYSTEMD
+        CONNECTION=$CONNECTION_SYSTEMD REQUIRE_MACHINE=$REQUIRE_MACHINE_SYSTEMD
+    fi
+    MACHINE=${CONNECTION%-root} # the Podman machine behind the connection (its -root one too)
+    if [ -z "$HEALTH_COMMAND" ] && [ "$RUNTIME" = podman ]; then
+        HEALTH_COMMAND="podman${CONNECTION:+ --connection $CONNECTION} ps --filter name=$CONTAINER"
     fi
     case $0 in
     */*) HERE=$(cd "${0%/*}/.." && pwd -P) ;;
@@ -1409,7 +1414,9 @@ preflight_podman() {
     elif [ -z "$SCRATCH" ]; then
         check container-spec fail "cannot make a scratch directory for the check" "make TMPDIR (${TMPDIR:-/tmp}) writable"
     else
-        spec_out=$(SOURCEOS_AGENT_STATE_DIR=$SCRATCH bounded_exec 60 "$WRAPPER_SOURCE" --check-create 2>&1)
+        spec_manager=systemd
+        [ "$PLATFORM" = darwin ] && spec_manager=launchd
+        spec_out=$(SOURCEOS_AGENT_STATE_DIR=$SCRATCH SOURCEOS_AGENT_MANAGER=$spec_manager bounded_exec 60 "$WRAPPER_SOURCE" --check-create 2>&1)
         spec_rc=$?
         spec_why=${spec_out##*"$NL"}
         spec_why=${spec_why#*": fail-closed: "}

@@ -46,9 +46,9 @@ podman_() {
 wrapper_main() {
     MANAGER=${SOURCEOS_AGENT_MANAGER:-systemd}
     if [ "$MANAGER" = launchd ]; then
-        APP_LOG=$APP_LOG_LAUNCHD
+        APP_LOG=$APP_LOG_LAUNCHD CONNECTION=$CONNECTION_LAUNCHD
     else
-        APP_LOG=$APP_LOG_SYSTEMD
+        APP_LOG=$APP_LOG_SYSTEMD CONNECTION=$CONNECTION_SYSTEMD
     fi
     PROBE=no
     MODE=start

@@ -11,6 +11,7 @@ def root(context, missing=missing):
     l_0_declaration_sha256 = resolve('declaration_sha256')
     l_0_version = resolve('version')
     l_0_logs = resolve('logs')
+    l_0_machine = resolve('machine')
     l_0_load_hint = resolve('load_hint')
     try:
         t_1 = environment.filters['comment']
@@ -54,7 +55,7 @@ def root(context, missing=missing):
     yield '\nHEALTH_TYPE='
     yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'health'), 'type'))
     yield '\nHEALTH_COMMAND='
-    yield str(t_2(context, (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'health'), 'command') or ''), 'health.command'))
+    yield str(t_2(context, (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'health'), 'command') if context.call(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'health'), 'given'), 'command') else ''), 'health.command'))
     yield '\nOWNER_PROJECT='
     yield str(t_2(context, environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'owner'), 'project'), 'owner.project'))
     yield '\nOWNER_COMPONENT='
@@ -96,12 +97,16 @@ def root(context, missing=missing):
         yield str(t_2(context, (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'source_image') or ''), 'sourceImage'))
         yield '\nCONTAINER='
         yield str(t_2(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'container_name'), 'containerName'))
-        yield '\nCONNECTION='
-        yield str(t_2(context, (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'connection') or ''), 'podman.connection'))
+        yield '\nCONNECTION_LAUNCHD='
+        yield str(t_2(context, (environment.getattr(environment.getattr((undefined(name='machine') if l_0_machine is missing else l_0_machine), 'launchd'), 'connection') or ''), 'podman.connection'))
+        yield '\nCONNECTION_SYSTEMD='
+        yield str(t_2(context, (environment.getattr(environment.getattr((undefined(name='machine') if l_0_machine is missing else l_0_machine), 'systemd'), 'connection') or ''), 'podman.connection'))
         yield '\nPULL='
         yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'pull'))
-        yield '\nREQUIRE_MACHINE='
-        yield str(('yes' if (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'require_machine') and environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'connection')) else 'no'))
+        yield '\nREQUIRE_MACHINE_LAUNCHD='
+        yield str(('yes' if environment.getattr(environment.getattr((undefined(name='machine') if l_0_machine is missing else l_0_machine), 'launchd'), 'require_machine') else 'no'))
+        yield '\nREQUIRE_MACHINE_SYSTEMD='
+        yield str(('yes' if environment.getattr(environment.getattr((undefined(name='machine') if l_0_machine is missing else l_0_machine), 'systemd'), 'require_machine') else 'no'))
         yield '\nREQUIRE_LOCAL_IMAGE='
         yield str(('yes' if environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'require_local_image') else 'no'))
         yield '\nAUTH_MODE='
@@ -115,9 +120,9 @@ def root(context, missing=missing):
         yield "\nPROGRAM=''\n"
     else:
         pass
-        yield "IMAGE=''\nSOURCE_IMAGE=''\nCONTAINER=''\nCONNECTION=''\nPULL=''\nREQUIRE_MACHINE=no\nREQUIRE_LOCAL_IMAGE=no\nAUTH_MODE=''\nAUTHFILE_DECLARED=''\nALLOW_AMBIENT=no\nLOAD_HINT=''\nPROGRAM="
+        yield "IMAGE=''\nSOURCE_IMAGE=''\nCONTAINER=''\nCONNECTION_LAUNCHD=''\nCONNECTION_SYSTEMD=''\nPULL=''\nREQUIRE_MACHINE_LAUNCHD=no\nREQUIRE_MACHINE_SYSTEMD=no\nREQUIRE_LOCAL_IMAGE=no\nAUTH_MODE=''\nAUTHFILE_DECLARED=''\nALLOW_AMBIENT=no\nLOAD_HINT=''\nPROGRAM="
         yield str(t_3(context, environment.getitem(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'command'), 0), 'command'))
         yield '\n'
 
 blocks = {}
-debug_info = '7=35&8=37&9=39&10=41&11=43&12=45&13=47&14=49&15=51&16=53&17=55&18=57&19=59&20=61&21=63&22=65&23=67&24=69&25=71&26=73&27=75&28=77&29=79&30=81&31=83&32=85&33=87&34=89&35=91&36=94&37=96&38=98&39=100&40=102&41=104&42=106&43=108&44=110&45=112&46=114&60=119'
+debug_info = '7=36&8=38&9=40&10=42&11=44&12=46&13=48&14=50&15=52&16=54&17=56&18=58&19=60&20=62&21=64&22=66&23=68&24=70&25=72&26=74&27=76&28=78&29=80&30=82&31=84&32=86&33=88&34=90&35=92&36=95&37=97&38=99&39=101&40=103&41=105&42=107&43=109&44=111&45=113&46=115&47=117&48=119&64=124'

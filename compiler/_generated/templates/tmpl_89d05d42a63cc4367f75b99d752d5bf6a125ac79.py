@@ -12,6 +12,7 @@ def root(context, missing=missing):
     l_0_fail_closed = resolve('fail_closed')
     l_0_logs = resolve('logs')
     l_0_restart = resolve('restart')
+    l_0_machine = resolve('machine')
     try:
         t_1 = environment.filters['comment']
     except KeyError:
@@ -78,8 +79,10 @@ def root(context, missing=missing):
         yield str(t_3(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'image'), 'image'))
         yield '\nCONTAINER='
         yield str(t_3(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'container_name'), 'containerName'))
-        yield '\nCONNECTION='
-        yield str(t_3(context, (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'connection') or ''), 'podman.connection'))
+        yield '\nCONNECTION_LAUNCHD='
+        yield str(t_3(context, (environment.getattr(environment.getattr((undefined(name='machine') if l_0_machine is missing else l_0_machine), 'launchd'), 'connection') or ''), 'podman.connection'))
+        yield '\nCONNECTION_SYSTEMD='
+        yield str(t_3(context, (environment.getattr(environment.getattr((undefined(name='machine') if l_0_machine is missing else l_0_machine), 'systemd'), 'connection') or ''), 'podman.connection'))
         yield '\nPULL='
         yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'pull'))
         yield '\nAUTH_MODE='
@@ -100,7 +103,7 @@ def root(context, missing=missing):
         yield '\n}\n'
     else:
         pass
-        yield "IMAGE=''\nCONTAINER=''\nCONNECTION=''\nPULL=''\nAUTH_MODE=''\nAUTHFILE_DECLARED=''\nALLOW_AMBIENT=no\nENV_NAMES=''\nPROGRAM="
+        yield "IMAGE=''\nCONTAINER=''\nCONNECTION_LAUNCHD=''\nCONNECTION_SYSTEMD=''\nPULL=''\nAUTH_MODE=''\nAUTHFILE_DECLARED=''\nALLOW_AMBIENT=no\nENV_NAMES=''\nPROGRAM="
         yield str(t_4(context, environment.getitem(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'command'), 0), 'command'))
         yield '\n\n# The program\'s arguments: runs "$@" with the declared argv (after the program) appended.\nwith_command() {\n    "$@"'
         for l_1_arg in environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'command')[1:]:
@@ -113,4 +116,4 @@ def root(context, missing=missing):
     yield '\nwrapper_main ${1+"$@"}\n'
 
 blocks = {}
-debug_info = '3=53&8=57&9=59&10=61&11=63&12=65&13=67&14=69&15=71&16=73&17=75&18=78&19=80&20=82&21=84&22=86&23=88&24=90&25=92&30=94&42=104&46=106'
+debug_info = '3=54&8=58&9=60&10=62&11=64&12=66&13=68&14=70&15=72&16=74&17=76&18=79&19=81&20=83&21=85&22=87&23=89&24=91&25=93&26=95&31=97&44=107&48=109'

@@ -11,6 +11,7 @@ def root(context, missing=missing):
     l_0_version = resolve('version')
     l_0_source = resolve('source')
     l_0_restart = resolve('restart')
+    l_0_machine = resolve('machine')
     l_0_fail_closed = resolve('fail_closed')
     l_0_stop_margin = resolve('stop_margin')
     l_0_logs = resolve('logs')
@@ -76,7 +77,7 @@ def root(context, missing=missing):
     l_0_wrapper = str_join(((undefined(name='state') if l_0_state is missing else l_0_state), '/bin/sourceos-agent-', t_5(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'), ))
     context.vars['wrapper'] = l_0_wrapper
     context.exported_vars.add('wrapper')
-    l_0_notify = ((environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime') == 'podman') and t_6(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'connection')))
+    l_0_notify = ((environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime') == 'podman') and t_6(environment.getattr(environment.getattr((undefined(name='machine') if l_0_machine is missing else l_0_machine), 'systemd'), 'connection')))
     context.vars['notify'] = l_0_notify
     context.exported_vars.add('notify')
     if (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime') == 'podman'):
@@ -149,4 +150,4 @@ def root(context, missing=missing):
         yield '# runAtLoad = false: no [Install] section, so nothing starts it at login or boot; activation\n# and `agentctl start` do.\n'
 
 blocks = {}
-debug_info = '1=56&7=62&8=64&10=67&16=73&17=76&18=79&19=82&21=85&23=92&29=99&30=101&31=103&34=108&36=111&37=113&38=117&40=121&41=123&42=125&43=127&46=130&47=133&49=136&50=138&51=140&52=142&55=145'
+debug_info = '1=57&7=63&8=65&10=68&16=74&17=77&18=80&19=83&21=86&23=93&29=100&30=102&31=104&34=109&36=112&37=114&38=118&40=122&41=124&42=126&43=128&46=131&47=134&49=137&50=139&51=141&52=143&55=146'
