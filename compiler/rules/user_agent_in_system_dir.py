@@ -26,10 +26,16 @@ class UserAgentInSystemDir(Rule):
 
         install.launchdDir = "/Library/LaunchAgents";   # scope = "user"
 
+    The same pattern at system scope: a system agent pointed at the
+    per-user-session directories (/Library/LaunchAgents, /etc/systemd/user)
+    is a root-owned job loaded into every user's session.
+
+        scope = "system"; install.launchdDir = "/Library/LaunchAgents";
+
     Better: leave `install` alone. A user agent goes to
     ~/Library/LaunchAgents/<label>.plist (domain gui/<uid>) and
-    ~/.config/systemd/user/; a real system service says `scope = "system"`
-    and justifies it.
+    ~/.config/systemd/user/; a real system service says `scope = "system"`,
+    justifies it, and goes to /Library/LaunchDaemons and /etc/systemd/system.
     """
 
     code = "AG101"
@@ -37,6 +43,7 @@ class UserAgentInSystemDir(Rule):
 
     def check(self, agent: ir.Agent) -> Iterable[Finding]:
         if agent.scope != "user":
+            yield from self._system_in_session_dirs(agent)
             return
         for key, value, system in (
             ("launchdDir", agent.install.launchd_dir, SYSTEM_LAUNCHD),
@@ -50,6 +57,20 @@ class UserAgentInSystemDir(Rule):
                     agent.install.at(key),
                     f"user agent `{agent.name}` would be installed into {where} ({value})",
                     "remove `install." + key + "`; user agents live under $HOME",
+                )
+
+    def _system_in_session_dirs(self, agent: ir.Agent) -> Iterable[Finding]:
+        for key, value, session, home in (
+            ("launchdDir", agent.install.launchd_dir, "/Library/LaunchAgents",
+             "/Library/LaunchDaemons"),
+            ("systemdDir", agent.install.systemd_dir, "/etc/systemd/user", "/etc/systemd/system"),
+        ):  # fmt: skip
+            if value and (value == session or value.startswith(session + "/")):
+                yield Finding(
+                    agent.install.at(key),
+                    f"system agent `{agent.name}` would be installed into {value}: a root-owned"
+                    " job loaded into every user's session (the incident's pattern)",
+                    f"remove `install.{key}`; a system agent goes to {home}",
                 )
 
     def audit(self, service: Service) -> Iterable[Finding]:
