@@ -296,14 +296,18 @@ class RestartPolicy:
 
 def restart_policy(lc: ir.Lifecycle) -> RestartPolicy:
     """The restart truth table. Rows that can restart without bound on either manager are
-    errors (unbounded-keepalive, unbounded-restart, keepalive-crashed-false) and never get
-    here emitted; for them the answer is only what the lint describes."""
-    if lc.restart == "manual":
-        return RestartPolicy(False, "no", None)
+    errors (unbounded-keepalive, unbounded-restart, keepalive-crashed-false). A waiver of one
+    accepts the risk and the row is emitted as declared, never as another row, and always with
+    the breaker: unbounded-restart, the row without a count, cannot be waived."""
     ka = lc.keep_alive
     successful_exit, crashed = (
         (ka.successful_exit, ka.crashed) if isinstance(ka, ir.KeepAlive) else (None, None)
     )
+    keeps_alive = ka is True or successful_exit is not None or crashed is True
+    if lc.restart == "manual" and not keeps_alive:
+        return RestartPolicy(False, "no", None)
+    if lc.restart == "manual" and ka is True:  # a waived unbounded-keepalive, as declared
+        return RestartPolicy(True, "always", lc.max_restarts_per_hour)
     if successful_exit is None and crashed is None:  # false, true or {}: restart on failure
         successful_exit = False
     keep_alive = {

@@ -98,8 +98,8 @@ def plist_schema(agent: ir.Agent, artifacts: list[Artifact]) -> list[Diagnostic]
             if k in PLIST_TYPES and not isinstance(v, PLIST_TYPES[k])
         ]
         ka = job.get("KeepAlive")
-        if ka is True:
-            problems.append("KeepAlive is a bare true")
+        if ka is True and "unbounded-keepalive" not in agent.waivers:
+            problems.append("KeepAlive is a bare true")  # only as a waived row declares it
         if isinstance(ka, dict) and (set(ka) - KEEPALIVE_KEYS or not ka):
             problems.append(f"KeepAlive has unknown keys {sorted(set(ka) - KEEPALIVE_KEYS)}")
         for key in ("StandardOutPath", "StandardErrorPath"):

@@ -273,7 +273,7 @@ lint_service_definition() {
         return 0
     fi
     if [ -n "$UNBOUNDED" ]; then
-        check service-definition-lint fail "unbounded restart or start limits outside [Unit]" "recompile with agentc"
+        check service-definition-lint fail "unbounded restart: $UNBOUNDED" "recompile with agentc"
         step lint-service-definition fail "restart policy"
         return 1
     fi
@@ -306,23 +306,41 @@ lint_service_definition() {
 }
 
 # UNBOUNDED=what in the service definition lets the manager restart without bound (a plist's
-# bare `KeepAlive` true; a unit's Restart=always, or start limits outside [Unit], where
-# systemd ignores them), else empty. Read in this shell: no process.
+# bare `KeepAlive` true and a unit's Restart=always, unless the declaration waived
+# unbounded-keepalive; a unit that restarts without a start limit in [Unit], or with start
+# limits outside it, where systemd ignores them), else empty. Read in this shell: no process.
 unbounded_restarts() {
-    UNBOUNDED='' ub_section='' ub_key=no
+    UNBOUNDED='' ub_section='' ub_key=no ub_restart=no ub_burst=no ub_interval=no
     while IFS= read -r line || [ -n "$line" ]; do
         if [ "$ub_key" = yes ]; then # the value after <key>KeepAlive</key>
             ub_key=no
-            case $line in *"<true/>"*) UNBOUNDED="KeepAlive true" ;; esac
+            case $line in *"<true/>"*) [ "$KEEPALIVE_WAIVED" = yes ] || UNBOUNDED="KeepAlive true" ;; esac
             continue
         fi
         case $line in
         *"<key>KeepAlive</key>"*) ub_key=yes ;;
         "["*) ub_section=$line ;;
-        Restart=always*) UNBOUNDED=Restart=always ;;
-        StartLimit*) [ "$ub_section" = "[Unit]" ] || UNBOUNDED="$line outside [Unit]" ;;
+        Restart=no) ;;
+        Restart=always*)
+            ub_restart=yes
+            [ "$KEEPALIVE_WAIVED" = yes ] || UNBOUNDED=Restart=always
+            ;;
+        Restart=*) ub_restart=yes ;;
+        StartLimit*)
+            if [ "$ub_section" != "[Unit]" ]; then
+                UNBOUNDED="$line outside [Unit]"
+            else
+                case $line in
+                StartLimitBurst=[1-9]*) ub_burst=yes ;;
+                StartLimitIntervalSec=[1-9]*) ub_interval=yes ;;
+                esac
+            fi
+            ;;
         esac
     done <"$SERVICE_SOURCE"
+    if [ -z "$UNBOUNDED" ] && [ "$ub_restart" = yes ] && [ "$ub_burst$ub_interval" != yesyes ]; then
+        UNBOUNDED="restarts without StartLimitBurst and a non-zero StartLimitIntervalSec in [Unit]"
+    fi
 }
 
 stage() {

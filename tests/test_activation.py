@@ -534,6 +534,76 @@ def test_wrapper_with_gnu_only_syntax(darwin: DarwinHost) -> None:
     assert mutating_calls(darwin) == [] and not darwin.plist_path(LABEL).exists()
 
 
+def _rewritten(agent: Path, path: str, old: str, new: str) -> None:
+    """An artifact changed as another tool would have written it, its manifest hash to match:
+    evaluate passes, and the lint of what is in the file must catch it."""
+    from hashlib import sha256
+
+    target = agent / path
+    text = target.read_text()
+    assert old in text, (path, old)
+    target.write_text(text.replace(old, new, 1))
+    manifest = json.loads((agent / "manifest.json").read_text())
+    manifest["artifacts"][path]["sha256"] = sha256(target.read_bytes()).hexdigest()
+    (agent / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+
+
+def test_a_plist_that_keeps_alive_forever_fails_the_service_definition_lint(
+    darwin: DarwinHost,
+) -> None:
+    agent = node_commander(darwin)
+    _rewritten(agent, f"launchd/{LABEL}.plist", "<key>KeepAlive</key>\n\t<dict>",
+               "<key>KeepAlive</key>\n\t<true/>\n\t<key>Old</key>\n\t<dict>")  # fmt: skip
+    result = darwin.activate(agent, "--json")
+    assert outcome(result) == (1, "absent"), result.stdout
+    steps = {s["step"]: s for s in json.loads(result.stdout)["steps"]}
+    assert steps["lint-service-definition"]["status"] == "fail"
+    assert checks(result)["service-definition-lint"]["detail"] == "KeepAlive is a bare true"
+    assert mutating_calls(darwin) == [] and not darwin.plist_path(LABEL).exists()
+
+
+@pytest.mark.parametrize(
+    "old, new, detail",
+    [
+        ("Restart=on-failure", "Restart=always", "Restart=always"),
+        ("StartLimitBurst=4\n", "", "restarts without StartLimitBurst"),
+        ("[Service]\n", "[Service]\nStartLimitBurst=9\n", "StartLimitBurst=9 outside [Unit]"),
+    ],
+    ids=["restart-always", "no-burst", "limit-in-service"],
+)
+def test_a_unit_that_restarts_without_bound_fails_the_service_definition_lint(
+    linux: LinuxHost, old: str, new: str, detail: str
+) -> None:
+    agent = compile_agent(
+        linux.out, "demo",
+        'runtime = "native";\ncommand = [ "/bin/sleep" "300" ];\n'
+        'lifecycle = { restart = "bounded"; maxRestartsPerHour = 3; };',
+    )  # fmt: skip
+    _rewritten(agent, "systemd/sourceos-agent@demo.service", old, new)
+    result = linux.activate(agent, "--json")
+    assert outcome(result) == (1, "absent"), result.stdout
+    c = checks(result)["service-definition-lint"]
+    assert c["status"] == "fail" and detail in c["detail"], c
+    assert linux.unit("demo")["LoadState"] == "not-found"
+
+
+def test_a_waived_keepalive_row_activates_as_declared(darwin: DarwinHost) -> None:
+    """The waiver accepted KeepAlive = true: activation installs what was compiled, breaker
+    included, and its lint does not refuse what the declaration waived."""
+    agent = compile_agent(
+        darwin.out, "kept",
+        'runtime = "native";\ncommand = [ "/bin/sleep" "300" ];\n'
+        'lifecycle = { keepAlive = true; restart = "manual"; };\n'
+        'waivers.unbounded-keepalive = "a test of a waived row";',
+    )  # fmt: skip
+    result = darwin.activate(agent, "--json")
+    assert outcome(result) == (0, "running"), result.stdout
+    import plistlib
+
+    job = plistlib.loads(darwin.plist_path("org.sourceos.agent.kept").read_bytes())
+    assert job["KeepAlive"] is True
+
+
 def test_tampered_artifact_fails_evaluate(darwin: DarwinHost) -> None:
     agent = node_commander(darwin)
     plist = agent / "launchd" / f"{LABEL}.plist"

@@ -4,6 +4,7 @@ manager, counting how often the program really starts."""
 
 from __future__ import annotations
 
+import plistlib
 import time
 from pathlib import Path
 
@@ -133,6 +134,55 @@ def test_a_row_that_can_restart_without_bound_does_not_compile(row: str, tmp_pat
     trees, result = build([str(path)])
     assert trees == {}
     assert rule in {d.name for d in result.diagnostics if d.is_error}
+
+
+# A waiver accepts the risk of a row; what is emitted is the row as declared, with the breaker.
+WAIVED_ROWS = {
+    "true-manual": ("true", "manual", True, "always"),
+    "successful-exit-true": ("{ successfulExit = true; }", "bounded", {"SuccessfulExit": True},
+                             "always"),
+    "successful-exit-false-manual": ("{ successfulExit = false; }", "manual",
+                                     {"SuccessfulExit": False}, "on-failure"),
+    "crashed-true-manual": ("{ crashed = true; }", "manual", {"Crashed": True}, "on-abnormal"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("row", sorted(WAIVED_ROWS))
+def test_a_waived_keepalive_row_is_emitted_as_declared_and_keeps_the_breaker(
+    row: str, tmp_path: Path
+) -> None:
+    keep_alive, restart, plist_keep_alive, systemd_restart = WAIVED_ROWS[row]
+    path = tmp_path / "t.agent"
+    path.write_text(
+        'sourceos.localAgents.t = {\n  image = "localhost/t:1";\n'
+        f'  lifecycle = {{ keepAlive = {keep_alive}; restart = "{restart}"; }};\n'
+        '  waivers.unbounded-keepalive = "a test of a waived row";\n};\n'
+    )
+    trees, result = build([str(path)])
+    assert [d for d in result.diagnostics if d.is_error] == []
+    files = {a.path: a.data for a in trees["t"]}
+    plist = plistlib.loads(files["launchd/org.sourceos.agent.t.plist"])
+    assert plist["KeepAlive"] == plist_keep_alive
+    unit = files["systemd/sourceos-agent@t.service"].decode()
+    assert f"Restart={systemd_restart}\n" in unit
+    assert "StartLimitIntervalSec=3600\nStartLimitBurst=4\n" in unit
+    assert "\nBREAKER_MAX=3\n" in files["bin/sourceos-agent-t"].decode()
+
+
+def test_unbounded_restart_cannot_be_waived(tmp_path: Path) -> None:
+    """Spec 4.2: a unit that restarts carries a start limit; launchd's only bound is the
+    breaker. A waiver cannot take them away."""
+    path = tmp_path / "t.agent"
+    path.write_text(
+        'sourceos.localAgents.t = {\n  image = "localhost/t:1";\n'
+        '  lifecycle = { restart = "bounded"; maxRestartsPerHour = null; };\n'
+        '  waivers.unbounded-restart = "we accept it";\n};\n'
+    )
+    trees, result = build([str(path)])
+    assert trees == {}
+    errors = {(d.name, d.message) for d in result.diagnostics if d.is_error}
+    assert ("bad-waiver", "`unbounded-restart` cannot be waived") in errors, errors
+    assert "unbounded-restart" in {name for name, _ in errors}
 
 
 def test_run_at_load_false_with_automatic_restarts_is_an_error(tmp_path: Path) -> None:

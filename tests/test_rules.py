@@ -109,7 +109,7 @@ def test_registry_rejects_duplicates_and_matches_design_names() -> None:
     not_waivable = {r.name for r in REGISTRY if not r.waivable}
     assert not_waivable == {
         "secret-in-definition", "unresolved-home-path", "gnu-only-syntax",
-        "start-limit-wrong-section",
+        "start-limit-wrong-section", "unbounded-restart",
     }  # fmt: skip
     assert {r.name for r in REGISTRY if r.severity.value == "warning"} == {"opaque-store-command"}
 

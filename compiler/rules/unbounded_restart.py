@@ -25,14 +25,23 @@ class UnboundedRestart(Rule):
     systemd and counts starts in the wrapper for launchd.
 
         lifecycle = { restart = "supervised"; maxRestartsPerHour = 3; };
+
+    It cannot be waived: the breaker is the only bound launchd has, and spec
+    section 4.2 requires a unit that restarts to carry a start limit. A waiver
+    that removed them would emit something else than what was accepted.
     """
 
     code = "AG104"
     name = "unbounded-restart"
+    waivable = False
 
     def check(self, agent: ir.Agent) -> Iterable[Finding]:
         lc = agent.lifecycle
-        if lc.restart != "manual" and lc.max_restarts_per_hour is None:
+        ka = lc.keep_alive
+        keeps_alive = ka is True or (
+            isinstance(ka, ir.KeepAlive) and (ka.successful_exit is not None or ka.crashed is True)
+        )
+        if (lc.restart != "manual" or keeps_alive) and lc.max_restarts_per_hour is None:
             yield Finding(
                 lc.at("maxRestartsPerHour"),
                 f"`{agent.name}` restarts ({lc.restart}) with maxRestartsPerHour = null: no limit",

@@ -46,6 +46,8 @@ def root(context, missing=missing):
     yield str(('yes' if environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'run_at_load') else 'no'))
     yield '\nRUNTIME='
     yield str(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime'))
+    yield '\nKEEPALIVE_WAIVED='
+    yield str(('yes' if ('unbounded-keepalive' in environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'waivers')) else 'no'))
     yield '\nDECLARATION_SHA256='
     yield str(t_2(context, (undefined(name='declaration_sha256') if l_0_declaration_sha256 is missing else l_0_declaration_sha256), 'declaration'))
     yield '\nAGENTC_VERSION='
@@ -125,4 +127,4 @@ def root(context, missing=missing):
         yield '\n'
 
 blocks = {}
-debug_info = '7=36&8=38&9=40&10=42&11=44&12=46&13=48&14=50&15=52&16=54&17=56&18=58&19=60&20=62&21=64&22=66&23=68&24=70&25=72&26=74&27=76&28=78&29=80&30=82&31=84&32=86&33=88&34=90&35=92&36=95&37=97&38=99&39=101&40=103&41=105&42=107&43=109&44=111&45=113&46=115&47=117&48=119&64=124'
+debug_info = '7=36&8=38&9=40&10=42&11=44&12=46&13=48&14=50&15=52&16=54&17=56&18=58&19=60&20=62&21=64&22=66&23=68&24=70&25=72&26=74&27=76&28=78&29=80&30=82&31=84&32=86&33=88&34=90&35=92&36=94&37=97&38=99&39=101&40=103&41=105&42=107&43=109&44=111&45=113&46=115&47=117&48=119&49=121&65=126'
