@@ -105,9 +105,9 @@ def store(request: pytest.FixtureRequest) -> PodmanStore:
     """The Podman store of the host this test uses: the simulated Mac's, the Linux user's, or
     root's for a test without a host."""
     names = request.fixturenames
-    if "darwin" in names:
+    if "darwin" in names or "mac_store" in names:
         return request.getfixturevalue("mac_store")
-    if "linux" in names:
+    if "linux" in names or "user_store" in names:
         return request.getfixturevalue("user_store")
     return request.getfixturevalue("root_store")
 

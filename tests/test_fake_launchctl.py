@@ -108,7 +108,13 @@ def test_bootout_stops_the_job_and_unloads_it(launchd) -> None:
     assert wait(lambda: "pid = " in launchctl(env, "print", f"{DOMAIN}/t.d").stdout)
     pid = int(launchctl(env, "print", f"{DOMAIN}/t.d").stdout.split("pid = ")[1].split()[0])
     assert launchctl(env, "bootout", f"{DOMAIN}/t.d").returncode == 0
+    # Told, not done: the service lingers in its domain a moment, and a bootstrap of its
+    # label fails meanwhile, as launchd's does right after a bootout.
+    assert launchctl(env, "print", f"{DOMAIN}/t.d").returncode == 0
+    again = launchctl(env, "bootstrap", DOMAIN, str(path))
+    assert (again.returncode, again.stderr) == (5, "Bootstrap failed: 5: Input/output error\n")
     assert wait(lambda: not os.path.exists(f"/proc/{pid}"))
+    assert wait(lambda: launchctl(env, "print", f"{DOMAIN}/t.d").returncode == 113)
     missing = launchctl(env, "print", f"{DOMAIN}/t.d")
     assert missing.returncode == 113 and "Could not find service" in missing.stderr
     gone = launchctl(env, "bootout", f"{DOMAIN}/t.d")

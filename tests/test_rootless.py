@@ -188,3 +188,27 @@ def test_system_scope_runs_as_root_and_skips_the_rootless_checks(
     assert {c[i]["detail"] for i in ("rootless-subids", "rootless-uidmap", "rootless-network")} == {
         "root runs Podman rootful"
     }
+
+
+def test_launchd_loads_a_users_plist_only_when_the_user_owns_it(darwin: DarwinHost) -> None:
+    """launchctl(1): per-user LaunchAgents "must be owned by ... the user loading them" and
+    "must disallow group and world writes"; launchd answers 5: Input/output error."""
+    plist = darwin.home / "Library" / "LaunchAgents" / "com.example.owned.plist"
+    darwin.write(
+        plist,
+        '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0"><dict>'
+        "<key>Label</key><string>com.example.owned</string><key>ProgramArguments</key>"
+        "<array><string>/bin/sleep</string><string>60</string></array></dict></plist>\n",
+    )
+    boot = ["launchctl", "bootstrap", f"gui/{darwin.uid}", str(plist)]
+    darwin.root_owned.add(plist)
+    os.chown(plist, 0, 0)
+    refused = darwin.run(boot)
+    assert (refused.returncode, refused.stderr) == (5, "Bootstrap failed: 5: Input/output error\n")
+    darwin.root_owned.discard(plist)
+    darwin.user.own(plist)
+    plist.chmod(0o664)
+    assert darwin.run(boot).returncode == 5
+    plist.chmod(0o644)
+    assert darwin.run(boot).returncode == 0
+    assert [j["label"] for j in darwin.loaded()] == ["com.example.owned"]

@@ -15,6 +15,7 @@ import pytest
 from compiler import generate, shlib
 from tests.conftest import ROOT, missing, require_tool
 from tests.hosts import DarwinHost, PodmanStore
+from tests.users import reachable
 
 BASH_32 = ROOT / ".toolchains" / "bash-3.2" / "bin" / "sh"  # scripts/setup.sh builds it
 SHELLS = {
@@ -63,6 +64,7 @@ def agent_tree(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("shells")
     trees, _ = build([str(ROOT / "examples" / "node-commander.agent")])
     write_tree(out / "node-commander", trees["node-commander"])
+    reachable(out / "node-commander" / "bin")  # run by the simulated Mac's user
     return out / "node-commander"
 
 
@@ -126,7 +128,22 @@ def test_activation_and_operator_verbs_run_alike_under(
     simulated Mac over real Podman."""
     ours = outcome_on_fresh_host(tmp_path, store, shell(name), agent_tree / "bin")
     for step, (theirs, mine) in enumerate(zip(reference, ours, strict=True)):
-        assert mine == theirs, f"run {step}: {name} differs from dash"
+        assert mine == theirs, f"run {step}: {name} differs from dash: {_differences(theirs, mine)}"
+
+
+def _differences(theirs: object, mine: object, where: str = "") -> list[str]:
+    """Where two run outcomes differ, as short paths (the whole documents are long)."""
+    if isinstance(theirs, dict) and isinstance(mine, dict):
+        return [d for k in sorted(set(theirs) | set(mine), key=str)
+                for d in _differences(theirs.get(k), mine.get(k), f"{where}/{k}")]  # fmt: skip
+    if (
+        isinstance(theirs, list | tuple)
+        and isinstance(mine, list | tuple)
+        and len(theirs) == len(mine)
+    ):
+        return [d for i, (a, b) in enumerate(zip(theirs, mine, strict=True))
+                for d in _differences(a, b, f"{where}[{i}]")]  # fmt: skip
+    return [] if theirs == mine else [f"{where}: dash {theirs!r}, this {mine!r}"]
 
 
 def test_the_library_is_ascii() -> None:
@@ -303,28 +320,45 @@ def test_unbounded_restarts_are_found_in_either_service_definition_under(
     name: str, tmp_path: Path
 ) -> None:
     """Activation's own lint of the service definition, read in the shell: a plist's bare
-    `KeepAlive` true, a unit's Restart=always, a start limit systemd ignores outside [Unit];
-    a bounded definition of either kind passes."""
+    `KeepAlive` true, a unit's Restart=always (both unless unbounded-keepalive was waived), a
+    unit that restarts without a start limit, one systemd ignores outside [Unit]; a bounded
+    definition of either kind passes."""
     act = (ROOT / "shell" / "activate.sh").read_text()
+    limit = "[Unit]\nStartLimitIntervalSec=3600\nStartLimitBurst=4\n[Service]\n"
     cases = {
-        "bare": "<dict>\n\t<key>KeepAlive</key>\n\t<true/>\n</dict>\n",
-        "bounded": "<key>KeepAlive</key>\n<dict>\n<key>SuccessfulExit</key>\n<true/>\n</dict>\n",
-        "always": "[Unit]\nStartLimitBurst=3\n[Service]\nRestart=always\n",
-        "ignored": "[Unit]\nDescription=x\n[Service]\nRestart=on-failure\nStartLimitBurst=3",
-        "unit": "[Unit]\nStartLimitIntervalSec=3600\nStartLimitBurst=3\n[Service]\nRestart=no\n",
-    }
+        "bare": ("no", "<dict>\n\t<key>KeepAlive</key>\n\t<true/>\n</dict>\n"),
+        "bare-waived": ("yes", "<dict>\n\t<key>KeepAlive</key>\n\t<true/>\n</dict>\n"),
+        "bounded": (
+            "no", "<key>KeepAlive</key>\n<dict>\n<key>SuccessfulExit</key>\n<true/>\n</dict>\n"
+        ),
+        "always": ("no", limit + "Restart=always\n"),
+        "always-waived": ("yes", limit + "Restart=always\n"),
+        "no-limit": ("yes", "[Unit]\nStartLimitIntervalSec=0\n[Service]\nRestart=always\n"),
+        "ignored": (
+            "no", "[Unit]\nDescription=x\n[Service]\nRestart=on-failure\nStartLimitBurst=3"
+        ),
+        "on-failure": ("no", limit + "Restart=on-failure\n"),
+        "unit": ("no", "[Unit]\nStartLimitIntervalSec=0\n[Service]\nRestart=no\n"),
+    }  # fmt: skip
     script = tmp_path / "lint.sh"
     body = _function("unbounded_restarts", act)
-    for case, text in cases.items():
+    for case, (waived, text) in cases.items():
         (tmp_path / case).write_text(text)
-        body += f'SERVICE_SOURCE={tmp_path / case}\nunbounded_restarts\necho "{case}=$UNBOUNDED"\n'
+        body += (
+            f"SERVICE_SOURCE={tmp_path / case} KEEPALIVE_WAIVED={waived}\n"
+            f'unbounded_restarts\necho "{case}=$UNBOUNDED"\n'
+        )
     script.write_text("set -u\n" + body)
     result = subprocess.run([*shell(name), str(script)], capture_output=True, text=True,
                             timeout=60, stdin=subprocess.DEVNULL)  # fmt: skip
     assert result.stdout.splitlines() == [
         "bare=KeepAlive true",
+        "bare-waived=",
         "bounded=",
         "always=Restart=always",
+        "always-waived=",
+        "no-limit=restarts without StartLimitBurst and a non-zero StartLimitIntervalSec in [Unit]",
         "ignored=StartLimitBurst=3 outside [Unit]",
+        "on-failure=",
         "unit=",
     ], result
