@@ -40,6 +40,16 @@ class InteractiveCredentialHelper(Rule):
                 f"`{agent.name}` allows an interactive credential helper in a background service",
                 "set auth.allowInteractiveCredentialHelper = false",
             )
+        # The same setting as `audit` finds in a plist's EnvironmentVariables, at compile time.
+        for name, value in sorted(agent.environment.items()):
+            if "gcloud" in value or "docker-credential-" in value:
+                yield Finding(
+                    agent.at(f"environment.{name}"),
+                    f"`{agent.name}.environment.{name}` depends on an interactive credential"
+                    f" helper ({value})",
+                    "remove it: use a local image with an empty authfile, or a service-account"
+                    ' credential (auth.mode = "service-account")',
+                )
 
     def audit(self, service: Service) -> Iterable[Finding]:
         for key, value in service.strings:

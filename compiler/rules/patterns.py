@@ -8,7 +8,13 @@ import re
 
 from compiler import ir
 
-TMP_DIRS = ("/tmp", "/private/tmp", "/var/tmp", "/private/var/tmp")
+# Temporary directories: the classic ones, Linux's shared-memory and per-user runtime tmpfs
+# (emptied at reboot or logout), and macOS's per-user temp (`$TMPDIR`, /var/folders/xx/yy/T,
+# /var being /private/var).
+TMP_DIRS = re.compile(
+    r"(/private)?(/tmp|/var/tmp|/var/folders/[^/]+/[^/]+/T)(/|$)"
+    r"|/(dev|run)/shm(/|$)|(/var)?/run/user/[^/]+(/|$)"
+)
 SHELLS = {"sh", "bash", "zsh", "dash", "ksh", "mksh", "yash", "posh", "ash", "fish", "csh", "tcsh"}
 SECRET_WORDS = {"TOKEN", "SECRET", "PASSWORD", "PASSWD", "PASSPHRASE", "APIKEY", "PAT"}
 SECRET_PAIRS = {("API", "KEY"), ("ACCESS", "KEY"), ("PRIVATE", "KEY"), ("SECRET", "KEY"),
@@ -26,10 +32,12 @@ def in_tmp(path: str) -> bool:
     """Whether a path lies in a temporary directory, directly or through a symlink on this host."""
     if path.startswith(ir.HOME + "/"):
         return False
+    if path.startswith(("$TMPDIR", "${TMPDIR}")):
+        return True
     candidates = {os.path.normpath(path)}
     if path.startswith("/"):
         candidates.add(os.path.realpath(path))
-    return any(c == d or c.startswith(d + "/") for c in candidates for d in TMP_DIRS)
+    return any(TMP_DIRS.match(c) for c in candidates)
 
 
 def registry(image: str) -> str | None:

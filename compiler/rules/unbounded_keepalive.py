@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,12 @@ from compiler.rules.base import Finding, Rule
 
 if TYPE_CHECKING:
     from compiler.service import Service
+
+
+def _breaker_wrapped(service: Service) -> bool:
+    """Whether the job runs agentc's wrapper, whose breaker bounds the restarts."""
+    program = os.path.basename(service.argv[0]) if service.argv else ""
+    return program.startswith("sourceos-agent-") and "SOURCEOS_AGENT_STATE_DIR" in service.env
 
 
 class UnboundedKeepalive(Rule):
@@ -69,13 +76,35 @@ class UnboundedKeepalive(Rule):
             )
 
     def audit(self, service: Service) -> Iterable[Finding]:
-        if service.kind == "launchd" and service.keep_alive is True:
+        name = service.label or service.path
+        ka = service.keep_alive
+        if service.kind == "launchd" and ka is True:
             yield Finding(
                 service.at("KeepAlive"),
-                f"{service.label or service.path}: KeepAlive = true respawns it forever",
+                f"{name}: KeepAlive = true respawns it forever",
                 "use KeepAlive = {SuccessfulExit = false} behind a wrapper that stops"
                 " after a bounded number of starts",
             )
+        elif service.kind == "launchd" and isinstance(ka, dict):
+            if ka.get("SuccessfulExit") is True:
+                yield Finding(
+                    service.at("KeepAlive"),
+                    f"{name}: KeepAlive SuccessfulExit = true respawns it after every clean exit:"
+                    " nothing bounds it",
+                    "use KeepAlive = {SuccessfulExit = false} behind a wrapper that stops"
+                    " after a bounded number of starts",
+                )
+            elif (ka.get("SuccessfulExit") is False or ka.get("Crashed") is True) and not (
+                _breaker_wrapped(service)
+            ):
+                program = service.argv[0] if service.argv else "its program"
+                yield Finding(
+                    service.at("KeepAlive"),
+                    f"{name}: KeepAlive respawns a failing job every ThrottleInterval, forever:"
+                    f" launchd has no start limit, and no breaker wraps {program}",
+                    "run it behind a wrapper that counts its starts (agentc compiles one:"
+                    " `agentc import` the plist)",
+                )
         if service.kind == "systemd" and service.restart == "always":
             bound = (
                 f"; only the manager's default start limit stops it ({service.start_limit_default})"
