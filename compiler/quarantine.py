@@ -17,8 +17,21 @@ from typing import Any
 from compiler.escape import sh
 from compiler.service import PODMAN_RUN_VALUED, Service, Unreadable, read
 
-_SECRET_KEY = re.compile(
-    r'"([A-Za-z_]*(?:auth|password|token|secret)[A-Za-z_]*)"\s*:\s*"[^"]*"', re.IGNORECASE
+# What redaction replaces (agentctl's `redact` in shell/agentctl.sh is the same four patterns
+# for sed; tests/test_redaction.py holds both to one corpus): the string value of any key that
+# names a credential, quoted (JSON, TOML) or bare (`KEY=value`, query strings, .npmrc), and
+# the password of a URL's user information. A quoted value may hold escaped quotes.
+_SECRET_WORD = (
+    r"[A-Za-z0-9_.-]*(?:auth|passw|token|secret|key|credential|cookie|session)[A-Za-z0-9_.-]*"
+)
+_REDACTIONS = (
+    (re.compile(rf'"({_SECRET_WORD})"(\s*[:=]\s*)"(?:[^"\\]|\\.)*"', re.I), r'"\1"\2"<redacted>"'),
+    (
+        re.compile(rf'(^|[\s,{{;])({_SECRET_WORD})(\s*=\s*)"(?:[^"\\]|\\.)*"', re.I | re.M),
+        r'\1\2\3"<redacted>"',
+    ),
+    (re.compile(rf"(^|[\s?&;/:])({_SECRET_WORD})=([^&\s\"'#]+)", re.I | re.M), r"\1\2=<redacted>"),
+    (re.compile(r'(://[^/:@\s"]*):([^@/\s"]+)@'), r"\1:<redacted>@"),
 )
 
 
@@ -65,8 +78,10 @@ def podman_run_parts(argv: tuple[str, ...]) -> tuple[str | None, str | None]:
 
 
 def redact(text: str) -> str:
-    """Auth configuration with every token, password, secret and auth value replaced."""
-    return _SECRET_KEY.sub(lambda m: f'"{m.group(1)}": "<redacted>"', text)
+    """Auth configuration with every token, password, key, secret and auth value replaced."""
+    for pattern, replacement in _REDACTIONS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 class Quarantine:

@@ -281,8 +281,14 @@ cmd_doctor() {
     [ "$ok" = yes ]
 }
 
+# Auth configuration with every credential value replaced: compiler/quarantine.py's four
+# patterns, for sed (a quoted value may hold escaped quotes; POSIX sed takes the longest).
 redact() {
-    sed -E 's/"([A-Za-z_]*([Aa][Uu][Tt][Hh]|[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]|[Tt][Oo][Kk][Ee][Nn]|[Ss][Ee][Cc][Rr][Ee][Tt])[A-Za-z_]*)"[[:space:]]*:[[:space:]]*"[^"]*"/"\1": "<redacted>"/g'
+    sed -E \
+        -e 's%"([A-Za-z0-9_.-]*([Aa][Uu][Tt][Hh]|[Pp][Aa][Ss][Ss][Ww]|[Tt][Oo][Kk][Ee][Nn]|[Ss][Ee][Cc][Rr][Ee][Tt]|[Kk][Ee][Yy]|[Cc][Rr][Ee][Dd][Ee][Nn][Tt][Ii][Aa][Ll]|[Cc][Oo][Oo][Kk][Ii][Ee]|[Ss][Ee][Ss][Ss][Ii][Oo][Nn])[A-Za-z0-9_.-]*)"([[:space:]]*[:=][[:space:]]*)"([^"]|\\")*"%"\1"\3"<redacted>"%g' \
+        -e 's%(^|[[:space:],{;])([A-Za-z0-9_.-]*([Aa][Uu][Tt][Hh]|[Pp][Aa][Ss][Ss][Ww]|[Tt][Oo][Kk][Ee][Nn]|[Ss][Ee][Cc][Rr][Ee][Tt]|[Kk][Ee][Yy]|[Cc][Rr][Ee][Dd][Ee][Nn][Tt][Ii][Aa][Ll]|[Cc][Oo][Oo][Kk][Ii][Ee]|[Ss][Ee][Ss][Ss][Ii][Oo][Nn])[A-Za-z0-9_.-]*)([[:space:]]*=[[:space:]]*)"([^"]|\\")*"%\1\2\4"<redacted>"%g' \
+        -e 's%(^|[[:space:]?&;/:])([A-Za-z0-9_.-]*([Aa][Uu][Tt][Hh]|[Pp][Aa][Ss][Ss][Ww]|[Tt][Oo][Kk][Ee][Nn]|[Ss][Ee][Cc][Rr][Ee][Tt]|[Kk][Ee][Yy]|[Cc][Rr][Ee][Dd][Ee][Nn][Tt][Ii][Aa][Ll]|[Cc][Oo][Oo][Kk][Ii][Ee]|[Ss][Ee][Ss][Ss][Ii][Oo][Nn])[A-Za-z0-9_.-]*)=([^&[:space:]"'"'"'#]+)%\1\2=<redacted>%g' \
+        -e 's%(://[^/:@[:space:]"]*):([^@/[:space:]"]+)@%\1:<redacted>@%g'
 }
 
 cmd_quarantine() {
