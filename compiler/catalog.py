@@ -12,11 +12,9 @@ from compiler import checks
 @functools.lru_cache(maxsize=1)
 def catalog() -> dict[str, Any]:
     """Code → check or rule, for SARIF rule metadata and `explain`."""
+    from compiler.rules import REGISTRY
+
     entries: dict[str, Any] = {c.code: c for c in checks.ALL}
-    try:
-        from compiler.rules import REGISTRY
-    except ImportError:  # pragma: no cover - rules arrive with the policy issue
-        return entries
     for rule in REGISTRY:
         entries[rule.code] = rule
     return entries
@@ -33,3 +31,17 @@ def explain(key: str) -> str | None:
                 extra = "\nwaivable: " + ("yes" if entry.waivable else "no")
             return f"{head}\n{entry.summary}{extra}\n\n{doc}\n"
     return None
+
+
+def listing() -> str:
+    """Every rule and diagnostic, one a line: code, name, default severity, whether a waiver
+    can accept it (rules only), and what it is about."""
+    lines = []
+    for code, entry in sorted(catalog().items()):
+        waivable = ""
+        if hasattr(entry, "waivable"):
+            waivable = "waivable" if entry.waivable else "not waivable"
+        lines.append(
+            f"{code:<6} {entry.name:<32} {entry.severity.value:<8} {waivable:<13} {entry.summary}"
+        )
+    return "\n".join(lines) + "\n"

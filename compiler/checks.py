@@ -126,7 +126,7 @@ DUPLICATE_KEY = Check(
 DUPLICATE_AGENT = Check(
     "V206",
     "duplicate-agent",
-    "Two declarations define an agent of the same name.",
+    "Two declarations define an agent of the same name, label or container name.",
     "An agent name is a file name, a unit instance and a label: it must be unique across"
     " all files compiled together.",
 )
@@ -164,6 +164,14 @@ BAD_WAIVER = Check(
     "bad-waiver",
     "A waiver that names no rule, a rule that cannot be waived, or has no reason.",
     'Waive a finding with `waivers.<rule-name> = "why this is acceptable";`.',
+)
+RESERVED_ENVIRONMENT = Check(
+    "V213",
+    "reserved-environment",
+    "An `environment` variable that agentc's wrapper and the runtime read themselves.",
+    "HOME, PATH, the XDG base directories, TMPDIR, the Podman and registry configuration"
+    " variables and SOURCEOS_AGENT_* decide where the wrapper finds its state, logs, authfile"
+    " and Podman connection: set in `environment` they would move all of that, silently.",
 )
 UNUSED_WAIVER = Check(
     "V212",

@@ -50,7 +50,8 @@ def _dump_args(c: argparse.ArgumentParser) -> None:
 
 
 def _explain_args(c: argparse.ArgumentParser) -> None:
-    c.add_argument("rule", metavar="RULE")
+    c.add_argument("rule", metavar="RULE", nargs="?")
+    c.add_argument("--list", action="store_true", help="every rule and diagnostic, one a line")
 
 
 def _audit_args(c: argparse.ArgumentParser) -> None:
@@ -73,7 +74,7 @@ _SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] =
     "check": ("parse, validate and lint declarations", _check_args),
     "compile": ("compile declarations into OUTDIR/<name>/...", _compile_args),
     "dump": ("print the normalized declaration as JSON", _dump_args),
-    "explain": ("document a rule or diagnostic (name or code)", _explain_args),
+    "explain": ("document a rule or diagnostic (name or code); --list lists them", _explain_args),
     "audit": ("policy rules over existing launchd plists and systemd units", _audit_args),
     "fmt": ("print declarations canonically, comments kept (--check: only say)", _fmt_args),
     "import": ("a declaration from a launchd plist or systemd unit (section 14)", _import_args),
@@ -202,8 +203,14 @@ def cmd_dump(args: argparse.Namespace, out: IO[str]) -> int:
 
 def cmd_explain(args: argparse.Namespace, out: IO[str]) -> int:
     """`agentc explain`: a rule's or diagnostic's documentation."""
-    from compiler.catalog import explain
+    from compiler.catalog import explain, listing
 
+    if args.list == (args.rule is not None):
+        sys.stderr.write("agentc explain: name one RULE (a name or code), or --list\n")
+        return EXIT_USAGE
+    if args.list:
+        out.write(listing())
+        return EXIT_OK
     text = explain(args.rule)
     if text is None:
         sys.stderr.write(f"agentc explain: no rule or diagnostic named {args.rule!r}\n")
@@ -221,7 +228,7 @@ def cmd_audit(args: argparse.Namespace, out: IO[str]) -> int:
     for path in result.missing:
         sys.stderr.write(f"agentc audit: {path}: no such file or directory\n")
     _report(result.diagnostics, result.sources, args.format, out, files=result.files)
-    if args.format == "text" and not result.diagnostics:
+    if args.format == "text" and not result.diagnostics and not result.missing:
         sys.stderr.write(f"ok: {len(result.files)} service definition(s), no findings\n")
     if result.missing:
         return EXIT_USAGE

@@ -16,6 +16,7 @@ from compiler.diagnostics import Diagnostic, has_errors
 from compiler.emit import Artifact, emit, manifest, normalized
 from compiler.ir import Agent
 from compiler.lint import policy
+from compiler.validate import container_key
 from compiler.workers import fork_map, processes_for
 
 
@@ -106,7 +107,7 @@ def _by_piece(paths: list[str], files: pipeline.Sources, manifests: bool) -> Bui
 
     given_up = False  # in each process, at its first piece that is not one clean binding
 
-    def one(piece: pipeline.Piece) -> tuple[str, str, list[Diagnostic], list | None] | None:
+    def one(piece: pipeline.Piece) -> tuple[str, tuple, list[Diagnostic], list | None] | None:
         nonlocal given_up
         analyzed = None if given_up else pipeline.analyze_piece(piece)
         if analyzed is None:
@@ -114,14 +115,15 @@ def _by_piece(paths: list[str], files: pipeline.Sources, manifests: bool) -> Bui
             return None
         agent, diagnostics = analyzed
         if agent is None:
-            return "", "", diagnostics, None
+            return "", (), diagnostics, None
         diagnostics.sort(key=Diagnostic.sort_key)
         more, artifacts = _back_half(agent, pipeline.own(diagnostics, agent), manifests)
-        return agent.name, agent.label, diagnostics + more, artifacts
+        keys = (("label", agent.label), ("container", container_key(agent)))
+        return agent.name, keys, diagnostics + more, artifacts
 
     results = fork_map(one, found)
-    labels = [r[1] for r in results if r is not None and r[0]]
-    if None in results or len(set(labels)) != len(labels):
+    keys = [k for r in results if r is not None for k in r[1] if k[1] is not None]
+    if None in results or len(set(keys)) != len(keys):
         return None
     diagnostics = list(files.diagnostics)
     trees: dict[str, list[Artifact]] = {}

@@ -444,7 +444,10 @@ class Agent(Node):
         "environment",
         "env",
         {},
-        "Plain, non-secret environment variables (visible in the plist and unit).",
+        "Plain, non-secret environment variables (visible in the plist and unit). Not the ones"
+        " the wrapper and Podman read themselves (HOME, PATH, TMPDIR, XDG_*, DOCKER_CONFIG,"
+        " REGISTRY_AUTH_FILE, CONTAINERS_*, CONTAINER_*, SOURCEOS_AGENT_*):"
+        " `reserved-environment`.",
         "DESIGN 2",
     )
     environment_file: str | None = decl(

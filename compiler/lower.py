@@ -93,28 +93,25 @@ class Lowering:
                 self._wrong_type(f"sourceos.localAgents.{name}", value, "an attribute set")
             return None
         fields = self.node(ir.Agent, value, name, name)
-        if not ok or fields is None:
-            return None
-        return fields
+        return fields if ok else None
 
     def node(self, cls: type, syn: Attrs, name: str, where: str) -> Any:
-        """Lower an attribute set into an IR node of `cls`, defaults filled in."""
+        """Lower an attribute set into an IR node of `cls`, defaults filled in. A value that
+        cannot be lowered has its diagnostic and the default in its place, so that the rest
+        of the agent is still checked (all its errors at once, not in rounds); such an agent
+        has errors and is never emitted."""
         schema = ir.by_key(cls)
         values: dict[str, Any] = {}
         spans: dict[str, Span] = {}
-        ok = True
         for key, entry in syn.entries.items():
             field = schema.get(key)
             if field is None:
                 self._unknown(key, entry.key_span, list(schema), where)
-                ok = False
                 continue
             if isinstance(entry.value, Invalid):
-                ok = False
                 continue
             value = self.value(field, entry.value, name, f"{where}.{key}")
             if value is _MISSING:
-                ok = False
                 continue
             values[field.name] = value
             spans[key] = entry.value.span
@@ -125,8 +122,6 @@ class Lowering:
         for key, field in schema.items():
             if field.name not in values:
                 values[field.name] = self.default(field, name, syn.span, f"{where}.{key}")
-        if not ok:
-            return None
         if cls is ir.Agent:
             values["name"] = name
         return cls(**values, span=syn.span, spans=spans)
@@ -182,14 +177,12 @@ class Lowering:
             if isinstance(syn, Bool):
                 return syn.value
             if isinstance(syn, Attrs):
-                node = self.node(ir.KeepAlive, syn, name, where)
-                return _MISSING if node is None else node
+                return self.node(ir.KeepAlive, syn, name, where)
             return self._wrong_type(where, syn, "a boolean or `{ successfulExit = ...; }`")
         if kind == "section":
             if not isinstance(syn, Attrs):
                 return self._wrong_type(where, syn, "an attribute set")
-            node = self.node(meta["default"], syn, name, where)
-            return _MISSING if node is None else node
+            return self.node(meta["default"], syn, name, where)
         raise AssertionError(kind)
 
     def _path(self, where: str, syn: Str) -> Any:

@@ -90,7 +90,7 @@ def analyze(paths: list[str], files: Sources | None = None) -> Analysis:
             continue
         for agent in lowered:
             agent = derive(agent)
-            diagnostics += validate(agent)
+            diagnostics += checked(agent, lowering.diagnostics)
             agents.append(agent)
     diagnostics += duplicate_agents(agents)
     diagnostics.sort(key=Diagnostic.sort_key)
@@ -161,7 +161,21 @@ def analyze_piece(piece: Piece) -> tuple[ir.Agent | None, list[Diagnostic]] | No
     lowering = Lowering(piece.file)
     lowered = lowering.document(tree)
     agent = derive(lowered[0]) if lowered else None
-    return agent, lowering.diagnostics + (validate(agent) if agent is not None else [])
+    return agent, lowering.diagnostics + (
+        checked(agent, lowering.diagnostics) if agent is not None else []
+    )
+
+
+def checked(agent: ir.Agent, lowering: list[Diagnostic]) -> list[Diagnostic]:
+    """`validate(agent)`; for an agent with a value that could not be lowered (and so has its
+    default), less what validation pins on the agent itself, where a defaulted field's
+    problem lands: a follow-on of the error already reported, not the user's."""
+    found = validate(agent)
+    span = agent.span
+    if any(d.is_error and span.line <= d.span.line <= span.end_line for d in lowering
+           if d.span.file == span.file):  # fmt: skip
+        found = [d for d in found if d.span != span]
+    return found
 
 
 def _only(doc: Attrs, name: str) -> bool:

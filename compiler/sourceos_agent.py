@@ -321,7 +321,12 @@ def doctor() -> tuple[dict[str, Any], int]:
             }
         )
     findings += _excessive_restarts(dirs, origins)
+    # The OS's own and unchanged package files are observations, never findings: a healthy
+    # verdict carries no error-severity finding.
     local = [f for f in findings if f["source"] == "local"]
+    observations = [
+        {k: v for k, v in f.items() if k != "severity"} for f in findings if f["source"] != "local"
+    ]
     if cannot:
         overall = "cannot inspect"
     elif problems or local:
@@ -334,7 +339,8 @@ def doctor() -> tuple[dict[str, Any], int]:
         "platform": host_platform(),
         "mdm": _mdm_state(),
         "agents": agents,
-        "findings": findings,
+        "findings": local,
+        "observations": observations,
         "startLimits": {k: v.describe() for k, v in sorted(limits.items())},
         "auditedDirectories": [d for d, _ in dirs],
     }
@@ -375,13 +381,13 @@ def _print_doctor(report: dict[str, Any]) -> None:
             print(f"  problem: {problem}")
         if a["quarantined"]:
             print(f"  quarantined: {a['quarantined']}")
-    local = [f for f in report["findings"] if f["source"] == "local"]
+    local = report["findings"]
     for f in local:
         print(f"finding: {f['file']}:{f['line']}: {f['severity']}[{f['rule']}]: {f['message']}")
     audited = ", ".join(report["auditedDirectories"]) or "-"
     if not local:
         print(f"local persistence: no findings in {audited}")
-    others = len(report["findings"]) - len(local)
+    others = len(report["observations"])
     if others:
         print(f"- {others} observation(s) in the OS's own or unchanged package files,"
               " not findings (see --json)")  # fmt: skip
@@ -398,23 +404,20 @@ def _quarantine_foreign(args: list[str]) -> int:
     if "--output-dir" in rest:
         i = rest.index("--output-dir")
         if i + 1 >= len(rest):
-            sys.stderr.write("sourceos-agent: --output-dir needs a directory\n")
-            return 2
+            return _refuse(["quarantine", *args], "--output-dir needs a directory")
         out = Path(rest[i + 1])
         del rest[i : i + 2]
+    refused = ["quarantine", *args]
     if len(rest) != 1:
-        sys.stderr.write("usage: sourceos-agent quarantine --foreign LABEL|PATH"
-                         " [--output-dir DIR] [--json]\n")  # fmt: skip
-        return 2
+        return _refuse(refused, "usage: sourceos-agent quarantine --foreign LABEL|PATH"
+                       " [--output-dir DIR] [--json]")  # fmt: skip
     try:
         found = find(rest[0], service_dirs())
     except Unreadable as err:
-        sys.stderr.write(f"sourceos-agent: {err.span.file}: {err.reason}\n")
-        return 2
+        return _refuse(refused, f"{err.span.file}: {err.reason}")
     if found is None:
         where = ", ".join(d for d, _ in service_dirs()) or "any directory"
-        sys.stderr.write(f"sourceos-agent: no service definition named {rest[0]!r} in {where}\n")
-        return 2
+        return _refuse(refused, f"no service definition named {rest[0]!r} in {where}")
     q = Quarantine(*found, out, host_platform())
     q.steps()
     report = q.report()
@@ -428,6 +431,19 @@ def _quarantine_foreign(args: list[str]) -> int:
         if q.failed:
             print("- not every step succeeded: see manifest.json")
     return 1 if q.failed else 0
+
+
+def _refuse(args: list[str], message: str, code: int = 2) -> int:
+    """End a refused command: the reason on stderr, or with --json as agentctl refuses, one
+    JSON document on stdout."""
+    if "--json" in args:
+        words = [a for a in args if not a.startswith("-")]
+        doc = {"verb": words[0] if words else None, "agent": words[1] if len(words) > 1 else None,
+               "result": "refused", "reason": message}  # fmt: skip
+        print(json.dumps(doc, indent=2, sort_keys=True))
+    else:
+        sys.stderr.write(f"sourceos-agent: {message}\n")
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -459,14 +475,15 @@ def main(argv: list[str] | None = None) -> int:
     if args[0] == "quarantine" and "--foreign" in args:
         return _quarantine_foreign(args[1:])
     if args[0] not in VERBS or len(args) < 2:
+        if "--json" in args:
+            return _refuse(args, f"unknown verb or missing agent name; {usage}")
         sys.stderr.write(usage + "\n")
         return 2
     verb, name, rest = args[0], args[1], args[2:]
     agentctl = registered().get(name)
     if agentctl is None:
         known = ", ".join(registered()) or "none"
-        sys.stderr.write(f"sourceos-agent: no registered agent `{name}` (registered: {known})\n")
-        return 2
+        return _refuse(args, f"no registered agent `{name}` (registered: {known})")
     os.execv(str(agentctl), [str(agentctl), verb, *rest])
     return 127  # pragma: no cover
 

@@ -9,12 +9,65 @@ from compiler import checks, ir
 from compiler.diagnostics import Diagnostic
 
 _LABEL = re.compile(ir.LABEL_PATTERN)
+# An image reference as Podman and the distribution spec parse it: [host[:port]/]path[:tag]
+# [@digest], path components lower case.
+_HOST_PART = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_IMAGE = re.compile(
+    rf"(?:{_HOST_PART}(?:\.{_HOST_PART})*(?::[0-9]+)?/)?{_COMPONENT}(?:/{_COMPONENT})*"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?"
+)
 _CONTAINER = re.compile(ir.CONTAINER_PATTERN)
+
+
+# What the wrapper (and Podman under it) reads from its own environment to find the agent's
+# state, logs, credentials and connection: never the declaration's to set.
+RESERVED_ENVIRONMENT = frozenset(
+    {
+        "HOME",
+        "PATH",
+        "TMPDIR",
+        "XDG_CONFIG_HOME",
+        "XDG_RUNTIME_DIR",
+        "XDG_STATE_HOME",
+        "XDG_DATA_HOME",
+        "XDG_CACHE_HOME",
+        "DOCKER_CONFIG",
+        "REGISTRY_AUTH_FILE",
+        "CONTAINERS_CONF",
+        "CONTAINERS_REGISTRIES_CONF",
+        "CONTAINERS_STORAGE_CONF",
+        "CONTAINER_HOST",
+        "CONTAINER_CONNECTION",
+        "CONTAINER_SSHKEY",
+    }
+)
 
 
 def validate(agent: ir.Agent) -> list[Diagnostic]:
     """Diagnostics for one agent's cross-field requirements."""
     out: list[Diagnostic] = []
+    for name in sorted(agent.environment):
+        if name in RESERVED_ENVIRONMENT or name.startswith("SOURCEOS_AGENT_"):
+            out.append(
+                checks.RESERVED_ENVIRONMENT.at(
+                    agent.spans.get(f"environment.{name}:key", agent.at(f"environment.{name}")),
+                    f"`environment.{name}` would change where the wrapper finds the agent's"
+                    " state, logs, credentials and Podman connection",
+                    f"remove it; a program that needs its own {name} can set it itself, and a"
+                    " container's comes from its image",
+                )
+            )
+    for key, image in (("image", agent.image), ("sourceImage", agent.source_image)):
+        if image is not None and not _IMAGE.fullmatch(image):
+            out.append(
+                checks.INVALID_VALUE.at(
+                    agent.at(key),
+                    f"`{key}` {image!r} is not an image reference Podman accepts",
+                    "[registry[:port]/]name[:tag][@sha256:digest], the name in lower case,"
+                    ' e.g. "localhost/sourceos/agent:1.0"',
+                )
+            )
     if agent.runtime == "podman" and agent.image is None:
         out.append(
             checks.MISSING_REQUIRED.at(
@@ -121,12 +174,31 @@ def validate(agent: ir.Agent) -> list[Diagnostic]:
     return out
 
 
+def container_key(agent: ir.Agent) -> tuple[str, str] | None:
+    """Where a Podman agent's container name must be unique: among the agents of its scope
+    (a user's rootless Podman, or the system's); None for other runtimes."""
+    return (agent.scope, agent.container_name) if agent.runtime == "podman" else None
+
+
 def duplicate_agents(agents: Iterable[ir.Agent]) -> list[Diagnostic]:
-    """Agents of one name, or one label, declared more than once across files."""
+    """Agents of one name, one label, or one container name declared more than once across
+    files."""
     out: list[Diagnostic] = []
     names: dict[str, ir.Agent] = {}
     labels: dict[str, ir.Agent] = {}
+    containers: dict[tuple[str, str], ir.Agent] = {}
     for agent in agents:
+        key = container_key(agent)
+        owner = agent if key is None else containers.setdefault(key, agent)
+        if owner is not agent and agent.name != owner.name:
+            out.append(
+                checks.DUPLICATE_AGENT.at(
+                    agent.at("containerName"),
+                    f"container name {agent.container_name!r} is already used by agent"
+                    f" `{owner.name}`: each would replace the other's container",
+                    "give one of them its own containerName",
+                )
+            )
         first = names.setdefault(agent.name, agent)
         if first is not agent:
             out.append(

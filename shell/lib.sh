@@ -1256,7 +1256,8 @@ preflight_podman() {
     fi
 
     image_missing=no
-    if [ "$PULL" != never ] || [ "$REQUIRE_LOCAL_IMAGE" = no ]; then
+    # Only `pull = "always"` pulls at start: under "never" and "explicit" the image must be here.
+    if [ "$PULL" = always ] || [ "$REQUIRE_LOCAL_IMAGE" = no ]; then
         check local-image skip "pull = $PULL, requireLocalImage = $REQUIRE_LOCAL_IMAGE"
     elif [ "$socket_ok" = no ]; then
         if [ "$REQUIRE_MACHINE" = yes ]; then
@@ -1270,7 +1271,7 @@ preflight_podman() {
         0) check local-image pass "local image present: $IMAGE" ;;
         1)
             image_missing=yes
-            check local-image fail "image $IMAGE is not present locally (pull = never)" "$LOAD_HINT"
+            check local-image fail "image $IMAGE is not present locally (pull = $PULL)" "$LOAD_HINT"
             ;;
         *) check local-image fail "podman image exists did not answer" "podman system connection list" ;;
         esac

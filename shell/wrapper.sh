@@ -288,12 +288,8 @@ wrapper_main() {
     fi
     set -- ${1+"$@"} --label "org.sourceos.agent=$AGENT" --authfile "$AUTHFILE" --stop-timeout "$STOP_TIMEOUT"
     # shellcheck disable=SC2086  # variable names only ([A-Za-z_][A-Za-z0-9_]*), one per word
-    for name in $ENV_NAMES; do
-        if [ "$name" = HOME ] && [ -n "${REAL_HOME+set}" ]; then
-            set -- ${1+"$@"} --env "HOME=$REAL_HOME" # the declared value, not Podman's own home
-        else
-            set -- ${1+"$@"} --env "$name"
-        fi
+    for name in $ENV_NAMES; do # never HOME or the like: validation reserves them
+        set -- ${1+"$@"} --env "$name"
     done
     [ -n "$ENV_FILE" ] && set -- ${1+"$@"} --env-file "$ENV_FILE"
     set -- ${1+"$@"} "$IMAGE"

@@ -271,7 +271,8 @@ def test_script_shapes_ignore_values_and_see_syntax(tmp_path: Path) -> None:
     other_values = _shapes(
         tmp_path,
         "two",
-        """image = "localhost/t'w\\"o:2 $(x)";
+        """image = "localhost/two:2";
+        owner.project = "t'w\\"o:2 $(x)";
         environment = { A = "b c; \\\\ $HOME"; };
         logs.stdout = "$HOME/Library/Logs/it's here.log";""",
     )

@@ -131,6 +131,7 @@ def test_doctor_local_runtime_over_three_agents(darwin: DarwinHost) -> None:
     assert any("local-image" in f for f in by_name["staged-one"]["preflightFailures"])
     assert by_name["stopped-one"]["state"] == "installed"
     rules = {s["rule"] for s in report["findings"] if s["source"] == "local"}
+    assert all(f["source"] == "local" for f in report["findings"])
     assert {"log-in-tmp", "unbounded-keepalive", "user-agent-in-system-dir"} <= rules
     text = sourceos_agent(darwin, "doctor", "local-runtime").stdout
     assert text.startswith("local runtime: findings in local persistence")
@@ -165,9 +166,11 @@ def test_doctor_calls_a_stock_host_healthy(tmp_path: Path) -> None:
     Restart=always) and unchanged package files are not findings."""
     code, report = doctor_json(stock_env(tmp_path))
     assert (code, report["verdict"]) == (0, "healthy"), report
-    assert [f for f in report["findings"] if f["source"] == "local"] == []
-    assert report["cannotInspect"] == []
-    assert all(f["source"] in ("vendor", "package") for f in report["findings"])
+    # Debian's own units are observations, not findings: a healthy verdict has no errors.
+    assert report["findings"] == [] and report["cannotInspect"] == []
+    assert report["observations"], "this machine's systemd ships Restart=always units"
+    assert all(o["source"] in ("vendor", "package") for o in report["observations"])
+    assert all("severity" not in o for o in report["observations"])
 
 
 def test_doctor_reports_exactly_a_users_restart_always_tmp_logging_unit(tmp_path: Path) -> None:
@@ -218,7 +221,8 @@ def test_doctor_tells_vendor_symlinks_and_what_it_cannot_inspect(tmp_path: Path)
     env = {**stock_env(tmp_path), "SOURCEOS_AGENT_ROOT": str(root)}
     code, report = doctor_json(env)
     assert (code, report["verdict"]) == (0, "healthy"), report
-    assert {f["source"] for f in report["findings"]} == {"vendor"}
+    assert report["findings"] == []
+    assert {o["source"] for o in report["observations"]} == {"vendor"}
     # A registered agent whose agentctl cannot answer: the doctor cannot inspect it, and says so.
     broken = tmp_path / "home" / ".local" / "state" / "sourceos" / "agents" / "broken"
     (broken / "bin").mkdir(parents=True)

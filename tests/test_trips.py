@@ -4,9 +4,11 @@ it (issue 27, items 1-11)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from tests.conftest import agentc
 from tests.hosts import IMAGE, DarwinHost, LinuxHost, compile_agent
 
 SIMPLEST = f'image = "{IMAGE}";\ncommand = [ "/bin/sleep" "300" ];'
@@ -62,3 +64,188 @@ def test_a_declared_connection_is_kept_on_linux(linux: LinuxHost) -> None:
     assert c["podman-machine-exists"]["status"] == "skip"
     unit = (agent / "systemd" / "sourceos-agent@remote.service").read_text()
     assert "Type=simple" in unit
+
+
+# --- 4. the wrapper's own environment is not the declaration's to move -----------------------
+
+
+@pytest.mark.parametrize("name", ["HOME", "PATH", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR",
+                                  "DOCKER_CONFIG", "SOURCEOS_AGENT_STATE_DIR"])  # fmt: skip
+def test_environment_that_would_move_the_wrappers_state_is_a_located_error(
+    name: str, tmp_path: Path
+) -> None:
+    decl = tmp_path / "t.agent"
+    decl.write_text(
+        'sourceos.localAgents.t = {\n  image = "localhost/t:1";\n'
+        f'  environment = {{ NODE_ENV = "x"; {name} = "/elsewhere"; }};\n}};\n'
+    )
+    result = agentc("check", "--format", "json", str(decl))
+    assert result.returncode == 1
+    (d,) = json.loads(result.stdout)["diagnostics"]
+    assert (d["name"], d["line"], d["column"]) == ("reserved-environment", 3, 35)
+    assert d["end_column"] == 35 + len(name)
+    assert f"environment.{name}" in d["message"]
+
+
+# --- 7. a credential helper named in environment is found at compile time --------------------
+
+
+def test_a_gcloud_docker_helper_in_environment_does_not_compile(tmp_path: Path) -> None:
+    decl = tmp_path / "t.agent"
+    decl.write_text(
+        'sourceos.localAgents.t = {\n  image = "localhost/t:1";\n'
+        '  environment.DOCKER_CREDENTIAL_HELPER = "gcloud.auth.docker-helper";\n};\n'
+    )
+    result = agentc("check", "--format", "json", str(decl))
+    assert result.returncode == 1
+    names = {d["name"] for d in json.loads(result.stdout)["diagnostics"]}
+    assert names == {"interactive-credential-helper"}
+
+
+# --- 11. what else a user trips on -------------------------------------------------------------
+
+
+def _many(tmp_path: Path, bodies: dict[str, str]) -> Path:
+    decl = tmp_path / "many.agent"
+    decl.write_text(
+        "".join(f"sourceos.localAgents.{n} = {{\n{b}\n}};\n" for n, b in bodies.items())
+    )
+    return decl
+
+
+@pytest.mark.parametrize("count", [2, 40])  # one file whole, and a batch cut into pieces
+def test_two_agents_with_one_container_name_do_not_compile(tmp_path: Path, count: int) -> None:
+    bodies = {f"a{i}": f'  image = "{IMAGE}";' for i in range(count)}
+    bodies["b"] = f'  image = "{IMAGE}";\n  containerName = "a0";'
+    result = agentc("check", "--format", "json", str(_many(tmp_path, bodies)))
+    assert result.returncode == 1
+    (d,) = json.loads(result.stdout)["diagnostics"]
+    assert d["name"] == "duplicate-agent" and "already used by agent `a0`" in d["message"]
+    assert d["line"] == 3 * count + 3 and d["column"] == 19
+
+
+def test_a_system_and_a_user_agent_may_share_a_container_name(tmp_path: Path) -> None:
+    """Rootful and rootless Podman keep separate containers."""
+    bodies = {
+        "a": f'  image = "{IMAGE}";',
+        "b": f'  image = "{IMAGE}";\n  containerName = "a";\n  scope = "system";\n'
+        '  waivers.unjustified-system-scope = "a test";\n  auth.mode = "none";',
+    }
+    result = agentc("check", str(_many(tmp_path, bodies)))
+    assert result.returncode == 0, result.stderr.decode()
+
+
+def test_explain_lists_every_rule_and_diagnostic() -> None:
+    from compiler.catalog import catalog
+    from compiler.rules import REGISTRY
+
+    listed = agentc("explain", "--list")
+    assert listed.returncode == 0
+    lines = listed.stdout.decode().splitlines()
+    assert len(lines) == len(catalog())
+    by_code = {line.split()[0]: line for line in lines}
+    for rule in REGISTRY:
+        line = by_code[rule.code]
+        assert rule.name in line and ("not waivable" in line) is (not rule.waivable), line
+    neither = agentc("explain")
+    assert neither.returncode == 2 and b"--list" in neither.stderr
+
+
+def test_audit_of_a_missing_path_says_so_and_never_ok(tmp_path: Path) -> None:
+    result = agentc("audit", str(tmp_path / "nope.plist"))
+    assert result.returncode == 2
+    err = result.stderr.decode()
+    assert "nope.plist: no such file or directory" in err and "ok:" not in err
+
+
+@pytest.mark.real
+def test_pull_explicit_still_needs_the_image_here(linux: LinuxHost) -> None:
+    """`explicit` pulls only when an operator says so: the wrapper runs --pull=never, so a
+    missing image fails preflight as under `never`."""
+    agent = compile_agent(
+        linux.out, "explicit",
+        'image = "localhost/sourceos/absent:1";\npodman.pull = "explicit";',
+    )  # fmt: skip
+    result = linux.activate(agent, "--json")
+    assert result.returncode == 3, result.stdout
+    c = checks(result)["local-image"]
+    assert c["status"] == "fail" and "(pull = explicit)" in c["detail"], c
+
+
+@pytest.mark.parametrize(
+    "image, good",
+    [
+        ("localhost/sourceos/demo:dev", True),
+        (
+            "us-central1-docker.pkg.dev/socioprophet-web/node-commander/node-commander:dev-boot",
+            True,
+        ),
+        ("127.0.0.1:5055/team/app:1", True),
+        ("busybox", True),
+        ("localhost/x@sha256:" + "a" * 64, True),
+        ("localhost/Sourceos/demo:dev", False),
+        ("localhost/sourceos/demo:", False),
+        ("localhost/sourceos demo:1", False),
+        ("localhost//demo:1", False),
+        ("-rm/demo:1", False),
+        ("localhost/demo:1@sha256:abc", False),
+    ],
+)
+def test_the_image_reference_is_validated_where_it_is_written(
+    tmp_path: Path, image: str, good: bool
+) -> None:
+    decl = tmp_path / "t.agent"
+    decl.write_text(f'sourceos.localAgents.t = {{\n  image = "{image}";\n}};\n')
+    result = agentc("check", "--format", "json", str(decl))
+    found = [d for d in json.loads(result.stdout)["diagnostics"] if d["name"] == "invalid-value"]
+    if good:
+        assert found == [], found
+    else:
+        (d,) = found
+        assert (d["line"], d["column"]) == (2, 11) and image in d["message"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["status", "nope", "--json"],
+        ["frobnicate", "--json"],
+        ["quarantine", "--foreign", "com.example.none", "--json"],
+        ["quarantine", "--foreign", "--json", "--output-dir"],
+    ],
+)
+def test_sourceos_agent_refusals_are_json_with_json(tmp_path: Path, args: list[str]) -> None:
+    import subprocess
+    import sys
+
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "SOURCEOS_AGENT_ROOT": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "compiler.sourceos_agent", *args], env=env,
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert result.returncode == 2, result
+    doc = json.loads(result.stdout)
+    assert doc["result"] == "refused" and doc["reason"], doc
+
+
+def test_every_error_of_an_agent_comes_at_once(tmp_path: Path) -> None:
+    """A wrong type in one field does not hide the agent's other errors (no rounds), and a
+    field that took its default because its value was wrong is not blamed again."""
+    decl = tmp_path / "t.agent"
+    decl.write_text(
+        "sourceos.localAgents.t = {\n"
+        '  lifecycle.startupTimeoutSeconds = "20";\n'
+        '  image = "localhost/Bad Image";\n'
+        '  logs.app = "relative/t.log";\n'
+        '  environment.HOME = "/x";\n'
+        "  runtime = 3;\n"
+        "};\n"
+    )
+    result = agentc("check", "--format", "json", str(decl))
+    assert result.returncode == 1
+    found = [(d["name"], d["line"]) for d in json.loads(result.stdout)["diagnostics"]]
+    assert found == [
+        ("wrong-type", 2),
+        ("invalid-value", 3),
+        ("invalid-path", 4),
+        ("reserved-environment", 5),
+        ("wrong-type", 6),
+    ], found
