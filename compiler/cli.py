@@ -298,7 +298,32 @@ def cmd_import(args: argparse.Namespace, out: IO[str]) -> int:
             fh.write(text)
     else:
         out.write(text)
+    errors = _imported_errors(text, args.output or "<imported>")
+    if errors:
+        sys.stderr.write(render.text(errors, {}))
+        sys.stderr.write(
+            f"agentc import: what it wrote does not pass `agentc check` ({len(errors)} error(s)):"
+            " fix them before compiling\n"
+        )
+        return EXIT_ERRORS
     return EXIT_OK
+
+
+def _imported_errors(text: str, name: str) -> list:
+    """The errors `agentc check` would report for an imported declaration (no tools)."""
+    import tempfile
+
+    import attrs
+
+    from compiler.compile import build
+
+    with tempfile.TemporaryDirectory(prefix="agentc-import-") as tmp:
+        path = os.path.join(tmp, os.path.basename(name) if name != "<imported>" else "x.agent")
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        _, result = build([path], manifests=False)
+    return [attrs.evolve(d, span=d.span._replace(file=name)) for d in result.diagnostics
+            if d.is_error]  # fmt: skip
 
 
 _COMMANDS = {

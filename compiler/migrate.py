@@ -11,6 +11,7 @@ diagnostic. A definition agentc generated carries its declaration in the manifes
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from typing import Any
@@ -19,8 +20,8 @@ from compiler import checks, ir
 from compiler.diagnostics import Diagnostic
 from compiler.escape import CannotEscape
 from compiler.escape import declaration_string as literal
-from compiler.rules.patterns import in_tmp
-from compiler.service import PODMAN_RUN_VALUED, Service, Unreadable, read
+from compiler.rules.patterns import in_tmp, looks_secret
+from compiler.service import PODMAN_RUN_VALUED, Service, Unreadable, parse_duration, read
 
 _SAFE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_'-]*")
 _CREDENTIAL_ENV = ("DOCKER_CONFIG", "REGISTRY_AUTH_FILE", "CLOUDSDK_", "GOOGLE_APPLICATION_")
@@ -44,13 +45,38 @@ def agent_name(service: Service) -> str:
     return name[:64] if re.fullmatch(ir.NAME_PATTERN, name[:64]) else f"a-{name}"[:64]
 
 
+# Settings every declaration carries by construction (agentc writes its own), and why the
+# others a declaration cannot carry are left out; any other setting is reported as well.
+_OWN = {"Label", "LimitLoadToSessionType", "ProcessType", "Type", "SuccessExitStatus",
+        "NotifyAccess", "RestartPreventExitStatus", "KillMode"}  # fmt: skip
+_WHY_NOT = {
+    **dict.fromkeys(("User", "Group", "UserName", "GroupName", "DynamicUser"),
+                    "a user agent runs as the user who activates it, a system agent as root"),
+    **dict.fromkeys(("ExecStartPre", "ExecStartPost", "ExecStop", "ExecStopPost", "ExecReload"),
+                    "agentc's wrapper owns the start and the stop: make it part of the program"),
+    **dict.fromkeys(("StartCalendarInterval", "StartInterval", "OnCalendar", "WatchPaths",
+                     "QueueDirectories", "StartOnMount"),
+                    "agentc runs persistent agents, not scheduled or triggered jobs"),
+    **dict.fromkeys(("After", "Before", "Wants", "Requires", "BindsTo", "PartOf", "Requisite"),
+                    "activation orders the start itself, after its preflight"),
+    "WorkingDirectory": "no declaration field sets the working directory",
+    "Disabled": "activation decides what is enabled (`enable = false` removes the agent)",
+}  # fmt: skip
+
+
 class Importer:
-    """Builds one agent's declaration lines and the diagnostics for what it cannot carry."""
+    """Builds one agent's declaration lines and the diagnostics for what it cannot carry:
+    every setting of the source is carried, or reported with why, never dropped silently."""
 
     def __init__(self, service: Service) -> None:
         self.s = service
         self.lines: list[str] = []
         self.diagnostics: list[Diagnostic] = []
+        self.used: set[str] = set(_OWN)
+
+    def take(self, *keys: str) -> None:
+        """Mark settings as carried (or deliberately replaced by what agentc writes)."""
+        self.used.update(keys)
 
     def line(self, text: str, why: str = "") -> None:
         self.lines.append(f"{text}{f'  # {why}' if why else ''}")
@@ -69,20 +95,71 @@ class Importer:
             f" (was system-wide, in {where})" if system_wide else ""))  # fmt: skip
         if s.kind == "launchd" and s.label and s.label != f"org.sourceos.agent.{name}":
             self.line(f"# was label {s.label}; agentc's is org.sourceos.agent.{name}")
+        description = s.settings.get("Description")
+        if isinstance(description, str) and description:
+            self.line(f"description = {literal(description)};")
+            self.take("Description")
         env = dict(s.env)
         self.argv(list(s.argv), env)
         self.auth(env)
+        self.secrets(env)
         if env:
             pairs = " ".join(f"{_key(k)} = {literal(v)};" for k, v in sorted(env.items()))
             self.line(f"environment = {{ {pairs} }};")
+        self.take("EnvironmentVariables", "Environment")
+        self.environment_file()
         self.lifecycle()
+        self.timeouts()
         self.logs()
+        self.unused()
         body = "\n".join(f"  {x}" for x in self.lines)
         source = f"# Imported by `agentc import` from {s.path} (spec section 14 migration).\n"
         return f"{source}sourceos.localAgents.{name} = {{\n{body}\n}};\n"
 
+    def secrets(self, env: dict[str, str]) -> None:
+        """A credential is never copied into a declaration (it would be in the plist/unit)."""
+        for name in sorted(env):
+            if looks_secret(name, env[name]):
+                del env[name]
+                where = name if self.s.kind == "launchd" else "Environment"
+                self.cannot(where, f"`{name}` looks like a secret: not copied into the declaration",
+                            f"put {name}=... in a file of the user's, mode 0600, and name it in"
+                            " `environmentFile`")  # fmt: skip
+
+    def environment_file(self) -> None:
+        value = self.s.settings.get("EnvironmentFile")
+        if not isinstance(value, str) or not value:
+            return
+        path = value.lstrip("-")  # `-`: systemd's "if it exists"
+        if path.startswith("/"):
+            self.line(f"environmentFile = {literal(path)};", "read at start, never inlined")
+            self.take("EnvironmentFile")
+
+    def timeouts(self) -> None:
+        for key, field in (("ExitTimeOut", "shutdownTimeoutSeconds"),
+                           ("TimeoutStopSec", "shutdownTimeoutSeconds"),
+                           ("TimeoutStartSec", "startupTimeoutSeconds")):  # fmt: skip
+            raw = self.s.settings.get(key)
+            try:
+                seconds = raw if isinstance(raw, int) else parse_duration(str(raw))
+            except ValueError:
+                continue
+            if raw is not None and math.isfinite(seconds) and seconds >= 1:
+                self.line(f"lifecycle.{field} = {int(seconds)};", f"was {key}={raw}")
+                self.take(key)
+
+    def unused(self) -> None:
+        for key in sorted(set(self.s.settings) - self.used):
+            why = _WHY_NOT.get(key, "no declaration field carries it")
+            self.cannot(
+                key,
+                f"`{key}` is not carried into the declaration: {why}",
+                "check that the agent does not need it, or carry it another way",
+            )
+
     def argv(self, argv: list[str], env: dict[str, str]) -> None:
         key = "ProgramArguments" if self.s.kind == "launchd" else "ExecStart"
+        self.take("ProgramArguments", "Program", "ExecStart")
         runtime = os.path.basename(argv[0]) if argv else ""
         if not argv:
             self.cannot(key, "the definition runs no program", "add the program to `command`")
@@ -149,7 +226,14 @@ class Importer:
 
     def lifecycle(self) -> None:
         s = self.s
+        self.take("KeepAlive", "Restart", "RestartSec", "ThrottleInterval", "StartLimitBurst",
+                  "StartLimitIntervalSec", "StartLimitInterval", "WantedBy")  # fmt: skip
         restarts = s.restart not in (None, "no") or s.keep_alive not in (None, False)
+        at_load = s.settings.get("RunAtLoad") is True or "WantedBy" in s.settings
+        if at_load or not restarts:
+            self.take("RunAtLoad")
+        if not at_load and not restarts:
+            self.line("lifecycle.runAtLoad = false;", "was not started at load or login")
         if not restarts:
             self.line('lifecycle.restart = "manual";')
             return
@@ -165,6 +249,7 @@ class Importer:
         )
 
     def logs(self) -> None:
+        self.take("StandardOutPath", "StandardErrorPath", "StandardOutput", "StandardError")
         for key, field in (("StandardOutPath", "stdout"), ("StandardErrorPath", "stderr"),
                            ("StandardOutput", "stdout"), ("StandardError", "stderr")):  # fmt: skip
             value = self.s.logs.get(key)

@@ -60,6 +60,8 @@ class Service:
     # Where the start limit comes from when the unit sets none: the manager's defaults
     # (`StartLimits.describe`), filled in by the audit; None for the unit's own settings.
     start_limit_default: str | None = None
+    # Every setting as written: a plist's top-level keys, a unit's keys (their last values).
+    settings: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
     @property
     def command_span(self) -> Span:
@@ -159,6 +161,7 @@ def _launchd(path: str, data: bytes, uid: int) -> Service:
         keys=_key_spans(path, text, [str(k) for k in keys], "<key>{key}</key>"),
         sections={},
         text=text,
+        settings={str(k): v for k, v in job.items()},
     )
 
 
@@ -236,6 +239,7 @@ def _systemd(path: str, data: bytes, uid: int) -> Service:
         keys=keys,
         sections=sections,
         text=text,
+        settings={k: v[-1] for k, v in values.items()},
     )
 
 

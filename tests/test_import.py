@@ -90,3 +90,52 @@ def test_agentcs_own_plist_and_unit_round_trip(example: Path, tmp_path: Path) ->
             decl = _import(definition, tmp_path / f"{definition.name}.agent")
             got = json.loads(agentc("dump", str(decl)).stdout)["sourceos"]
             assert got["localAgents"][tree.name] == want["localAgents"][tree.name], definition
+
+
+def test_every_setting_is_carried_or_reported_and_no_secret_is_copied(tmp_path: Path) -> None:
+    unit = tmp_path / "worker.service"
+    unit.write_text(
+        "[Unit]\nDescription=The nightly worker\nAfter=network-online.target\n"
+        "[Service]\nExecStartPre=/usr/bin/mkdir -p /srv/worker\n"
+        "ExecStart=/usr/local/bin/worker --serve\nEnvironmentFile=-/etc/worker/env\n"
+        "Environment=MODE=prod API_TOKEN=tok-8f3e9a1b2c3d4e5f\nUser=worker\n"
+        "WorkingDirectory=/srv/worker\nTimeoutStopSec=30s\nRestart=on-failure\n"
+        "[Install]\nWantedBy=multi-user.target\n"
+    )
+    decl = tmp_path / "worker.agent"
+    result = agentc("import", str(unit), "-o", str(decl))
+    err = result.stderr.decode()
+    assert result.returncode == 0, err
+    for key in ("ExecStartPre", "User", "WorkingDirectory", "After"):
+        assert f"warning[A406/untranslated]: `{key}` is not carried" in err, key
+    assert "`API_TOKEN` looks like a secret: not copied" in err
+    text = decl.read_text()
+    assert "tok-8f3e9a1b2c3d4e5f" not in text
+    agent = json.loads(agentc("dump", str(decl)).stdout)["sourceos"]["localAgents"]["worker"]
+    assert agent["environmentFile"] == "/etc/worker/env"
+    assert agent["environment"] == {"MODE": "prod"}
+    assert agent["description"] == "The nightly worker"
+    assert agent["lifecycle"]["shutdownTimeoutSeconds"] == 30
+    assert agentc("check", "--no-tools", str(decl)).returncode == 0
+
+
+def test_a_calendar_job_and_a_shell_string_are_reported_and_fail_the_import(
+    tmp_path: Path,
+) -> None:
+    """What is written would not pass `check` (a `sh -c` command): exit 1, and why."""
+    plist = tmp_path / "com.example.backup.plist"
+    plist.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0"><dict>'
+        "<key>Label</key><string>com.example.backup</string>"
+        "<key>ProgramArguments</key><array><string>/bin/sh</string><string>-c</string>"
+        "<string>rsync -a ~/Documents /Volumes/backup</string></array>"
+        "<key>StartCalendarInterval</key><dict><key>Hour</key><integer>3</integer></dict>"
+        "</dict></plist>\n"
+    )
+    result = agentc("import", str(plist), "-o", str(tmp_path / "backup.agent"))
+    err = result.stderr.decode()
+    assert result.returncode == 1, err
+    assert "`StartCalendarInterval` is not carried" in err and "scheduled" in err
+    assert "raw-shell-launch" in err
+    assert "does not pass `agentc check`" in err
+    assert (tmp_path / "backup.agent").exists()  # written, for the person to finish
