@@ -197,6 +197,7 @@ class Emitter:
             "restart": restart_policy(agent.lifecycle),
             "logs": {m: log_paths(agent, m) for m in ("launchd", "systemd")},
             "machine": {m: podman_machine(agent, m) for m in ("launchd", "systemd")},
+            "provenance": provenance(agent),
             "problems": self.problems,
         }
 
@@ -382,7 +383,8 @@ def declaration_sha256(declaration: dict[str, Any]) -> str:
 
 
 def provenance(agent: ir.Agent) -> dict[str, Any] | None:
-    """Image provenance in the shape of spec section 7 (imageId/pulledAt come at activation)."""
+    """Image provenance in the shape of spec section 7: what the declaration fixes (activation
+    records the whole record, imageId, pulledAt and firstSeenAt included)."""
     if agent.runtime != "podman":
         return None
     pull_auth = "service-account" if agent.auth.mode == "service-account" else None

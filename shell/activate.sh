@@ -557,21 +557,32 @@ record_provenance() {
     id=$(bounded_exec 30 podman_ image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null) || return 0
     case $id in sha256:*) ;; *) id=sha256:$id ;; esac
     file=$STATE_DIR/provenance.json
-    pulled=
+    # firstSeenAt: when activation first ran this image id here, kept while the id is the same.
+    seen=
     if [ -f "$file" ] && IFS= read -r line <"$file"; then # one line; read in the shell
         case $line in
-        *'"imageId":"'"$id"'"'*'"pulledAt":"'*)
-            pulled=${line#*'"pulledAt":"'}
-            pulled=${pulled%%'"'*}
+        *'"imageId":"'"$id"'"'*'"firstSeenAt":"'*)
+            seen=${line#*'"firstSeenAt":"'}
+            seen=${seen%%'"'*}
             ;;
         esac
     fi
-    [ -n "$pulled" ] || pulled=$INVOKED_AT
+    [ -n "$seen" ] || seen=$INVOKED_AT
+    # pulledAt: when the image came to this host under a name, as Podman recorded it (its
+    # first tag event for this id: a pull, a load, or `podman tag` after a pull); null where
+    # Podman's event log no longer has it, never the time activation first saw it.
+    pulled=$(bounded_exec 15 podman_ events --stream=false --filter event=tag --filter "image=${id#sha256:}" --format '{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}' 2>/dev/null)
+    pulled=${pulled%%"$NL"*}
     # In the lock directory: finish renames it into the state directory with status.json.
     {
         printf '{'
-        json_pairs agent "$AGENT" runtimeImage "$IMAGE" sourceImage "$SOURCE_IMAGE" imageId "$id" \
-            pulledAt "$pulled" runtimeAuth "$AUTH_MODE"
+        json_pairs agent "$AGENT" runtimeImage "$IMAGE" sourceImage "$SOURCE_IMAGE" imageId "$id"
+        case $pulled in
+        [0-9][0-9][0-9][0-9]-*Z) printf ',"pulledAt":"%s"' "$pulled" ;;
+        *) printf ',"pulledAt":null' ;;
+        esac
+        printf ','
+        json_pairs firstSeenAt "$seen" runtimeAuth "$AUTH_MODE" pullAuth "$PULL_AUTH"
         printf '}\n'
     } >"$STATE_DIR/lock/provenance.json" && PROVENANCE=pending
 }

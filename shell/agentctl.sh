@@ -88,7 +88,8 @@ LAST
     echo "- service manager: $([ "$PLATFORM" = darwin ] && echo "launchd $DOMAIN" || echo "systemd$SCOPE_FLAG") reports $manager${pid:+, pid $pid}"
     if [ "$RUNTIME" = podman ]; then
         echo "- container $CONTAINER: ${container:-absent} (image $IMAGE)"
-        prov=$(sed -n 's/.*"imageId":"\([^"]*\)".*"pulledAt":"\([^"]*\)".*/\1 (on this host since \2)/p' "$STATE_DIR/provenance.json" 2>/dev/null)
+        prov=$(sed -n -e 's/.*"imageId":"\([^"]*\)".*"pulledAt":"\([^"]*\)".*"firstSeenAt":"\([^"]*\)".*/\1 (pulled \2, run here since \3)/p' \
+            -e 's/.*"imageId":"\([^"]*\)".*"pulledAt":null.*"firstSeenAt":"\([^"]*\)".*/\1 (pull time unknown, run here since \2)/p' "$STATE_DIR/provenance.json" 2>/dev/null)
         echo "- image: ${prov:-not recorded (activation records it)}${SOURCE_IMAGE:+, tagged from $SOURCE_IMAGE}"
     fi
     echo "- restarts/runs: ${runs:-0}${last:+; last exit: $last}"

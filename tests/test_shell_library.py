@@ -89,11 +89,11 @@ def outcome(host: DarwinHost, sh: list[str], bin_: Path) -> list[tuple[int, obje
         doc = json.loads(text) if text.startswith("{") else text
         if isinstance(doc, dict):
             doc.pop("pid", None)
-            if isinstance(doc.get("provenance"), dict):  # when this run first saw the image
-                assert re.fullmatch(
-                    r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", doc["provenance"]["pulledAt"]
-                )
-                doc["provenance"]["pulledAt"] = "TIME"
+            if isinstance(doc.get("provenance"), dict):  # when the image came, when first run
+                for key in ("pulledAt", "firstSeenAt"):
+                    stamp = doc["provenance"][key]
+                    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp), stamp
+                    doc["provenance"][key] = "TIME"
         out.append((r.returncode, doc))
     return out
 

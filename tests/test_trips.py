@@ -249,3 +249,37 @@ def test_every_error_of_an_agent_comes_at_once(tmp_path: Path) -> None:
         ("reserved-environment", 5),
         ("wrong-type", 6),
     ], found
+
+
+# --- 8. provenance: one record, every field, the pull's own time -------------------------------
+
+
+@pytest.mark.real
+def test_provenance_is_one_whole_record_with_the_pulls_time(linux: LinuxHost) -> None:
+    import time
+
+    agent = compile_agent(
+        linux.out, "prov", SIMPLEST + '\nsourceImage = "registry.example.com/team/demo:dev";'
+    )
+    tagged = linux.store.podman("image", "inspect", "--format", "{{.Id}}", IMAGE).stdout.strip()
+    time.sleep(1.1)  # the image came before this activation, a second apart at least
+    before = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    assert linux.activate(agent).returncode == 0
+    record = json.loads((linux.state_dir("prov") / "provenance.json").read_text())
+    assert set(record) == {"agent", "runtimeImage", "sourceImage", "imageId", "pulledAt",
+                           "firstSeenAt", "runtimeAuth", "pullAuth"}  # fmt: skip
+    assert record["imageId"] == f"sha256:{tagged}"
+    assert record["sourceImage"] == "registry.example.com/team/demo:dev"
+    assert (record["runtimeAuth"], record["pullAuth"]) == (
+        "empty-authfile",
+        "interactive-or-service-account",
+    )
+    assert record["pulledAt"] < before <= record["firstSeenAt"], record
+    manifest = json.loads((agent / "manifest.json").read_text())["provenance"]
+    assert {k: record[k] for k in manifest} == manifest  # the declaration's part, the same
+    # Activated again: the same image, the same record.
+    assert linux.activate(agent).returncode == 0
+    again = json.loads((linux.state_dir("prov") / "provenance.json").read_text())
+    assert again == record
+    status = linux.agentctl(agent, "status").stdout
+    assert f"(pulled {record['pulledAt']}, run here since {record['firstSeenAt']})" in status

@@ -12,6 +12,7 @@ def root(context, missing=missing):
     l_0_version = resolve('version')
     l_0_logs = resolve('logs')
     l_0_machine = resolve('machine')
+    l_0_provenance = resolve('provenance')
     l_0_load_hint = resolve('load_hint')
     try:
         t_1 = environment.filters['comment']
@@ -57,7 +58,7 @@ def root(context, missing=missing):
     yield '\nHEALTH_TYPE='
     yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'health'), 'type'))
     yield '\nHEALTH_COMMAND='
-    yield str(t_2(context, (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'health'), 'command') if context.call(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'health'), 'given'), 'command') else ''), 'health.command'))
+    yield str(t_2(context, ((environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'health'), 'command') if context.call(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'health'), 'given'), 'command') else '') or ''), 'health.command'))
     yield '\nOWNER_PROJECT='
     yield str(t_2(context, environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'owner'), 'project'), 'owner.project'))
     yield '\nOWNER_COMPONENT='
@@ -113,6 +114,8 @@ def root(context, missing=missing):
         yield str(('yes' if environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'require_local_image') else 'no'))
         yield '\nAUTH_MODE='
         yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'auth'), 'mode'))
+        yield '\nPULL_AUTH='
+        yield str(environment.getattr((undefined(name='provenance') if l_0_provenance is missing else l_0_provenance), 'pullAuth'))
         yield '\nAUTHFILE_DECLARED='
         yield str(t_3(context, (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'auth'), 'authfile') or ''), 'auth.authfile'))
         yield '\nALLOW_AMBIENT='
@@ -122,9 +125,9 @@ def root(context, missing=missing):
         yield "\nPROGRAM=''\n"
     else:
         pass
-        yield "IMAGE=''\nSOURCE_IMAGE=''\nCONTAINER=''\nCONNECTION_LAUNCHD=''\nCONNECTION_SYSTEMD=''\nPULL=''\nREQUIRE_MACHINE_LAUNCHD=no\nREQUIRE_MACHINE_SYSTEMD=no\nREQUIRE_LOCAL_IMAGE=no\nAUTH_MODE=''\nAUTHFILE_DECLARED=''\nALLOW_AMBIENT=no\nLOAD_HINT=''\nPROGRAM="
+        yield "IMAGE=''\nSOURCE_IMAGE=''\nCONTAINER=''\nCONNECTION_LAUNCHD=''\nCONNECTION_SYSTEMD=''\nPULL=''\nREQUIRE_MACHINE_LAUNCHD=no\nREQUIRE_MACHINE_SYSTEMD=no\nREQUIRE_LOCAL_IMAGE=no\nAUTH_MODE=''\nPULL_AUTH=''\nAUTHFILE_DECLARED=''\nALLOW_AMBIENT=no\nLOAD_HINT=''\nPROGRAM="
         yield str(t_3(context, environment.getitem(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'command'), 0), 'command'))
         yield '\n'
 
 blocks = {}
-debug_info = '7=36&8=38&9=40&10=42&11=44&12=46&13=48&14=50&15=52&16=54&17=56&18=58&19=60&20=62&21=64&22=66&23=68&24=70&25=72&26=74&27=76&28=78&29=80&30=82&31=84&32=86&33=88&34=90&35=92&36=94&37=97&38=99&39=101&40=103&41=105&42=107&43=109&44=111&45=113&46=115&47=117&48=119&49=121&65=126'
+debug_info = '7=37&8=39&9=41&10=43&11=45&12=47&13=49&14=51&15=53&16=55&17=57&18=59&19=61&20=63&21=65&22=67&23=69&24=71&25=73&26=75&27=77&28=79&29=81&30=83&31=85&32=87&33=89&34=91&35=93&36=95&37=98&38=100&39=102&40=104&41=106&42=108&43=110&44=112&45=114&46=116&47=118&48=120&49=122&50=124&67=129'
