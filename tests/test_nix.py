@@ -89,13 +89,25 @@ def build_compile_agents(
     expr = (
         f"let pkgs = import {FAKE_NIXPKGS}/pkgs.nix {{}};"
         f" runCommand = n: env: script: pkgs.runCommand n"
-        f' (env // {{ agentcCode = "{_code_hash()}"; }}) ({json.dumps(prefix)} + script);'
+        # The Nix configuration in the derivation too: each is built, never a cached output.
+        f' (env // {{ agentcCode = "{_code_hash()}"; nixConfig = {json.dumps(nix_config)}; }})'
+        f" ({json.dumps(prefix)} + script);"
         f" in (import {ROOT}/nix/lib/compile-agents.nix (import {ROOT}/nix/lib/lint-tools.nix pkgs"
         f' // {{ inherit runCommand; agentc = "{_agentc_prefix()}"; }}))'
         f" {{ declarations = [ {decls} ]; }}"
     )
+    options = OFFLINE
+    if "sandbox = true" in nix_config:
+        # A real sandbox: the build sees the store and only the host paths named here (the
+        # host tools the stand-in nixpkgs runs, this checkout, the stand-in agentc's Python).
+        python = [str(Path(p).resolve()) for p in {sys.prefix, sys.base_prefix}]
+        python.append(str(Path(sys.prefix).resolve().parent))  # the venv's editable checkout
+        host = ["/bin", "/usr", "/lib", "/lib64", str(ROOT), *python]
+        options = ["--option", "substitute", "false", "--option", "sandbox", "true",
+                   "--option", "build-users-group", "",
+                   "--option", "extra-sandbox-paths", " ".join(sorted(set(host)))]  # fmt: skip
     return nix(
-        require_tool("nix-build"), *OFFLINE, "--no-out-link", "-E", expr,
+        require_tool("nix-build"), *options, "--no-out-link", "-E", expr,
         env={"NIX_CONFIG": nix_config} if nix_config else None,
     )  # fmt: skip
 

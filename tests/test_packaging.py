@@ -85,3 +85,30 @@ def test_wheel_ships_grammar_templates_and_caches_and_runs_from_elsewhere(tmp_pa
         timeout=60,
     )  # fmt: skip
     assert caches.returncode == 0, caches.stderr.decode()
+
+
+@pytest.mark.real  # runs git, and the suite again
+def test_the_nix_check_phase_passes_in_an_exported_tree(tmp_path: Path) -> None:
+    """nix/package.nix runs `pytest -m "not real"` in the source tree Nix copies: no .git, no
+    ../shared beside it, and only the tools of the build's PATH (Python and a POSIX shell, no
+    shells of the suite's, no Podman, systemd, shellcheck or Nix). Every test it selects must
+    pass there; one that would need more must be marked `real`, never skip."""
+    source = _tracked_copy(tmp_path / "src")
+    assert not (source / ".git").exists() and not (source.parent / "shared").exists()
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    for tool in ("sh", "env", "cat", "cp", "mkdir", "rm", "mv", "ls", "chmod", "sed", "grep",
+                 "tr", "date", "id", "uname", "sort", "head", "tail", "printf", "wc"):  # fmt: skip
+        found = shutil.which(tool, path="/usr/bin:/bin")
+        if found:
+            (bin_ / tool).symlink_to(found)
+    env = {"PATH": f"{Path(sys.executable).parent}:{bin_}", "HOME": str(tmp_path / "home"),
+           "PYTHONPATH": str(source), "LANG": "C"}  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-m", "not real", "-p", "no:cacheprovider", "-q",
+         "-rs", "-x"],
+        cwd=source, env=env, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    tail = result.stdout[-3000:]
+    assert result.returncode == 0, tail
+    assert " passed" in tail and "skipped" not in tail and "failed" not in tail, tail
