@@ -106,7 +106,7 @@ def test_the_nix_check_phase_passes_in_an_exported_tree(tmp_path: Path) -> None:
            "PYTHONPATH": str(source), "LANG": "C"}  # fmt: skip
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-m", "not real", "-p", "no:cacheprovider", "-q",
-         "-rs", "-x"],
+         "-rs"],
         cwd=source, env=env, capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     tail = result.stdout[-3000:]

@@ -160,6 +160,7 @@ def _function(name: str, text: str) -> str:
     return text[start : text.index("\n}\n", start) + 3]
 
 
+@pytest.mark.real  # runs every POSIX shell
 @pytest.mark.parametrize("name", list(SHELLS))
 def test_bounded_without_timeout_ends_the_whole_command_tree_under(
     name: str, tmp_path: Path
@@ -194,6 +195,7 @@ echo "quick=[$out] rc=$?"
         assert not status.exists() or "zombie" in status.read_text(), f"{pid} outlived it"
 
 
+@pytest.mark.real  # runs every POSIX shell
 @pytest.mark.parametrize("name", list(SHELLS))
 def test_bounded_exec_answers_as_bounded_and_the_script_goes_on_under(
     name: str, tmp_path: Path
@@ -286,6 +288,7 @@ def test_what_the_scan_finds_in_a_generated_part_is_placed_on_the_whole_scripts_
     assert placed.span.column == alone.span.column
 
 
+@pytest.mark.real  # runs every POSIX shell
 @pytest.mark.parametrize("name", list(SHELLS))
 def test_a_plist_gets_the_host_paths_as_they_are_under(name: str, tmp_path: Path) -> None:
     """On macOS activation writes the home and state directory into the compiled plist in
@@ -315,6 +318,7 @@ def test_a_plist_gets_the_host_paths_as_they_are_under(name: str, tmp_path: Path
     assert (result.stdout, result.returncode) == (expected.replace("\0", xml(state)) + "\n", 0)
 
 
+@pytest.mark.real  # runs every POSIX shell
 @pytest.mark.parametrize("name", list(SHELLS))
 def test_unbounded_restarts_are_found_in_either_service_definition_under(
     name: str, tmp_path: Path

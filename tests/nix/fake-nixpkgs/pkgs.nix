@@ -1,6 +1,6 @@
 # A stand-in for nixpkgs, made from builtins.derivation alone, so the flake and lib.compileAgents
-# evaluate and build offline. runCommand and writeTextDir really build (with the host's /bin/sh,
-# so sandbox off); coreutils, sed, grep, awk, ... are the host's programs (hostTools); the
+# evaluate and build offline. runCommand and writeTextDir really build (with the host's /bin/sh:
+# sandbox off, or a sandbox given the host's paths, tests/test_nix.py); coreutils, sed, grep, awk, ... are the host's programs (hostTools); the
 # Python toolchain attributes are named stubs that are never built here.
 { system ? builtins.currentSystem }:
 let
