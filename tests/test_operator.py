@@ -6,14 +6,15 @@ import base64
 import json
 import os
 import subprocess
-import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import missing
+from tests.conftest import ROOT, missing
 from tests.hosts import IMAGE, DarwinHost, LinuxHost, PodmanStore, compile_agent, sleeper_agent
 from tests.test_activation import LABEL, node_commander
+from tests.users import LINUX_USER, USER_PYTHON, reachable, user
 
 pytestmark = pytest.mark.real
 
@@ -146,10 +147,17 @@ def test_doctor_local_runtime_over_three_agents(darwin: DarwinHost) -> None:
 
 
 def doctor_json(env: dict) -> tuple[int, dict]:
-    result = subprocess.run(
-        [sys.executable, "-m", "compiler.sourceos_agent", "doctor", "local-runtime", "--json"],
-        env=env, capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    """`sourceos-agent doctor local-runtime --json` as the normal user whose home `env` names,
+    with the system's Python (the test venv's may be out of that user's reach)."""
+    who = user(LINUX_USER)
+    home = Path(env["HOME"])
+    reachable(home)
+    who.own(home)
+    path = os.pathsep.join([str(ROOT), sysconfig.get_paths()["purelib"]])
+    argv = [USER_PYTHON, "-m", "compiler.sourceos_agent", "doctor", "local-runtime", "--json"]
+    result = subprocess.run(who.argv(argv), env={**env, "PYTHONPATH": path, "USER": who.name},
+                            capture_output=True, text=True, timeout=180,
+                            stdin=subprocess.DEVNULL)  # fmt: skip
     return result.returncode, json.loads(result.stdout)
 
 
