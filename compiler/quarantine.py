@@ -117,6 +117,18 @@ class Quarantine:
         self.record(to or name, "captured" if to and status == "ok" else status, detail, step)
         return out.returncode == 0
 
+    def wait_unloaded(self, target: str, seconds: float = 10) -> None:
+        """`launchctl bootout` returns before launchd has let the job go: wait for it, and
+        record a stop that did not happen as failed."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            printed = subprocess.run(["launchctl", "print", target], capture_output=True,
+                                     stdin=subprocess.DEVNULL)  # fmt: skip
+            if printed.returncode != 0:
+                return
+            time.sleep(0.1)
+        self.record("stop", "failed", f"{target} is still loaded {seconds:g} s after bootout", True)
+
     @property
     def domain(self) -> str:
         """The launchd domain a plist in this directory is loaded into."""
@@ -156,6 +168,7 @@ class Quarantine:
                                     stdin=subprocess.DEVNULL).returncode == 0  # fmt: skip
             if loaded:
                 self.run("stop", ["launchctl", "bootout", target], step=True)
+                self.wait_unloaded(target)
             else:
                 self.record("stop", "ok", f"{target} was not loaded")
             self.run("disable", ["launchctl", "disable", target], step=True)

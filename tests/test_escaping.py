@@ -101,16 +101,11 @@ def test_wrapper_passes_exactly_the_declared_container_argv(tmp_path_factory, ar
     result = _run_wrapper(tmp, _artifact(artifacts, "bin/"), {"podman": ARGV_STUB})
     assert result.returncode == 0, result.stderr.decode()
     calls = _calls(tmp / "stubs" / "podman.calls")
-    assert calls[0] == [
-        "--connection",
-        "podman-machine-default",
-        "image",
-        "exists",
-        "localhost/h:1",
-    ]
-    assert calls[1][:4] == ["--connection", "podman-machine-default", "container", "inspect"]
+    # Under systemd (Linux), no connection declared: the local Podman, as Quadlet runs it.
+    assert calls[0] == ["image", "exists", "localhost/h:1"]
+    assert calls[1][:2] == ["container", "inspect"]
     run = calls[2]
-    assert run[:3] == ["--connection", "podman-machine-default", "run"]
+    assert run[0] == "run" and "--sdnotify=conmon" in run
     assert run[run.index("localhost/h:1") + 1 :] == args
     assert not list(tmp.rglob("CANARY"))
 

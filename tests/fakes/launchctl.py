@@ -130,15 +130,16 @@ def _usage(message: str) -> int:
 
 
 def _alive(pid: int | None) -> bool:
+    """Whether a process runs: a zombie (exited, not yet reaped, as a supervisor whose parent
+    was an init that does not reap) is gone."""
     if not pid:
         return False
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/stat") as fh:
+            state = fh.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
         return False
-    except PermissionError:
-        return True
-    return True
+    return state != "Z"
 
 
 def _disabled(domain: str, label: str) -> bool:
@@ -399,8 +400,11 @@ def supervise(domain: str, label: str) -> None:
                 out = open(job.get("StandardOutPath", os.devnull), "ab")  # noqa: SIM115
                 err = open(job.get("StandardErrorPath", os.devnull), "ab")  # noqa: SIM115
             except OSError:
+                # A log launchd cannot open fails the spawn (78, EX_CONFIG), judged like any
+                # exit: the job stays loaded.
                 update(last_exit=78, runs=_read_json(path, {}).get("runs", 0) + 1)
-                break
+                start_requested = _keeps_alive(job.get("KeepAlive", False), 78)
+                continue
             try:
                 child = subprocess.Popen(
                     job.get("ProgramArguments") or [job["Program"]],
