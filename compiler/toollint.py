@@ -241,6 +241,20 @@ def _read_shellcheck(
     return out
 
 
+def _private_run() -> list[str]:
+    """Where the system manager's runtime directory cannot be made (a Nix build sandbox has no
+    /run: `systemd-analyze verify` of a system unit fails "Failed to create directory
+    '/run/systemd/'"), run it in a user and mount namespace of its own with an empty /run."""
+    run = Path("/run")
+    if (run / "systemd").is_dir() or (run.is_dir() and os.access(run, os.W_OK)):
+        return []
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return []
+    mount = 'mkdir -p /run 2>/dev/null; mount -t tmpfs tmpfs /run && exec "$@"'
+    return [unshare, "--mount", "--map-root-user", "sh", "-c", mount, "sh"]
+
+
 def _verify(units: dict[str, str], root: Path, manager: str) -> list[_Batch]:
     tool = shutil.which("systemd-analyze")
     if tool is None or not units:
@@ -251,9 +265,10 @@ def _verify(units: dict[str, str], root: Path, manager: str) -> list[_Batch]:
     env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "HOME": str(home)}
     paths = list(units)
     batches: list[_Batch] = []
+    prefix = _private_run() if manager == "system" else []
     for start in range(0, len(paths), BATCH):
         batch = paths[start : start + BATCH]
-        argv = [tool, *VERIFY_FLAGS[manager].split()]
+        argv = [*prefix, tool, *VERIFY_FLAGS[manager].split()]
         batches.append(
             _start(argv, batch, units[batch[0]], checks.UNIT_VERIFY, _read_verify, env=env)
         )

@@ -102,7 +102,8 @@ def build_compile_agents(
         # host tools the stand-in nixpkgs runs, this checkout, the stand-in agentc's Python).
         python = [str(Path(p).resolve()) for p in {sys.prefix, sys.base_prefix}]
         python.append(str(Path(sys.prefix).resolve().parent))  # the venv's editable checkout
-        host = ["/bin", "/usr", "/lib", "/lib64", str(ROOT), *python]
+        # /etc: the host tools' own configuration (Debian's awk is an /etc/alternatives link).
+        host = ["/bin", "/usr", "/lib", "/lib64", "/etc", str(ROOT), *python]
         options = ["--option", "substitute", "false", "--option", "sandbox", "true",
                    "--option", "build-users-group", "",
                    "--option", "extra-sandbox-paths", " ".join(sorted(set(host)))]  # fmt: skip

@@ -5,6 +5,7 @@ let
   linux = pkgs.stdenv.isLinux or (builtins.match ".*-linux" pkgs.system != null);
 in
 {
-  lintTools = [ pkgs.shellcheck ] ++ (if linux then [ pkgs.systemd ] else [ ]);
+  # util-linux: unshare, for verifying system units where the build sandbox has no /run.
+  lintTools = [ pkgs.shellcheck ] ++ (if linux then [ pkgs.systemd pkgs.util-linux ] else [ ]);
   requireTools = [ "shellcheck" ] ++ (if linux then [ "systemd-analyze" ] else [ ]);
 }

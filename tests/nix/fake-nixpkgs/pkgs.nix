@@ -1,7 +1,8 @@
 # A stand-in for nixpkgs, made from builtins.derivation alone, so the flake and lib.compileAgents
-# evaluate and build offline. runCommand and writeTextDir really build (with the host's /bin/sh:
-# sandbox off, or a sandbox given the host's paths, tests/test_nix.py); coreutils, sed, grep, awk, ... are the host's programs (hostTools); the
-# Python toolchain attributes are named stubs that are never built here.
+# evaluate and build offline. runCommand and writeTextDir really build with the host's /bin/sh
+# (sandbox off, or a sandbox given the host's paths: tests/test_nix.py); coreutils, sed, grep,
+# awk, ... are the host's programs (hostTools); the Python toolchain attributes are named stubs
+# that are never built here.
 { system ? builtins.currentSystem }:
 let
   stub = name: builtins.derivation {
