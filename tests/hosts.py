@@ -17,6 +17,7 @@ import sys
 import sysconfig
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from compiler.compile import build, write_tree
@@ -158,6 +159,32 @@ class PodmanStore:
             ):
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(int(proc.name), signal.SIGKILL)
+
+
+def checks(result: subprocess.CompletedProcess) -> dict[str, dict]:
+    """The preflight checks of an activation's (or a verb's) JSON report, by id."""
+    return {c["id"]: c for c in json.loads(result.stdout)["preflight"]}
+
+
+@contextlib.contextmanager
+def hidden(*programs: str) -> Iterator[None]:
+    """Programs absent from this host: an empty, non-executable file bound over each in this
+    test process's own mount namespace (the product searches the standard directories itself,
+    whatever PATH it is given); what it starts from now on sees them absent too."""
+    _private_mount_namespace()
+    blank = Path(tempfile.mkdtemp(prefix="agentc-hidden-")) / "absent"
+    blank.write_bytes(b"")
+    done: list[str] = []
+    try:
+        for program in programs:
+            path = os.path.realpath(f"/usr/bin/{program}")
+            subprocess.run(["mount", "--bind", str(blank), path], check=True)
+            done.append(path)
+        yield
+    finally:
+        for path in reversed(done):
+            subprocess.run(["umount", path], check=True)
+        shutil.rmtree(blank.parent, ignore_errors=True)
 
 
 def compile_agent(out: Path, name: str, body: str) -> Path:

@@ -19,6 +19,7 @@ from tests.hosts import (
     DarwinHost,
     LinuxHost,
     PodmanStore,
+    checks,
     compile_agent,
     credential_helper,
 )
@@ -46,10 +47,6 @@ def node_commander(host) -> Path:
 
 def mutating_calls(host: DarwinHost) -> list[list[str]]:
     return [c for c in host.launchctl_calls() if c[0] in MUTATING]
-
-
-def checks(result) -> dict[str, dict]:
-    return {c["id"]: c for c in json.loads(result.stdout)["preflight"]}
 
 
 def outcome(result) -> tuple[int, str]:

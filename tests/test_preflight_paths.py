@@ -5,27 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.hosts import (
-    DarwinHost,
-    LinuxHost,
-    _private_mount_namespace,
-    compile_agent,
-    sleeper_agent,
-)
+from tests.hosts import DarwinHost, LinuxHost, checks, compile_agent, hidden, sleeper_agent
 
 pytestmark = pytest.mark.real
-
-
-def checks(result: subprocess.CompletedProcess) -> dict[str, dict]:
-    return {c["id"]: c for c in json.loads(result.stdout)["preflight"]}
 
 
 def staged(host, result: subprocess.CompletedProcess) -> None:
@@ -33,26 +21,6 @@ def staged(host, result: subprocess.CompletedProcess) -> None:
     doc = json.loads(result.stdout)
     assert (result.returncode, doc["state"]) == (3, "staged"), result.stdout
     assert (host.state_dir("demo") / "staged" / "remediation.txt").exists()
-
-
-@contextlib.contextmanager
-def hidden(*programs: str) -> Iterator[None]:
-    """Programs absent from this host: an empty, non-executable file bound over each, in this
-    test's own mount namespace (the product searches the standard directories itself)."""
-    _private_mount_namespace()
-    blank = Path(f"/tmp/agentc-hidden-{os.getpid()}")
-    blank.write_bytes(b"")
-    done = []
-    try:
-        for program in programs:
-            path = os.path.realpath(f"/usr/bin/{program}")
-            subprocess.run(["mount", "--bind", str(blank), path], check=True)
-            done.append(path)
-        yield
-    finally:
-        for path in reversed(done):
-            subprocess.run(["umount", path], check=True)
-        blank.unlink()
 
 
 def test_an_unsupported_platform_fails_host_platform(linux: LinuxHost) -> None:

@@ -19,16 +19,14 @@ from tests.hosts import (
     DarwinHost,
     LinuxHost,
     _private_mount_namespace,
+    checks,
     compile_agent,
+    hidden,
     sleeper_agent,
 )
 from tests.users import MAC_USER, NO_SUBID_USER, reachable, user
 
 pytestmark = pytest.mark.real
-
-
-def checks(result: subprocess.CompletedProcess) -> dict[str, dict]:
-    return {c["id"]: c for c in json.loads(result.stdout)["preflight"]}
 
 
 def uid_of(pid: int) -> int:
@@ -116,19 +114,8 @@ def test_a_tun_device_the_user_cannot_open_fails_preflight_with_the_fix(
 def test_missing_newuidmap_fails_preflight_with_the_package(linux: LinuxHost) -> None:
     """uidmap not installed (Podman only recommends it): hidden here under an empty,
     non-executable file in this test's own mount namespace."""
-    _private_mount_namespace()
-    blank = linux.tmp / "absent"
-    blank.write_bytes(b"")
-    hidden = []
-    try:
-        for tool in ("newuidmap", "newgidmap"):
-            path = os.path.realpath(f"/usr/bin/{tool}")
-            subprocess.run(["mount", "--bind", str(blank), path], check=True)
-            hidden.append(path)
+    with hidden("newuidmap", "newgidmap"):
         result = linux.activate(sleeper_agent(linux), "--dry-run", "--json")
-    finally:
-        for path in hidden:
-            subprocess.run(["umount", path], check=True)
     c = checks(result)["rootless-uidmap"]
     assert c == {
         "id": "rootless-uidmap",

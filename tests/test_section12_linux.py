@@ -14,11 +14,12 @@ from tests.hosts import (
     IMAGE,
     LinuxHost,
     PodmanStore,
+    checks,
     compile_agent,
     credential_helper,
     sleeper_agent,
 )
-from tests.test_activation import GONE, checks, outcome
+from tests.test_activation import GONE, outcome
 
 pytestmark = pytest.mark.real
 

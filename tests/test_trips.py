@@ -9,13 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import agentc
-from tests.hosts import IMAGE, DarwinHost, LinuxHost, compile_agent
+from tests.hosts import IMAGE, DarwinHost, LinuxHost, checks, compile_agent
 
 SIMPLEST = f'image = "{IMAGE}";\ncommand = [ "/bin/sleep" "300" ];'
-
-
-def checks(result) -> dict[str, dict]:
-    return {c["id"]: c for c in json.loads(result.stdout)["preflight"]}
 
 
 # --- 1. a Podman machine is macOS's default only ---------------------------------------------
