@@ -279,3 +279,35 @@ def test_provenance_is_one_whole_record_with_the_pulls_time(linux: LinuxHost) ->
     assert again == record
     status = linux.agentctl(agent, "status").stdout
     assert f"(pulled {record['pulledAt']}, run here since {record['firstSeenAt']})" in status
+
+
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        ({"KeepAlive": True}, "KeepAlive is a bare true"),
+        ({"KeepAlive": {"OnDemand": True}}, "KeepAlive has unknown keys ['OnDemand']"),
+        ({"StandardOutPath": "logs/out.log"}, "StandardOutPath is not absolute: logs/out.log"),
+        ({"Sockets": {}}, "unknown key Sockets"),
+        ({"RunAtLoad": "yes"}, "RunAtLoad is a str"),
+    ],
+)
+def test_the_plist_schema_lint_refuses_what_launchd_would_misread(
+    tmp_path: Path, change: dict, problem: str
+) -> None:
+    """The compiler's own check of every plist it emits (plist-schema, A401), given a plist
+    with one thing wrong."""
+    import attrs
+
+    from compiler.compile import build
+    from compiler.lint import plist_schema
+    from compiler.pipeline import analyze
+
+    decl = tmp_path / "t.agent"
+    decl.write_text(f'sourceos.localAgents.t = {{\n  image = "{IMAGE}";\n}};\n')
+    (agent,) = analyze([str(decl)]).agents
+    trees, _ = build([str(decl)])
+    (plist,) = [a for a in trees["t"] if a.path.startswith("launchd/")]
+    assert plist_schema(agent, [plist]) == []
+    bad = attrs.evolve(plist, document={**plist.document, **change})
+    (d,) = plist_schema(agent, [bad])
+    assert (d.name, d.message, d.span.file) == ("plist-schema", problem, f"t/{plist.path}")
