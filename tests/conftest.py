@@ -65,10 +65,14 @@ def example(request: pytest.FixtureRequest) -> Path:
 
 def _session_store(tmp_path_factory, user_name: str | None) -> Iterator[PodmanStore]:
     from tests.hosts import IMAGE, NODE_COMMANDER_IMAGE, PodmanStore
-    from tests.users import user
+    from tests.users import reachable, user
 
     require_tool("podman")
     owner = user(user_name) if user_name else None
+    if owner is not None:
+        # The users run the simulators and agentc's host tool from this checkout: let them
+        # reach it, wherever it was cloned (search permission on its directories only).
+        reachable(ROOT)
     s = PodmanStore(tmp_path_factory.mktemp(f"podman-{user_name or 'root'}"), owner)
     try:
         s.load_image(IMAGE)
