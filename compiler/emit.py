@@ -304,8 +304,7 @@ def restart_policy(lc: ir.Lifecycle) -> RestartPolicy:
     successful_exit, crashed = (
         (ka.successful_exit, ka.crashed) if isinstance(ka, ir.KeepAlive) else (None, None)
     )
-    keeps_alive = ka is True or successful_exit is not None or crashed is True
-    if lc.restart == "manual" and not keeps_alive:
+    if lc.restart == "manual" and not lc.keeps_alive:
         return RestartPolicy(False, "no", None)
     if lc.restart == "manual" and ka is True:  # a waived unbounded-keepalive, as declared
         return RestartPolicy(True, "always", lc.max_restarts_per_hour)

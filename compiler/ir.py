@@ -258,6 +258,15 @@ class Lifecycle(Node):
     span: Span = attrs.field(default=None, eq=False, repr=False)
     spans: Mapping[str, Span] = spans_field()
 
+    @property
+    def keeps_alive(self) -> bool:
+        """Whether launchd's KeepAlive as declared would restart the job at all (`true`, or the
+        dictionary with successfulExit set or crashed = true)."""
+        ka = self.keep_alive
+        if isinstance(ka, KeepAlive):
+            return ka.successful_exit is not None or ka.crashed is True
+        return ka is True
+
 
 @attrs.frozen(slots=True, repr=False)
 class Logs(Node):

@@ -185,8 +185,8 @@ class Quarantine:
             # move: a copy is kept as evidence, and the move is left to an administrator.
             fix = ""
             if isinstance(err, PermissionError):
-                fix = f"; as its owner: sudo mv {sh(s.path)} {sh(str(self.dir / moved))}"
                 self.todo.append(f"sudo mv {sh(s.path)} {sh(str(self.dir / moved))}")
+                fix = f"; as its owner: {self.todo[-1]}"
                 with contextlib.suppress(OSError):
                     shutil.copyfile(s.path, self.dir / "service.definition.copy")
             self.record(moved, "failed", f"cannot move {s.path}: {err.strerror or err}{fix}", True)

@@ -400,14 +400,14 @@ def _quarantine_foreign(args: list[str]) -> int:
     from compiler.service import Unreadable
 
     rest = [a for a in args if a not in ("--foreign", "--json")]
+    refused = ["quarantine", *args]  # what a refusal names, as the command line had it
     out = Path(os.environ.get("HOME", "~")).expanduser() / "Desktop" / "sourceos-quarantine"
     if "--output-dir" in rest:
         i = rest.index("--output-dir")
         if i + 1 >= len(rest):
-            return _refuse(["quarantine", *args], "--output-dir needs a directory")
+            return _refuse(refused, "--output-dir needs a directory")
         out = Path(rest[i + 1])
         del rest[i : i + 2]
-    refused = ["quarantine", *args]
     if len(rest) != 1:
         return _refuse(refused, "usage: sourceos-agent quarantine --foreign LABEL|PATH"
                        " [--output-dir DIR] [--json]")  # fmt: skip
@@ -433,7 +433,7 @@ def _quarantine_foreign(args: list[str]) -> int:
     return 1 if q.failed else 0
 
 
-def _refuse(args: list[str], message: str, code: int = 2) -> int:
+def _refuse(args: list[str], message: str) -> int:
     """End a refused command: the reason on stderr, or with --json as agentctl refuses, one
     JSON document on stdout."""
     if "--json" in args:
@@ -443,7 +443,7 @@ def _refuse(args: list[str], message: str, code: int = 2) -> int:
         print(json.dumps(doc, indent=2, sort_keys=True))
     else:
         sys.stderr.write(f"sourceos-agent: {message}\n")
-    return code
+    return 2
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,6 +16,11 @@ if TYPE_CHECKING:
 INTERACTIVE_HELPERS = ("gcloud", "desktop", "osxkeychain", "wincred", "pass", "secretservice")
 
 
+def _names_a_helper(value: str) -> bool:
+    """A setting that calls a credential helper (gcloud's, or any `docker-credential-*`)."""
+    return "gcloud" in value or "docker-credential-" in value
+
+
 class InteractiveCredentialHelper(Rule):
     """The runtime may call a credential helper that needs an interactive login.
 
@@ -42,7 +47,7 @@ class InteractiveCredentialHelper(Rule):
             )
         # The same setting as `audit` finds in a plist's EnvironmentVariables, at compile time.
         for name, value in sorted(agent.environment.items()):
-            if "gcloud" in value or "docker-credential-" in value:
+            if _names_a_helper(value):
                 yield Finding(
                     agent.at(f"environment.{name}"),
                     f"`{agent.name}.environment.{name}` depends on an interactive credential"
@@ -53,7 +58,7 @@ class InteractiveCredentialHelper(Rule):
 
     def audit(self, service: Service) -> Iterable[Finding]:
         for key, value in service.strings:
-            if "gcloud" in value or "docker-credential-" in value:
+            if _names_a_helper(value):
                 yield Finding(
                     service.at(key.split(":")[-1]),
                     f"{service.label or service.path}: {key} depends on an interactive"

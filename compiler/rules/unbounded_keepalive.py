@@ -45,9 +45,6 @@ class UnboundedKeepalive(Rule):
         lc = agent.lifecycle
         ka = lc.keep_alive
         dict_form = isinstance(ka, ir.KeepAlive)
-        restarts = ka is True or (
-            dict_form and (ka.successful_exit is not None or ka.crashed is True)
-        )
         better = (
             'use restart = "bounded" with maxRestartsPerHour, and'
             " keepAlive = { successfulExit = false; }"
@@ -60,7 +57,7 @@ class UnboundedKeepalive(Rule):
                 " nothing bounds the restarts",
                 "use keepAlive = { successfulExit = false; } (restart after a failure)",
             )
-        elif restarts and lc.restart == "manual":
+        elif lc.keeps_alive and lc.restart == "manual":
             yield Finding(
                 lc.at("keepAlive"),
                 f'`{agent.name}`: keepAlive asks launchd to restart it, but restart = "manual"'

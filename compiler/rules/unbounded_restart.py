@@ -37,11 +37,7 @@ class UnboundedRestart(Rule):
 
     def check(self, agent: ir.Agent) -> Iterable[Finding]:
         lc = agent.lifecycle
-        ka = lc.keep_alive
-        keeps_alive = ka is True or (
-            isinstance(ka, ir.KeepAlive) and (ka.successful_exit is not None or ka.crashed is True)
-        )
-        if (lc.restart != "manual" or keeps_alive) and lc.max_restarts_per_hour is None:
+        if (lc.restart != "manual" or lc.keeps_alive) and lc.max_restarts_per_hour is None:
             yield Finding(
                 lc.at("maxRestartsPerHour"),
                 f"`{agent.name}` restarts ({lc.restart}) with maxRestartsPerHour = null: no limit",
