@@ -557,22 +557,29 @@ record_provenance() {
     id=$(bounded_exec 30 podman_ image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null) || return 0
     case $id in sha256:*) ;; *) id=sha256:$id ;; esac
     file=$STATE_DIR/provenance.json
-    # firstSeenAt: when activation first ran this image id here, kept while the id is the same.
-    seen=
+    # firstSeenAt: when activation first ran this image id here. pulledAt: when the image came
+    # to this host under a name, as Podman recorded it (its first tag event for this id: a
+    # pull, a load, or `podman tag` after a pull); null where Podman's event log no longer has
+    # it, never the time activation first saw it. Both are kept while the id is the same: the
+    # event log is read once per image, not at every activation.
+    seen='' pulled=''
     if [ -f "$file" ] && IFS= read -r line <"$file"; then # one line; read in the shell
         case $line in
         *'"imageId":"'"$id"'"'*'"firstSeenAt":"'*)
+            pulled=${line#*'"pulledAt":'}
+            pulled=${pulled%%,*}
+            pulled=${pulled#'"'}
+            pulled=${pulled%'"'}
             seen=${line#*'"firstSeenAt":"'}
             seen=${seen%%'"'*}
             ;;
         esac
     fi
-    [ -n "$seen" ] || seen=$INVOKED_AT
-    # pulledAt: when the image came to this host under a name, as Podman recorded it (its
-    # first tag event for this id: a pull, a load, or `podman tag` after a pull); null where
-    # Podman's event log no longer has it, never the time activation first saw it.
-    pulled=$(bounded_exec 15 podman_ events --stream=false --filter event=tag --filter "image=${id#sha256:}" --format '{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}' 2>/dev/null)
-    pulled=${pulled%%"$NL"*}
+    if [ -z "$seen" ]; then
+        seen=$INVOKED_AT
+        pulled=$(bounded_exec 15 podman_ events --stream=false --filter event=tag --filter "image=${id#sha256:}" --format '{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}' 2>/dev/null)
+        pulled=${pulled%%"$NL"*}
+    fi
     # In the lock directory: finish renames it into the state directory with status.json.
     {
         printf '{'

@@ -1124,7 +1124,7 @@ preflight_rootless() {
         rl_why="containers run in the Podman machine"
     elif [ -n "$CONNECTION" ]; then
         rl_why="containers run where connection $CONNECTION points"
-    elif [ "$(id -u)" = 0 ]; then
+    elif [ "$USER_ID" = 0 ]; then
         rl_why="root runs Podman rootful"
     fi
     if [ -n "$rl_why" ]; then
@@ -1133,7 +1133,7 @@ preflight_rootless() {
         done
         return 0
     fi
-    rl_user=$(id -un 2>/dev/null) rl_uid=$(id -u)
+    rl_user=$(id -un 2>/dev/null) rl_uid=$USER_ID
     rl_missing='' rl_next=100000
     # The files Podman reads (never under SOURCEOS_AGENT_ROOT: they are the kernel's mapping).
     for f in /etc/subuid /etc/subgid; do

@@ -4,6 +4,7 @@ it (issue 27, items 1-11)."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -273,10 +274,19 @@ def test_provenance_is_one_whole_record_with_the_pulls_time(linux: LinuxHost) ->
     assert record["pulledAt"] < before <= record["firstSeenAt"], record
     manifest = json.loads((agent / "manifest.json").read_text())["provenance"]
     assert {k: record[k] for k in manifest} == manifest  # the declaration's part, the same
-    # Activated again: the same image, the same record.
+    # Stopped and activated again (a full run, not the unchanged one): the same image, the same
+    # record, and Podman's event log not read again (the real podman, each call logged).
+    assert linux.agentctl(agent, "stop").returncode == 0
+    real = subprocess.run(["which", "podman"], capture_output=True, text=True).stdout.strip()
+    calls = linux.tmp / "podman.calls"
+    linux.write(linux.bin / "podman", f'#!/bin/sh\necho "$*" >>"{calls}"\nexec {real} "$@"\n',
+                mode=0o755)  # fmt: skip
     assert linux.activate(agent).returncode == 0
     again = json.loads((linux.state_dir("prov") / "provenance.json").read_text())
     assert again == record
+    logged = calls.read_text().splitlines()
+    assert "image inspect --format {{.Id}} localhost/sourceos/demo:dev" in logged, logged
+    assert not [c for c in logged if c.startswith("events")], logged
     status = linux.agentctl(agent, "status").stdout
     assert f"(pulled {record['pulledAt']}, run here since {record['firstSeenAt']})" in status
 
