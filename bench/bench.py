@@ -27,8 +27,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from compiler.workers import processes_for
-
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 AGENTC = str(Path(PYTHON).parent / "agentc")
@@ -130,7 +128,10 @@ def declarations(n: int, tmp: Path) -> Path:
 THROUGHPUT = """
 import json, statistics, sys, time
 sys.path.insert(0, sys.argv[1])
-from compiler.compile import build
+try:
+    from compiler.pipeline import build
+except ImportError:  # a tree from before the pipeline was one module
+    from compiler.compile import build
 build([sys.argv[2]])  # templates and parser loaded once, as in one process
 times = []
 for _ in range(3):
@@ -142,11 +143,10 @@ print(json.dumps(statistics.median(times)))
 """
 
 
-def throughput(sizes: list[int], tmp: Path, source: Path = ROOT, processes: str = "") -> dict:
-    """`build()` of n agents in one file, in a process that has built once; with `processes`,
-    as AGENTC_JOBS (else a batch uses every core)."""
+def throughput(sizes: list[int], tmp: Path, source: Path = ROOT) -> dict:
+    """`build()` of n agents in one file, in a process that has built once."""
     rows = {}
-    env = {**ENV, "AGENTC_JOBS": processes} if processes else ENV
+    env = ENV
     for n in sizes:
         path = declarations(n, tmp)
         argv = [PYTHON, "-c", THROUGHPUT, str(source), str(EXAMPLE), str(path), str(n)]
@@ -163,6 +163,27 @@ def throughput(sizes: list[int], tmp: Path, source: Path = ROOT, processes: str 
         / rows[max(small, min(s for s in sizes if s >= 10))]["ms_per_agent"]
     )
     return {"sizes": rows, "per_agent_growth": growth}
+
+
+def compile_many(n: int, tmp: Path, baseline: Path | None, runs: int = 1) -> dict:
+    """`agentc compile` of n agents in one file, a whole process, tool lints on: lint cache
+    empty (a Nix build's case), then warm (median of `runs`, interleaved with the baseline's)."""
+    path = declarations(n, tmp)
+    out = tmp / f"compiled-{n}"
+    cache = {**ENV, "AGENTC_LINT_CACHE": str(tmp / f"compile-cache-{n}")}
+    ours = [AGENTC, "compile", str(path), "-o", str(out)]
+    found: dict = {"agents": n, "tools_empty_cache_s": timed(ours, env=cache)}
+    old = [PYTHON, "-m", "compiler", "compile", str(path), "-o", str(out)]
+    old_cache = {**ENV, "AGENTC_LINT_CACHE": str(tmp / f"baseline-compile-cache-{n}")}
+    if baseline is not None:
+        timed(old, baseline, old_cache)
+    times: dict[str, list[float]] = {"tools_s": [], "baseline_tools_s": []}
+    for _ in range(runs):
+        times["tools_s"].append(timed(ours, env=cache))
+        if baseline is not None:
+            times["baseline_tools_s"].append(timed(old, baseline, old_cache))
+    found.update({k: statistics.median(v) for k, v in times.items() if v})
+    return found
 
 
 def check_many(n: int, tmp: Path, baseline: Path | None, runs: int = 1) -> dict:
@@ -290,7 +311,7 @@ def main() -> int:
         tmp = Path(tmpdir)
         cold = cold_compile(runs, tmp, base)
         bulk = throughput(sizes, tmp)
-        single = throughput([max(sizes)], tmp, processes="1")["sizes"][max(sizes)]
+        hundred = compile_many(10 if args.quick else 100, tmp, base, 1 if args.quick else 3)
         check = check_many(many, tmp, base, 1 if args.quick else 3)
         act = activation(tmp / "ours", 2 if args.quick else 5)
         before = None
@@ -302,8 +323,6 @@ def main() -> int:
     top = bulk["sizes"][max(sizes)]
     sec, ratio = cold["seconds"], cold["ratio"]
     tools = ", ".join(cold["tools"]) or "none installed: measured without"
-    processes = processes_for(max(sizes))
-    cores = f"{processes} process{'es' if processes > 1 else ''}, AGENTC_JOBS or the cores"
     rows = [
         (f"cold compile, tool lints on ({tools}), lint cache warm",
          f"{sec['tools'] * 1000:.0f} ms",
@@ -314,14 +333,16 @@ def main() -> int:
          f"(reported: a Nix build's case): {ratio['tools_empty_cache']:.2f} x", True),
         ("cold compile, --no-tools", f"{sec['no_tools'] * 1000:.0f} ms",
          f"(reported): {ratio['no_tools']:.2f} x", True),
-        (f"in-process compile, {max(sizes)} agents ({cores})",
-         f"{top['agents_per_s']:.0f} agents/s", ">= 1000 agents/s", top["agents_per_s"] >= 1000),
-        (f"in-process compile, {max(sizes)} agents, one process (AGENTC_JOBS=1)",
-         f"{single['agents_per_s']:.0f} agents/s", "(reported)", True),
+        (f"compile of {hundred['agents']} agents, tool lints on, lint cache warm",
+         f"{hundred['tools_s']:.2f} s", "<= 1 s wall", hundred["tools_s"] <= 1.0),
+        (f"compile of {hundred['agents']} agents, tool lints on, lint cache empty",
+         f"{hundred['tools_empty_cache_s']:.2f} s", "(reported: a Nix build's case)", True),
+        (f"in-process compile, {max(sizes)} agents", f"{top['agents_per_s']:.0f} agents/s",
+         "(reported)", True),
         ("per-agent cost growth", f"{bulk['per_agent_growth']:.2f} x", "linear (<= 1.5 x)",
          bulk["per_agent_growth"] <= 1.5),
-        (f"check of {many} agents, tool lints on, lint cache warm ({cores})",
-         f"{check['tools_s']:.2f} s", "<= 2 s", check["tools_s"] <= 2.0),
+        (f"check of {many} agents, tool lints on, lint cache warm",
+         f"{check['tools_s']:.2f} s", "<= 5 s", check["tools_s"] <= 5.0),
         (f"check of {many} agents, tool lints on, lint cache empty",
          f"{check['tools_empty_cache_s']:.2f} s", "(reported)", True),
         (f"check of {many} agents, --no-tools", f"{check['no_tools_s']:.2f} s", "(reported)",
@@ -343,6 +364,8 @@ def main() -> int:
             (f"baseline ({base.name}): cold compile, tool lints on",
              f"{sec['baseline_tools'] * 1000:.0f} ms",
              f"(before): {ratio['baseline_tools']:.2f} x floor", True),
+            (f"baseline ({base.name}): compile of {hundred['agents']} agents, lint cache warm",
+             f"{hundred['baseline_tools_s']:.2f} s", "(before)", True),
             (f"baseline ({base.name}): check of {many} agents, tool lints on, lint cache warm",
              f"{check['baseline_tools_s']:.2f} s", "(before)", True),
         ]  # fmt: skip
@@ -367,8 +390,8 @@ def main() -> int:
     print(f"{'figure':<{width}}  {'measured':>16}  budget")
     for name, measured, budget, ok in rows:
         print(f"{name:<{width}}  {measured:>16}  {budget}  {'PASS' if ok else 'OVER'}")
-    report = {"quick": args.quick, "cold": cold, "bulk": bulk, "bulk_one_process": single,
-              "processes": processes, "check": check, "activation": act, "baseline": before,
+    report = {"quick": args.quick, "cold": cold, "bulk": bulk, "compile": hundred,
+              "check": check, "activation": act, "baseline": before,
               "verdicts": {r[0]: r[3] for r in rows}}  # fmt: skip
     if args.json:
         args.json.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")

@@ -155,7 +155,7 @@ def _status(analysis: object) -> int:
 
 def cmd_check(args: argparse.Namespace, out: IO[str]) -> int:
     """`agentc check`: report diagnostics, write nothing."""
-    from compiler.compile import build
+    from compiler.pipeline import build
 
     tools = not args.no_tools or bool(args.require_tool)  # a required tool is never skipped
     trees, analysis = build(args.files, tools, args.require_tool, manifests=False)
@@ -169,7 +169,7 @@ def cmd_check(args: argparse.Namespace, out: IO[str]) -> int:
 
 def cmd_compile(args: argparse.Namespace, out: IO[str]) -> int:
     """`agentc compile`: check, then write each error-free agent's tree atomically."""
-    from compiler.compile import compile_to
+    from compiler.pipeline import compile_to
 
     tools = not args.no_tools or bool(args.require_tool)  # a required tool is never skipped
     result = compile_to(args.files, args.output, tools, args.require_tool)
@@ -315,7 +315,7 @@ def _imported_errors(text: str, name: str) -> list:
 
     import attrs
 
-    from compiler.compile import build
+    from compiler.pipeline import build
 
     with tempfile.TemporaryDirectory(prefix="agentc-import-") as tmp:
         path = os.path.join(tmp, os.path.basename(name) if name != "<imported>" else "x.agent")

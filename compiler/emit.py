@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import operator
 import plistlib
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +23,7 @@ from compiler import __version__, checks, escape, ir, shlib
 from compiler.diagnostics import Diagnostic
 from compiler.dump import indented
 from compiler.lower import log_paths
+from compiler.portable import PATTERNS
 
 TEMPLATES = Path(__file__).parent / "templates"
 if not TEMPLATES.exists():  # a source checkout: templates sit beside the package
@@ -47,20 +47,12 @@ class Artifact:
     # check` never needs the bytes).
     body: bytes | None
     mode: int
-    # A digest of the text with every escaped value replaced by its mark: equal shapes lint
-    # alike (see gnu-only-syntax).
-    shape: bytes | None = attrs.field(default=None, eq=False, repr=False)
     # What `data` serializes, where a library writes it (the plist's job, by plistlib): the
     # schema lint reads this instead of parsing the bytes back.
     document: Any = attrs.field(default=None, eq=False, repr=False)
     # A systemd unit's manager, "user" or "system": what `systemd-analyze verify` checks it as.
     manager: str | None = attrs.field(default=None, eq=False, repr=False)
     library: str | None = None
-
-    def __reduce__(self) -> tuple[type, tuple]:
-        """Pickled as its fields and rebuilt through `__init__`: workers send artifacts back,
-        and this loads in a third of the time attrs' own state protocol takes."""
-        return Artifact, _artifact_fields(self)
 
     @property
     def parts(self) -> tuple[bytes, ...]:
@@ -104,9 +96,6 @@ class Artifact:
         return hashlib.sha256(self.data).hexdigest()
 
 
-_artifact_fields = operator.attrgetter(*(field.name for field in attrs.fields(Artifact)))
-
-
 def wrapper_name(agent: ir.Agent) -> str:
     """`sourceos-agent-<name>`."""
     return f"sourceos-agent-{agent.name}"
@@ -127,11 +116,7 @@ def _filter(fn: Callable[..., str]) -> Callable[..., str]:
         except escape.CannotEscape as err:
             ctx["problems"].append((field, str(err)))
             escaped = "<invalid>"
-        marks = ctx.parent.get("marks")  # what the render was given (a dict: no lookup chain)
-        if marks is None:
-            return escaped
-        marks.append(escaped)  # see Emitter.marked
-        return f"{_MARK}{len(marks) - 1}{_MARK}"
+        return escaped
 
     return template_filter
 
@@ -186,7 +171,6 @@ class Emitter:
         self.source = source
         self.diagnostics: list[Diagnostic] = []
         self.problems: list[tuple[str, str]] = []
-        self.marks: list[str] = []
         self.reported: set[tuple[str, str]] = set()
         self.context = {
             "agent": agent,
@@ -206,23 +190,6 @@ class Emitter:
         text = environment().get_template(template).render({**self.context, **extra})
         self._record_problems()
         return text
-
-    def marked(self, template: str, **extra: Any) -> str:
-        """Render `template` with each escaped value as a NUL-delimited mark (no escaper lets
-        a NUL through) into `self.marks`, for `filled`; marked text may be passed on to another
-        template that this emitter renders."""
-        context = {**self.context, "marks": self.marks, **extra}
-        return environment().get_template(template).render(context)
-
-    def filled(self, marked: str) -> str:
-        """Marked text with each mark filled in with its value. The marked text itself is the
-        text's shape, the part of a script no value can change: the same marks in the same
-        places for two agents whose templates took the same branches."""
-        self._record_problems()
-        parts = marked.split(_MARK)
-        marks = self.marks
-        parts[1::2] = [marks[int(i)] for i in parts[1::2]]
-        return "".join(parts)
 
     def _record_problems(self) -> None:
         """Each field's problem once, however many artifacts carry the field."""
@@ -279,9 +246,6 @@ class Emitter:
         if a.scope == "user":
             job["LimitLoadToSessionType"] = "Aqua"
         return job
-
-
-_MARK = "\0"
 
 
 @attrs.frozen
@@ -443,15 +407,13 @@ def emit(
     """An agent's artifacts but the manifest, or diagnostics for values that cannot be carried
     (`declared` is `normalized(agent)`)."""
     em = Emitter(agent, source_name)
-    from compiler.rules.gnu_only_syntax import PATTERNS
-
     facts = {
         "declaration_sha256": declared[1],
         "unit_name": unit_name(agent),
         "load_hint": load_hint(agent),
         "gnu_patterns": "\n".join(pattern for _, pattern in PATTERNS),
     }
-    facts["facts"] = em.marked("_facts.sh.j2", **facts)  # one rendering for the two that read it
+    facts["facts"] = em.render("_facts.sh.j2", **facts)  # one rendering for the two that read it
     scripts = [
         (f"bin/{wrapper_name(agent)}", "sourceos-agent.j2", "wrapper"),
         ("bin/activate", "activate.j2", "activate"),
@@ -459,11 +421,8 @@ def emit(
     ]
     artifacts = []
     for path, template, kind in scripts:
-        marked = em.marked(template, **facts)
-        # The library is the same text for every agent: its identity stands for it in the shape.
-        shape = hashlib.sha256(f"{marked}\0shell/{kind} {shlib.sha256()}".encode()).digest()
-        part = em.filled(marked).encode()
-        artifacts.append(Artifact(path, part, EXECUTABLE, shape, library=kind))
+        part = em.render(template, **facts).encode()
+        artifacts.append(Artifact(path, part, EXECUTABLE, library=kind))
     unit = em.render("sourceos-agent@.service.j2")
     manager = "user" if agent.scope == "user" else "system"
     unit_path = f"systemd/{unit_name(agent)}"

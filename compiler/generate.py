@@ -47,7 +47,7 @@ def library_findings() -> list[str]:
     import tempfile
 
     from compiler import shlib
-    from compiler.compile import build, write_tree
+    from compiler.pipeline import build, write_tree
 
     tool = shutil.which("shellcheck")
     if tool is None:

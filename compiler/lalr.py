@@ -27,12 +27,6 @@ class Tables(NamedTuple):
     # positions of `_rule` children to splice, `?rule`
     start: int
     accept: int
-    # A blank run (`[ \t\r\n]*`) the lexer skips before each terminal when only an ignored
-    # terminal can start with a blank, else "".
-    blanks: str = ""
-    # (characters, alternation): after any blank run, the terminals (in Lark's order) that
-    # may start with one of these characters; a character not listed uses `pattern`.
-    starts: tuple[tuple[str, str], ...] = ()
 
 
 class Token:
@@ -100,8 +94,7 @@ class Parser:
 
     def __init__(self, tables: Tables, transformer: object) -> None:
         self.tables = tables
-        self._skip = re.compile(tables.blanks or "").match
-        self._pick = _Dispatch(tables)
+        self._match = re.compile(tables.pattern).match
         self._reductions: list[tuple[str, int, tuple[int, ...], bool, Callable | None]] = []
         for origin, size, name, splice, expand1 in tables.rules:
             callback = getattr(transformer, name, None)
@@ -112,21 +105,11 @@ class Parser:
     def tokens(self, text: str) -> Iterator[Token]:
         """The terminals of `text`, ignored ones skipped, then the end marker at the last one's
         position (as Lark places it); raises LexError where no terminal matches."""
-        ignore, newline = self.tables.ignore, self.tables.newline
-        pick, skip = self._pick, self._skip
+        ignore, newline, match = self.tables.ignore, self.tables.newline, self._match
         pos, line, line_start, size = 0, 1, 0, len(text)
         last = Token(END, "", 0, 1, 1, 1, 1, 0)
-        while True:
-            start = skip(text, pos).end()
-            if start != pos:  # a blank run
-                count = text.count("\n", pos, start)
-                if count:
-                    line += count
-                    line_start = text.rindex("\n", pos, start) + 1
-                pos = start
-            if pos >= size:
-                break
-            m = pick[text[pos]](text, pos)
+        while pos < size:
+            m = match(text, pos)
             if m is None:
                 raise LexError(pos, line, pos - line_start + 1)
             kind = m.lastgroup
@@ -189,25 +172,6 @@ class Parser:
                 states.append(state)
                 values.append(value)
         raise AssertionError("the end marker is always accepted or rejected")
-
-
-class _Dispatch(dict):
-    """character → the compiled `match` of the terminals that may start with it, compiled on
-    first use (a parse meets a dozen of them); any other character gets the whole pattern."""
-
-    def __init__(self, tables: Tables) -> None:
-        super().__init__()
-        self._patterns = {ch: pattern for chars, pattern in tables.starts for ch in chars}
-        self._whole = tables.pattern
-        self._compiled: dict[str, Callable] = {}
-
-    def __missing__(self, ch: str) -> Callable:
-        pattern = self._patterns.get(ch, self._whole)
-        match = self._compiled.get(pattern)
-        if match is None:
-            match = self._compiled[pattern] = re.compile(pattern).match
-        self[ch] = match
-        return match
 
 
 def _splice(children: list, splice: tuple[int, ...]) -> list:

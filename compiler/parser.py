@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any
 
 from compiler import checks, tables
 from compiler.diagnostics import Diagnostic
@@ -252,14 +251,9 @@ def _depth(bindings: list) -> int:
 
 
 @functools.lru_cache(maxsize=1)
-def _syntax() -> ToSyntax:
-    return ToSyntax()
-
-
-@functools.lru_cache(maxsize=1)
 def _parser() -> tuple[Parser, ToSyntax]:
-    """The LALR parser, loaded only for text the fast path leaves to it."""
-    transformer = _syntax()
+    """The LALR parser and its transformer, built once per process."""
+    transformer = ToSyntax()
     return Parser(tables.load(), transformer), transformer
 
 
@@ -278,12 +272,7 @@ def unsupported(file: str, tok: Token) -> Diagnostic:
 
 def parse(text: str, file: str) -> tuple[Attrs | None, list[Diagnostic]]:
     """Parse declaration text into a syntax attribute set, collecting diagnostics."""
-    transformer = _syntax()
-    transformer.reset(file)
-    tree = _Clean(text, transformer).document()
-    if tree is not None:
-        return tree, []
-    parser, _ = _parser()
+    parser, transformer = _parser()
     transformer.reset(file)
     try:
         tree = parser.parse(text)
@@ -293,14 +282,6 @@ def parse(text: str, file: str) -> tuple[Attrs | None, list[Diagnostic]]:
             return None, transformer.diagnostics
         return None, [*transformer.diagnostics, found]
     return tree, transformer.diagnostics
-
-
-def parse_clean(text: str, file: str, first_line: int) -> Attrs | None:
-    """The fast path alone, for `text` found at line `first_line` of `file` (a piece that
-    starts a line): its attribute set where the piece is clean, else None."""
-    syntax = _syntax()
-    syntax.reset(file)
-    return _Clean(text, syntax, first_line).document()
 
 
 def _syntax_error(parser: Parser, text: str, file: str, err: ParseError) -> Diagnostic:
@@ -375,243 +356,3 @@ def _help(expected: list[str]) -> str:
     if "RBRACE" in expected and "ID" in expected:
         return "close the attribute set with `}` or add a binding `key = value;`"
     return checks.UNEXPECTED_TOKEN.doc
-
-
-# The fast path. Most declarations are clean: only strings, integers, booleans, null, lists,
-# sets and comments, with no diagnostic at all. For them one regex finds every token and a
-# recursive descent over the grammar builds the same values through ToSyntax's builders, 2 to
-# 3 times faster than the table-driven parser. Anything else (a construct outside the
-# subset, a syntax error, a value with a diagnostic, a token Lark might lex differently) is
-# left to the LALR parser, which answers exactly as Lark does; a property test holds the two
-# equal wherever the fast path answers.
-_IGNORED = r"(?:[ \t\r\n]+|\#[^\n]*|/\*(?:[^*]|\*(?!/))*\*/)*"
-_SCALAR = r"""(?:
-      "[^"\\]*(?:\\[\s\S][^"\\]*)*"
-    | (?![A-Za-z0-9._+-]*[/:])  # what may be a path or URI to Lark is not clean
-      (?:[A-Za-z_][A-Za-z0-9_'-]*|[0-9]+(?![0-9.eE])))"""
-# Each match: the ignored text before a token, and either a whole `a.b = scalar;` binding
-# (names without `'`, spaces or tabs only between its tokens: the usual line, taken as one,
-# where only a string value may hold a newline) or one
-# token, told apart by its first character (`_KINDS`). findall builds them in C, with no
-# match object per token. Any other character is a one-character "token" of no kind, and
-# the end an empty one, so the matches cover the text without a gap. (That character is a
-# group of its own: a digit a guard refused, as in `10/x`, must not pass for an INT.)
-_CLEAN_TOKEN = re.compile(
-    f"({_IGNORED})"
-    + r"""(?:
-      (?![A-Za-z0-9._+-]*[/:])
-      ([A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*)
-      ([ \t]*) =(?!=) ([ \t]*) ("""
-    + _SCALAR
-    + r""") ([ \t]*) ;
-    | ("""
-    + _SCALAR
-    + r"""
-      | (?![A-Za-z0-9._+-]*[/:]) \.(?![0-9])
-      | [{}\[\];] | =(?!=))
-    | ([\s\S]) | \Z
-    )""",
-    re.VERBOSE,
-)
-_KINDS = {
-    '"': "STRING", ".": "DOT", "{": "LBRACE", "}": "RBRACE", "[": "LBRACK", "]": "RBRACK",
-    ";": "SEMI", "=": "EQUALS", "_": "ID",
-    **{c: "ID" for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"},
-    **{c: "INT" for c in "0123456789"},
-}  # fmt: skip
-_KEYWORDS = frozenset(
-    ("let", "in", "with", "rec", "import", "inherit", "if", "then", "else", "assert", "or")
-)
-_CONSTANTS = {"true": True, "false": False}
-
-
-def _past(text: str, pos: int, line: int, line_start: int) -> tuple[int, int, int]:
-    """Offset, line and line start after `text`, which starts at offset `pos` of `line`."""
-    count = text.count("\n")
-    if count:
-        return pos + len(text), line + count, pos + text.rindex("\n") + 1
-    return pos + len(text), line, line_start
-
-
-def _token(kind: str, text: str, pos: int, line: int, line_start: int) -> tuple:
-    """The token for `text` at offset `pos` (a string may span lines), and `_past` it."""
-    after, end_line, end_start = _past(text, pos, line, line_start)
-    token = (kind, text, line, pos - line_start + 1, end_line, after - end_start + 1)
-    return token, after, end_line, end_start
-
-
-# Span(...) at C speed (the named tuple's own __new__ is a Python function): the fast path
-# makes one per key and value.
-_new = tuple.__new__
-
-
-class _NotClean(Exception):
-    """Input the fast path leaves to the LALR parser."""
-
-
-class _Clean:
-    """Recursive descent over one clean declaration (see the comment above)."""
-
-    def __init__(self, text: str, syntax: ToSyntax, first_line: int = 1) -> None:
-        self.text = text
-        self.syntax = syntax
-        self.first_line = first_line
-        self.file = syntax.file
-        # Per token: kind, text, line, column, end line, end column (exclusive); a BINDING's
-        # "text" is its keys (with spans) and its value.
-        self.tokens: list[tuple[str, Any, int, int, int, int]] = []
-
-    def document(self) -> Attrs | None:
-        """The file's attribute set, or None where the LALR parser must answer."""
-        try:
-            self._lex()
-            tokens = self.tokens
-            if tokens[0][0] == "LBRACE":
-                bindings, i = self._bindings(1, "RBRACE", 1)
-                if tokens[i + 1][0] != "$END":
-                    raise _NotClean
-                tree = self.syntax._build(bindings, self._span(0, i))
-            else:
-                bindings, _ = self._bindings(0, "$END", 0)
-                if bindings:
-                    tree = self.syntax._build(
-                        bindings, bindings[0][0][0][1].to(bindings[-1][1].span)
-                    )
-                else:
-                    tree = self.syntax._build(bindings, Span.point(self.file))
-        except _NotClean:
-            return None
-        return None if self.syntax.diagnostics else tree
-
-    def _lex(self) -> None:
-        # The position arithmetic of `_past` inlined: this loop runs once per token.
-        text, tokens, kinds, file = self.text, self.tokens, _KINDS, self.file
-        pos, line, line_start = 0, self.first_line, 0
-        for ignored, path, before, after, scalar, end, value, other in _CLEAN_TOKEN.findall(text):
-            if ignored:
-                if "\n" in ignored:
-                    line += ignored.count("\n")
-                    line_start = pos + ignored.rindex("\n") + 1
-                pos += len(ignored)
-            if path:  # a whole binding: its keys with their spans, and its value
-                keys = []
-                column = pos - line_start + 1
-                for name in path.split("."):
-                    if name in _KEYWORDS:
-                        raise _NotClean
-                    keys.append((name, _new(Span, (file, line, column, line, column + len(name)))))
-                    column += len(name) + 1
-                pos += len(path) + len(before) + 1 + len(after)  # the value's start
-                if "\n" in scalar:
-                    token, pos, line, line_start = _token(
-                        kinds[scalar[0]], scalar, pos, line, line_start
-                    )
-                else:
-                    column = pos - line_start + 1
-                    token = (kinds[scalar[0]], scalar, line, column, line, column + len(scalar))
-                    pos += len(scalar)
-                tokens.append(("BINDING", (keys, self._scalar(token)), 0, 0, 0, 0))
-                pos += len(end) + 1  # `;`
-                continue
-            if other:
-                raise _NotClean
-            if not value:
-                break
-            kind = kinds[value[0]]
-            if kind == "ID" and value in _KEYWORDS:
-                raise _NotClean
-            if kind == "STRING" and "\n" in value:
-                token, pos, line, line_start = _token(kind, value, pos, line, line_start)
-            else:
-                column = pos - line_start + 1
-                token = (kind, value, line, column, line, column + len(value))
-                pos += len(value)
-            tokens.append(token)
-        tokens.append(("$END", "", line, 0, line, 0))
-
-    def _span(self, first: int, last: int) -> Span:
-        a, b = self.tokens[first], self.tokens[last]
-        return _new(Span, (self.file, a[2], a[3], b[4], b[5]))
-
-    def _bindings(self, i: int, close: str, depth: int) -> tuple[list, int]:
-        """`binding*` from token i up to the `close` token; its index."""
-        tokens, file = self.tokens, self.file
-        bindings = []
-        while tokens[i][0] != close:
-            if tokens[i][0] == "BINDING":
-                bindings.append(tokens[i][1])
-                i += 1
-                continue
-            path = []
-            while True:
-                kind, value, line, column, end_line, end_column = tokens[i]
-                span = _new(Span, (file, line, column, end_line, end_column))
-                if kind == "ID":
-                    path.append((value, span))
-                elif kind == "STRING":
-                    name = _decode(value[1:-1])
-                    if name is None:
-                        raise _NotClean
-                    path.append((name, span))
-                else:
-                    raise _NotClean
-                if tokens[i + 1][0] != "DOT":
-                    break
-                i += 2
-            if tokens[i + 1][0] != "EQUALS":
-                raise _NotClean
-            value, i = self._value(i + 2, depth)
-            if tokens[i][0] != "SEMI":
-                raise _NotClean
-            bindings.append((path, value))
-            i += 1
-        return bindings, i
-
-    def _scalar(self, token: tuple[str, str, int, int, int, int]) -> Value:
-        """A string, integer, boolean or null token's value."""
-        kind, text, line, column, end_line, end_column = token
-        if kind == "STRING":
-            value = _decode(text[1:-1])
-            if value is None:
-                raise _NotClean
-            return Str(value, _new(Span, (self.file, line, column, end_line, end_column)))
-        if kind == "INT":
-            number = int(text)
-            if number > INT64_MAX:
-                raise _NotClean
-            return Int(number, _new(Span, (self.file, line, column, end_line, end_column)))
-        if kind == "ID":
-            span = _new(Span, (self.file, line, column, end_line, end_column))
-            if text in _CONSTANTS:
-                return Bool(_CONSTANTS[text], span)
-            if text == "null":
-                return Null(span)
-        raise _NotClean  # a variable reference, a keyword or no value at all
-
-    def _value(self, i: int, depth: int) -> tuple[Value, int]:
-        """One value from token i; the index after it."""
-        token = self.tokens[i]
-        kind = token[0]
-        if kind == "STRING" or kind == "INT" or kind == "ID":
-            return self._scalar(token), i + 1
-        if depth >= MAX_DEPTH:
-            raise _NotClean  # nesting the LALR parser reports
-        if kind == "LBRACE":
-            bindings, last = self._bindings(i + 1, "RBRACE", depth + 1)
-            span = self._span(i, last)
-            syntax = self.syntax
-            nested = _depth(bindings)
-            return (
-                syntax._too_deep(span, nested) or syntax._build(bindings, span, nested),
-                last + 1,
-            )
-        if kind == "LBRACK":
-            items = []
-            last = i + 1
-            while self.tokens[last][0] != "RBRACK":
-                item, last = self._value(last, depth + 1)
-                items.append(item)
-            span = self._span(i, last)
-            nested = 1 + max((getattr(v, "depth", 0) for v in items), default=0)
-            return self.syntax._too_deep(span, nested) or List(tuple(items), span, nested), last + 1
-        raise _NotClean

@@ -1,16 +1,23 @@
-"""The front half of the pipeline: read → parse → lower → validate → lint, for many files."""
+"""The pipeline, stage by stage: read → parse → lower → validate (`analyze`), then per agent
+emit → lint (`build`), then write each agent's tree atomically (`compile_to`)."""
 
 from __future__ import annotations
 
 import bisect
-import re
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
 
 import attrs
 
 from compiler import ir, source
-from compiler.diagnostics import Diagnostic
+from compiler.diagnostics import Diagnostic, has_errors
+from compiler.emit import Artifact, emit, manifest, normalized
+from compiler.lint import policy
 from compiler.lower import Lowering, derive
-from compiler.parser import parse, parse_clean
+from compiler.parser import parse
 from compiler.span import Span
 from compiler.syntax import Attrs
 from compiler.validate import duplicate_agents, validate
@@ -37,10 +44,6 @@ class Analysis:
         """The diagnostics that belong to one agent (its span covers them). They are sorted by
         file and line, so this is two binary searches, not a scan per agent."""
         return _on_lines(self.diagnostics, self._positions, agent.span)
-
-    def errors_for(self, agent: ir.Agent) -> list[Diagnostic]:
-        """The error diagnostics that belong to one agent."""
-        return [d for d in self.diagnostics_for(agent) if d.is_error]
 
 
 @attrs.frozen
@@ -97,75 +100,6 @@ def analyze(paths: list[str], files: Sources | None = None) -> Analysis:
     return Analysis(files.texts, documents, agents, diagnostics, files.unreadable)
 
 
-# Where a file of many agents may be cut: a line that starts a top-level agent binding (found
-# by str.find, ten times faster than a multi-line regex over a large file).
-_AGENT_PREFIX = "sourceos.localAgents."
-_AGENT_LINE = re.compile(r"sourceos\.localAgents\.([A-Za-z_][A-Za-z0-9_-]*)")
-
-
-def _agent_lines(text: str) -> list[tuple[int, str]]:
-    """Each line of `text` that starts `sourceos.localAgents.<name>`: its offset, and the name."""
-    found = []
-    # Each `find(...) + 1` is the next such line's offset, or 0 where there is none: -1 then.
-    at = 0 if text.startswith(_AGENT_PREFIX) else text.find("\n" + _AGENT_PREFIX) + 1 or -1
-    while at >= 0:
-        m = _AGENT_LINE.match(text, at)
-        if m:
-            found.append((at, m.group(1)))
-        at = text.find("\n" + _AGENT_PREFIX, at) + 1 or -1
-    return found
-
-
-@attrs.frozen
-class Piece:
-    """The lines of a file from one that starts `sourceos.localAgents.<name>` to the next such
-    line (the first piece also holds what comes before): one agent, analyzed on its own."""
-
-    file: str
-    text: str
-    first_line: int
-    name: str
-
-
-def pieces(paths: list[str], files: Sources) -> list[Piece] | None:
-    """Every file cut into one piece per agent, in order; None where a name starts two pieces
-    (an agent declared in parts, or twice). Each piece is checked as it is analyzed."""
-    out: list[Piece] = []
-    names: set[str] = set()
-    for path in paths:
-        src = files.texts.get(path)
-        if src is None:
-            continue
-        text = src.text
-        found = _agent_lines(text)
-        if not found:
-            return None
-        starts = [0] + [start for start, _ in found[1:]] + [len(text)]
-        line = 1
-        for i, (_, name) in enumerate(found):
-            if name in names:
-                return None
-            names.add(name)
-            out.append(Piece(path, text[starts[i] : starts[i + 1]], line, name))
-            line += text.count("\n", starts[i], starts[i + 1])
-    return out
-
-
-def analyze_piece(piece: Piece) -> tuple[ir.Agent | None, list[Diagnostic]] | None:
-    """One piece's agent (None where it cannot be lowered) and its diagnostics, as `analyze`
-    finds them in the whole file; None where the piece is not exactly one clean binding of
-    agent `piece.name` (bindings cut apart, a syntax the fast path leaves, anything else)."""
-    tree = parse_clean(piece.text, piece.file, piece.first_line)
-    if tree is None or not _only(tree, piece.name):
-        return None
-    lowering = Lowering(piece.file)
-    lowered = lowering.document(tree)
-    agent = derive(lowered[0]) if lowered else None
-    return agent, lowering.diagnostics + (
-        checked(agent, lowering.diagnostics) if agent is not None else []
-    )
-
-
 def checked(agent: ir.Agent, lowering: list[Diagnostic]) -> list[Diagnostic]:
     """`validate(agent)`; for an agent with a value that could not be lowered (and so has its
     default), less what validation pins on the agent itself, where a defaulted field's
@@ -178,23 +112,120 @@ def checked(agent: ir.Agent, lowering: list[Diagnostic]) -> list[Diagnostic]:
     return found
 
 
-def _only(doc: Attrs, name: str) -> bool:
-    """Whether `doc` is `sourceos.localAgents.<name> = ...` and nothing else: implied sets,
-    which merge with the other pieces' as they do in the whole file."""
-    node = doc
-    for key in ("sourceos", "localAgents"):
-        entry = node.entries.get(key)
-        if len(node.entries) != 1 or entry is None:
-            return False
-        if not isinstance(entry.value, Attrs) or not entry.value.implicit:
-            return False
-        node = entry.value
-    return len(node.entries) == 1 and name in node.entries
+@attrs.frozen
+class CompileResult:
+    """What `agentc compile` did: diagnostics, and the directory written per agent."""
+
+    sources: dict[str, source.Source]
+    diagnostics: list[Diagnostic]
+    written: dict[str, str]
+    unreadable: bool
+    usage_error: bool = False
 
 
-def own(diagnostics: list[Diagnostic], agent: ir.Agent) -> list[Diagnostic]:
-    """Of diagnostics sorted by `Diagnostic.sort_key`, those that belong to `agent`."""
-    return _on_lines(diagnostics, [(d.span.file, d.span.line) for d in diagnostics], agent.span)
+def build(
+    paths: list[str],
+    tools: bool = False,
+    required: Sequence[str] = (),
+    manifests: bool = True,
+) -> tuple[dict[str, list[Artifact]], CompileResult]:
+    """Analyze, lint and emit every agent; return the artifacts of agents without errors.
+    With `tools`, the lint tools run where installed; a `required` one missing is an error.
+    Without `manifests` (`agentc check`, which writes nothing), no manifest.json is made."""
+    files = read(paths)
+    analysis = analyze(paths, files)
+    diagnostics = list(analysis.diagnostics)
+    trees: dict[str, list[Artifact]] = {}
+    for agent in analysis.agents:
+        found, artifacts = _back_half(agent, analysis.diagnostics_for(agent), manifests)
+        diagnostics += found
+        if artifacts is not None:
+            trees[agent.name] = artifacts
+    if tools:
+        from compiler.toollint import tool_lints  # subprocess only when tools run
+
+        found = tool_lints(trees, required)
+        diagnostics += found
+        for bad in {d.span.file.split("/", 1)[0] for d in found if d.is_error}:
+            trees.pop(bad, None)
+    diagnostics.sort(key=Diagnostic.sort_key)
+    return trees, CompileResult(files.texts, diagnostics, {}, files.unreadable)
+
+
+def _back_half(
+    agent: ir.Agent, own: list[Diagnostic], manifests: bool
+) -> tuple[list[Diagnostic], list[Artifact] | None]:
+    """One agent's emit, policy lint and manifest, given the diagnostics it has so far: what
+    they find, and its artifacts where it compiled cleanly."""
+    if has_errors(own):
+        return policy(agent, None), None
+    name = os.path.basename(agent.span.file)
+    declared = normalized(agent)
+    artifacts, problems = emit(agent, name, declared)
+    lint = policy(agent, None if problems else artifacts)
+    if problems or has_errors(lint):
+        return problems + lint, None
+    if manifests:
+        report = [_portable(d) for d in sorted(own + lint, key=Diagnostic.sort_key)]
+        data = manifest(agent, name, artifacts, report, declared)
+        artifacts.append(Artifact("manifest.json", data, 0o644))
+    return problems + lint, artifacts
+
+
+def compile_to(
+    paths: list[str], outdir: str, tools: bool = True, required: Sequence[str] = ()
+) -> CompileResult:
+    """`agentc compile`: write OUT/<name>/ for every agent that compiled cleanly."""
+    trees, result = build(paths, tools, required)
+    written: dict[str, str] = {}
+    out = Path(outdir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, artifacts in sorted(trees.items()):
+            write_tree(out / name, artifacts)
+            written[name] = str(out / name)
+    except OSError as err:
+        import sys
+
+        sys.stderr.write(f"agentc compile: cannot write to {outdir}: {err}\n")
+        return attrs.evolve(result, written=written, usage_error=True)
+    return attrs.evolve(result, written=written)
+
+
+def write_tree(target: Path, artifacts: list[Artifact]) -> None:
+    """Write one agent's files into a temporary sibling, then rename it into place."""
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        os.chmod(tmp, 0o755)
+        made = {str(tmp)}
+        for art in artifacts:
+            path = os.path.join(tmp, art.path)
+            parent = os.path.dirname(path)
+            if parent not in made:
+                os.makedirs(parent, mode=0o755, exist_ok=True)
+                os.chmod(parent, 0o755)  # whatever the umask
+                made.add(parent)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, art.mode)
+            with os.fdopen(fd, "wb") as fh:
+                fh.writelines(art.parts)
+            os.chmod(path, art.mode)  # whatever the umask
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+            os.rename(target, old / target.name)
+            os.rename(tmp, target)
+            shutil.rmtree(old)
+        else:
+            os.rename(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _portable(d: Diagnostic) -> dict[str, object]:
+    """A diagnostic for the manifest: the file by base name, so no build path leaks in."""
+    doc = d.to_json()
+    doc["file"] = os.path.basename(d.span.file)
+    return doc
 
 
 def _on_lines(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
 from pathlib import Path
 from typing import Any
 
@@ -80,8 +79,6 @@ def from_lark() -> Tables:
     pattern = "|".join(f"(?P<{name}>{regexp})" for name, regexp in regexps.items())
     if pattern != scanner._mres[0].pattern:
         raise ValueError("Lark's scanner pattern is not the terminals in order")
-    ignore = frozenset(lexer.ignore_types)
-    blanks = _skipping_blanks(regexps, ignore)
     return Tables(
         pattern=pattern,
         ignore=frozenset(lexer.ignore_types),
@@ -104,8 +101,6 @@ def from_lark() -> Tables:
         ),
         start=number[start],
         accept=number[accept],
-        blanks=blanks or "",
-        starts=_starts(regexps, blanks),
     )
 
 
@@ -131,133 +126,7 @@ def source(tables: Tables) -> str:
         "    ),",
         f"    start={tables.start!r},",
         f"    accept={tables.accept!r},",
-        f"    blanks={tables.blanks!r},",
-        "    starts=(",
-        *(f"        {group!r}," for group in tables.starts),
-        "    ),",
         ")",
         "",
     ]
     return "\n".join(lines)
-
-
-def _skipping_blanks(regexps: dict[str, str], ignore: frozenset[str]) -> str | None:
-    """`[ \\t\\r\\n]*` for an ignored run of blanks (`[ \\t\\r\\n]+`) when no other terminal
-    can start with a blank, so the lexer skips it before matching a terminal instead of
-    matching it as one more token. None otherwise."""
-    for name, regexp in regexps.items():
-        chars = _char_class_run(regexp) if name in ignore else None
-        if chars is None:
-            continue
-        others = {n: r for n, r in regexps.items() if n != name}
-        if any(_may_start_with(_sre_parse(r).data, chars) for r in others.values()):
-            return None
-        return f"{regexp[:-1]}*"
-    return None
-
-
-def _starts(regexps: dict[str, str], blanks: str | None) -> tuple[tuple[str, str], ...]:
-    """For each printable ASCII character: an alternation, in Lark's order, of the terminals
-    that may start with it. Dropping a terminal that cannot match there, or adding one that
-    cannot, never changes which one matches first; so the characters whose terminals share
-    one with a repetition (names, numbers, paths: the costly ones to compile) share the union
-    of theirs, and a process compiles one large pattern and a few small ones. Skipped blanks
-    are never looked up."""
-    parsed = {name: _sre_parse(r).data for name, r in regexps.items()}
-    skipped = _char_class_run(blanks[:-1] + "+") if blanks else frozenset()
-    order = list(regexps)
-    costly = {n for n, r in regexps.items() if re.search(r"[*+]", r)}
-    per_char: dict[str, list[str]] = {}
-    for code in range(32, 127):
-        ch = chr(code)
-        names = [n for n, items in parsed.items() if _may_start_with(items, frozenset(ch))]
-        if names and ch not in (skipped or ()):
-            per_char[ch] = names
-    shared = [ch for ch, names in per_char.items() if costly & set(names)]
-    union = sorted({n for ch in shared for n in per_char[ch]}, key=order.index)
-    groups: dict[str, list[str]] = {}
-    for ch, names in per_char.items():
-        chosen = union if ch in shared else names
-        alternation = "|".join(f"(?P<{n}>{regexps[n]})" for n in chosen)
-        groups.setdefault(alternation, []).append(ch)
-    return tuple(("".join(chars), alternation) for alternation, chars in groups.items())
-
-
-def _sre() -> tuple[Any, Any]:
-    """The regex parser and its opcodes (private modules, used only to analyze the grammar)."""
-    try:
-        from re import _constants, _parser  # type: ignore[attr-defined]
-    except ImportError:  # Python < 3.11
-        import sre_constants as _constants  # type: ignore[no-redef]
-        import sre_parse as _parser  # type: ignore[no-redef]
-    return _parser, _constants
-
-
-def _sre_parse(regexp: str) -> Any:
-    return _sre()[0].parse(regexp)
-
-
-def _char_class_run(regexp: str) -> frozenset[str] | None:
-    """The characters of a `[...]+` pattern made of plain characters, else None."""
-    c = _sre()[1]
-    items = _sre_parse(regexp).data
-    if not regexp.endswith("]+") or len(items) != 1 or items[0][0] is not c.MAX_REPEAT:
-        return None
-    low, _high, body = items[0][1]
-    if low != 1 or len(body.data) != 1 or body.data[0][0] is not c.IN:
-        return None
-    members = body.data[0][1]
-    if not all(op is c.LITERAL for op, _ in members):
-        return None
-    return frozenset(chr(value) for _, value in members)
-
-
-def _may_start_with(items: list, chars: frozenset[str]) -> bool:
-    """Whether a parsed pattern could match text starting with one of `chars`; unknown
-    constructs answer yes, so the answer is never a wrong no."""
-    return _first(items, chars)[0]
-
-
-def _first(items: list, chars: frozenset[str]) -> tuple[bool, bool]:
-    """(may start with one of `chars`, may match empty) for a sequence of parsed items."""
-    c = _sre()[1]
-    hit = False
-    for op, av in items:
-        if op is c.LITERAL:
-            item = (chr(av) in chars, False)
-        elif op is c.NOT_LITERAL:
-            item = (any(ch != chr(av) for ch in chars), False)
-        elif op is c.IN:
-            item = (any(_in_class(av, ch) for ch in chars), False)
-        elif op is c.SUBPATTERN:
-            item = _first(av[-1].data, chars)
-        elif op is c.BRANCH:
-            parts = [_first(branch.data, chars) for branch in av[1]]
-            item = (any(h for h, _ in parts), any(e for _, e in parts))
-        elif op in (c.MAX_REPEAT, c.MIN_REPEAT):
-            h, e = _first(av[2].data, chars)
-            item = (h, e or av[0] == 0)
-        elif op in (c.AT, c.ASSERT, c.ASSERT_NOT):
-            item = (False, True)  # zero-width: the next item starts the match
-        else:
-            return True, True
-        hit = hit or item[0]
-        if not item[1]:
-            return hit, False
-    return hit, True
-
-
-def _in_class(members: list, ch: str) -> bool:
-    """Whether `ch` is in a parsed `[...]` (categories answer yes)."""
-    c = _sre()[1]
-    found, negate = False, False
-    for op, av in members:
-        if op is c.NEGATE:
-            negate = True
-        elif op is c.LITERAL:
-            found = found or ch == chr(av)
-        elif op is c.RANGE:
-            found = found or av[0] <= ord(ch) <= av[1]
-        else:
-            return True
-    return found != negate

@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from compiler.compile import build, write_tree
+from compiler.pipeline import build, write_tree
 from tests.conftest import ROOT, require_tool
 from tests.realhost import UserManager
 from tests.users import USER_PYTHON, User, reachable

@@ -38,7 +38,7 @@ def node_commander(host) -> Path:
     """The bundled example, compiled as a user would."""
     host.out.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "examples" / "node-commander.agent", host.out / "nc.agent")
-    from compiler.compile import build, write_tree
+    from compiler.pipeline import build, write_tree
 
     trees, _ = build([str(host.out / "nc.agent")])
     write_tree(host.out / "node-commander", trees["node-commander"])
@@ -733,7 +733,7 @@ def test_full_target_directory_keeps_the_previous_generation(darwin: DarwinHost)
     (darwin.out / "nc.agent").write_text(
         (darwin.out / "nc.agent").read_text().replace("4317", "4318")
     )
-    from compiler.compile import build, write_tree
+    from compiler.pipeline import build, write_tree
 
     trees, _ = build([str(darwin.out / "nc.agent")])
     write_tree(agent, trees["node-commander"])

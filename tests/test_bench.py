@@ -36,9 +36,12 @@ def test_benchmark_quick_run_reports_every_figure(tmp_path: Path) -> None:
     assert act["activate_tool_calls"] > act["failed_preflight_tool_calls"] > 0
     assert 0 < act["activate_overhead_s"] < act["activate_s"]
     assert 0 < act["failed_preflight_overhead_s"] <= act["failed_preflight_s"]
-    assert report["bulk_one_process"]["agents_per_s"] > 0 and report["processes"] >= 1
-    assert len(report["verdicts"]) == 14
-    for line in ("cold compile, tool lints on", "lint cache empty", "agents/s", "one process",
+    compiled = report["compile"]
+    assert compiled["agents"] == 10 and compiled["tools_s"] > 0
+    assert compiled["tools_empty_cache_s"] > 0
+    assert len(report["verdicts"]) == 15
+    for line in ("cold compile, tool lints on", "lint cache empty", "agents/s",
+                 "compile of 10 agents, tool lints on",
                  "check of 10 agents, tool lints on", "activate overhead",
                  "failed-preflight activate overhead", "agentctl status"):  # fmt: skip
         assert line in result.stdout

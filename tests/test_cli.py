@@ -211,7 +211,7 @@ def test_a_finding_in_a_scripts_generated_part_is_placed_on_the_line_of_the_whol
 ) -> None:
     """shellcheck reads only what follows the verified library; what it finds there is
     reported on the line of the script as written, not of the part it read."""
-    from compiler.compile import build
+    from compiler.pipeline import build
 
     fake = _fake_shellcheck(tmp_path, "2:5: warning: fake [SC9999]")
     env = {"AGENTC_LINT_CACHE": "off", "PATH": f"{fake}:{os.environ['PATH']}"}

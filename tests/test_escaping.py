@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compiler import escape
-from compiler.compile import build
+from compiler.pipeline import build
 from tests import systemd_unquote
 from tests.conftest import nix_string, require_tool
 

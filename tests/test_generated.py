@@ -60,30 +60,6 @@ def test_stale_templates_fall_back_to_the_sources(monkeypatch, tmp_path: Path) -
     assert not emit._compiled_templates_current()
 
 
-def test_blank_runs_are_skipped_only_when_no_terminal_can_start_with_a_blank() -> None:
-    """The lexer skips blank runs outside the terminals only when it cannot change a token."""
-    ws = {"WS": r"[ \t\n]+"}
-    ignore = frozenset({"WS"})
-    assert tables._skipping_blanks({**ws, "A": r"a(?!b)", "N": r"[0-9]+"}, ignore) == r"[ \t\n]*"
-    for other in (r"\s*b", r"(?:x|\t)y", r"[^a]", r".", r"(?=a)?\n"):
-        assert tables._skipping_blanks({**ws, "B": other}, ignore) is None, other
-    assert tables._skipping_blanks({**ws, "A": "a"}, frozenset()) is None
-
-
-def test_each_character_is_matched_against_the_terminals_that_can_start_with_it() -> None:
-    """In Lark's order, never without one that could match there; the characters of costly
-    terminals (with a repetition) share one union, the rest get their own small pattern."""
-    regexps = {"C": r"#[^\n]*", "KW": r"in(?![a-z])", "ID": r"[a-z]+", "P": r"[a-z]*/[a-z]+",
-               "OP": r"//|/|-", "N": r"-?[0-9]+", "EQ": "=", "SEMI": ";"}  # fmt: skip
-    starts = dict(tables._starts(regexps, r"[ \t\n]*"))
-    by_char = {ch: alternation for chars, alternation in starts.items() for ch in chars}
-    union = "|".join(f"(?P<{n}>{regexps[n]})" for n in ("C", "KW", "ID", "P", "OP", "N"))
-    for ch in "ix/-#5":
-        assert by_char[ch] == union, ch
-    assert by_char["="] == r"(?P<EQ>=)" and by_char[";"] == r"(?P<SEMI>;)"
-    assert " " not in by_char and "@" not in by_char  # skipped; matched by nothing
-
-
 def test_the_table_lexer_places_tokens_after_blank_runs_as_lark_does() -> None:
     from tests.test_properties import _outcome_lark, _outcome_ours
 

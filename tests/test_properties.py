@@ -17,7 +17,7 @@ from compiler import dump, lalr, parser, tables
 from compiler.catalog import catalog
 from compiler.pipeline import analyze
 from compiler.tables import GRAMMAR
-from tests.conftest import ROOT, nix_string
+from tests.conftest import nix_string
 
 GRAMMAR_LARK = Lark(GRAMMAR.read_text(), parser="lalr", lexer="basic")
 KEYWORDS = {
@@ -98,17 +98,6 @@ TOKEN_SOUP = st.lists(
     ),
     max_size=30,
 ).map(lambda parts: "".join(parts).encode("utf-8", "surrogatepass"))
-
-
-# Clean text and its near misses, which Lark lexes otherwise (paths, URIs, floats, keywords,
-# operators): what the parser's fast path must take or leave exactly.
-CLEAN_PARTS = [
-    "sourceos.localAgents.a = {", "};", "}", "{", "[", "]", ";", " = ", "=", ".", "\n",
-    "  ", "# note\n", "/* c */", "/* c", 'x = "a\\nb";', '"k.y"', '"${x}"', '"\\${x}"',
-    '"multi\nline"', "a", "b.c", "a'b", "_x", "true", "false", "null", "let", "inherit",
-    "letx", "12", "9223372036854775808", "1.5", "1e3", ".5", "a/b", "./x", "a:b", "a.b/c",
-    "a+b", "==", "x-1", "\t", "'", "''",
-]  # fmt: skip
 
 
 SETTINGS = settings(
@@ -240,73 +229,3 @@ def test_table_parser_agrees_with_lark(text: str) -> None:
     """The shipped table-driven parser is Lark's LALR parser: same values, spans and
     diagnostics, and the same error at the same place with the same expected terminals."""
     assert _outcome_ours(text) == _outcome_lark(text)
-
-
-def _outcome_fast(text: str) -> tuple | None:
-    transformer = _LarkSyntax()
-    transformer.reset("t")
-    value = parser._Clean(text, transformer).document()
-    return None if value is None else ("value", attrs.asdict(value), [])
-
-
-@SETTINGS
-@given(
-    st.one_of(
-        from_lark(GRAMMAR_LARK, explicit=EXPLICIT),
-        TOKEN_SOUP.map(lambda b: b.decode("utf-8", "surrogatepass")),
-        st.lists(st.sampled_from(CLEAN_PARTS), max_size=40).map("".join),
-    )
-)
-def test_fast_path_agrees_with_lark_wherever_it_answers(text: str) -> None:
-    """The recursive descent for clean declarations builds what Lark's parser and ToSyntax
-    build, same values and spans, or leaves the text to the LALR parser."""
-    fast = _outcome_fast(text)
-    if fast is not None:
-        assert fast == _outcome_lark(text)
-
-
-def test_the_fast_path_takes_every_example_and_leaves_what_it_cannot_vouch_for() -> None:
-    """Clean declarations never pay for the table parser; near misses always go to it."""
-    for example in sorted((ROOT / "examples").glob("**/*.agent")):
-        text = example.read_text()
-        assert _outcome_fast(text) == _outcome_lark(text) != None, example  # noqa: E711
-    for text in ["a = 1.5;", "a = ./x;", "a = x:y;", "a = let;", 'a = "${x}";', "a = b;",
-                 "a = 9223372036854775808;", "a = 1; a = 2;", "a = /* open", "a == 1;",
-                 "x.y = " + "[" * 40 + "]" * 40 + ";", "a = 1; ~# b = 2;\n", "a.let = 1;",
-                 "a.b/c = 1;", "a = x/y;", "a = [10/* c */];", "a = [x/* c */];"]:  # fmt: skip
-        assert _outcome_fast(text) is None, text
-    # A whole `a.b = scalar;` line is one match: spans as token by token, across lines too.
-    for text in ['a.b-c = "x";', 'a =\n  "x\ny"\n  ;\nb.c\n=\n12 ;', "a = true; b = null;",
-                 "{ a.b = 1; c = [ 1 ]; }", "a = { b = 1; };"]:  # fmt: skip
-        assert _outcome_fast(text) == _outcome_lark(text) != None, text  # noqa: E711
-
-
-_JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
-    max_leaves=24,
-)
-
-
-@given(_JSON)
-def test_indented_json_is_what_json_dumps_writes_byte_for_byte(doc: object) -> None:
-    assert dump.indented(doc) == json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False)
-
-
-_CUT_BITS = st.sampled_from(
-    ["sourceos.localAgents.a = 1;", "sourceos.localAgents.", "sourceos.localAgents.9", "x",
-     " sourceos.localAgents.b", "sourceos.localAgents.c-d", "#sourceos.localAgents.f", "\n",
-     "\r\n", "\r", "sourceos.localAgentsX.e", "sourceos"]
-)  # fmt: skip
-
-
-@given(st.lists(_CUT_BITS, max_size=12).map("".join))
-def test_a_file_is_cut_at_the_lines_a_multiline_regex_finds(text: str) -> None:
-    """pipeline's str.find scan for agent lines agrees with `^sourceos.localAgents.<name>`
-    under re.MULTILINE, the plain statement of where a file is cut."""
-    import re
-
-    from compiler.pipeline import _agent_lines
-
-    plain = re.compile(r"^sourceos\.localAgents\.([A-Za-z_][A-Za-z0-9_-]*)", re.MULTILINE)
-    assert _agent_lines(text) == [(m.start(), m.group(1)) for m in plain.finditer(text)]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.compile import build
+from compiler.pipeline import build
 from tests.hosts import DarwinHost, LinuxHost, compile_agent
 
 RESTARTS = 1  # maxRestartsPerHour in every row: the first start and one restart

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from compiler import service
-from compiler.compile import build
 from compiler.emit import Artifact
+from compiler.pipeline import build
 from compiler.rules import BY_NAME, REGISTRY
 from compiler.rules.gnu_only_syntax import findings_in_script
 from tests.conftest import ROOT, agentc
@@ -267,7 +267,7 @@ GNU_SAMPLES = [
 )
 def test_gnu_patterns_agree_between_python_and_grep(sample: str, entry: int) -> None:
     """The compiler's check and the one bin/activate runs with grep -E flag the same lines."""
-    from compiler.rules.gnu_only_syntax import PATTERNS
+    from compiler.portable import PATTERNS
 
     what, ere = PATTERNS[entry]
     (finding,) = findings_in_script("s", sample + "\n")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.compile import build
+from compiler.pipeline import build
 from tests.conftest import agentc
 
 SYSTEM = 'scope = "system";\nwaivers.unjustified-system-scope = "a test of system scope";\n'
@@ -155,7 +155,7 @@ def test_any_literal_value_compiles_and_is_clean_under_plain_shellcheck(
     at shellcheck's default severity: the build never fails because of a value."""
     import subprocess
 
-    from compiler.compile import write_tree
+    from compiler.pipeline import write_tree
     from tests.conftest import require_tool
 
     shellcheck = require_tool("shellcheck")

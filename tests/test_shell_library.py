@@ -59,7 +59,7 @@ def run(host: DarwinHost, argv: list[str], *args: str) -> subprocess.CompletedPr
 
 @pytest.fixture(scope="module")
 def agent_tree(tmp_path_factory) -> Path:
-    from compiler.compile import build, write_tree
+    from compiler.pipeline import build, write_tree
 
     out = tmp_path_factory.mktemp("shells")
     trees, _ = build([str(ROOT / "examples" / "node-commander.agent")])
@@ -257,25 +257,21 @@ def test_a_compile_scans_the_library_for_gnu_only_syntax_only_when_it_is_not_the
 ) -> None:
     """The verified library was scanned once (compiler.generate); a changed one is scanned in
     every compile, like shellcheck reads it whole."""
-    from compiler.compile import build
-    from compiler.rules import gnu_only_syntax
+    from compiler.pipeline import build
 
     example = str(ROOT / "examples" / "node-commander.agent")
     assert generate.gnu_only_findings() == []
-    gnu_only_syntax._CLEAN_SHAPES.clear()
     _, result = build([example])
     assert not [d for d in result.diagnostics if d.code == "AG115"]
     changed = {k: shlib.text(k) + "x=$(readlink -f x)\n" for k in shlib.PARTS}
     monkeypatch.setattr(shlib, "text", changed.__getitem__)
     monkeypatch.setattr(shlib, "data", lambda kind: changed[kind].encode())
     monkeypatch.setattr(shlib, "verified", lambda: False)
-    gnu_only_syntax._CLEAN_SHAPES.clear()
     _, result = build([example])
     found = [d for d in result.diagnostics if d.code == "AG115"]
     assert {d.span.file.split("/", 1)[1] for d in found} == {
         "bin/activate", "bin/agentctl", "bin/sourceos-agent-node-commander"
     }  # fmt: skip
-    gnu_only_syntax._CLEAN_SHAPES.clear()
 
 
 def test_what_the_scan_finds_in_a_generated_part_is_placed_on_the_whole_scripts_line() -> None:

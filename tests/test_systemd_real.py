@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.compile import build
+from compiler.pipeline import build
 from tests.conftest import missing, nix_string
 from tests.realhost import UserManager, have_systemd
 

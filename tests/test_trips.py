@@ -110,7 +110,7 @@ def _many(tmp_path: Path, bodies: dict[str, str]) -> Path:
     return decl
 
 
-@pytest.mark.parametrize("count", [2, 40])  # one file whole, and a batch cut into pieces
+@pytest.mark.parametrize("count", [2, 40])
 def test_two_agents_with_one_container_name_do_not_compile(tmp_path: Path, count: int) -> None:
     bodies = {f"a{i}": f'  image = "{IMAGE}";' for i in range(count)}
     bodies["b"] = f'  image = "{IMAGE}";\n  containerName = "a0";'
@@ -308,9 +308,8 @@ def test_the_plist_schema_lint_refuses_what_launchd_would_misread(
     with one thing wrong."""
     import attrs
 
-    from compiler.compile import build
     from compiler.lint import plist_schema
-    from compiler.pipeline import analyze
+    from compiler.pipeline import analyze, build
 
     decl = tmp_path / "t.agent"
     decl.write_text(f'sourceos.localAgents.t = {{\n  image = "{IMAGE}";\n}};\n')

@@ -23,11 +23,9 @@ runCommand name
   AGENTC_LINT_CACHE = "off";
   definedIn = builtins.concatStringsSep ", " definedIn;
 } (if !optionPaths then ''
-  export AGENTC_JOBS="''${NIX_BUILD_CORES:-0}"  # a large batch: a worker per core given (0: all)
   ${copies}
   ${agentc}/bin/agentc compile ${require} ${names} -o "$out"
 '' else ''
-  export AGENTC_JOBS="''${NIX_BUILD_CORES:-0}"
   ${copies}
   if ${agentc}/bin/agentc compile ${require} ${names} -o "$out" 2>diagnostics; then
     cat diagnostics >&2
