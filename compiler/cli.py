@@ -221,8 +221,8 @@ def cmd_explain(args: argparse.Namespace, out: IO[str]) -> int:
 
 def cmd_audit(args: argparse.Namespace, out: IO[str]) -> int:
     """`agentc audit`: find the incident's patterns in service definitions on a host."""
-    from compiler.audit import audit
     from compiler.diagnostics import has_errors
+    from compiler.host.audit import audit
 
     result = audit(args.paths)
     for path in result.missing:
@@ -278,7 +278,7 @@ def cmd_import(args: argparse.Namespace, out: IO[str]) -> int:
     canonically; what it cannot translate is reported (warnings), never dropped silently."""
     from compiler import render
     from compiler.fmt import format_text
-    from compiler.migrate import import_definition
+    from compiler.host.migrate import import_definition
 
     text, found = import_definition(args.definition)
     if found:

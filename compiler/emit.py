@@ -1,9 +1,11 @@
-"""IR → artifacts: the wrapper, the systemd unit, the launchd plist and the manifest.
+"""IR → artifacts: the three scripts, the systemd unit, the launchd plist and the manifest.
 
-Templates live in `templates/`, one per output and named after it. Every value is
-quoted by the escapers of `compiler.escape`, used as template filters that take
-the declaration field they quote, so a value the format cannot carry becomes a
-compile error naming that field.
+A script is the static shell library (`compiler.shlib`) followed by its generated part, which
+`templates/` renders: the agent's facts (`_facts.sh.j2`) and the call of the library's entry
+function. The unit is rendered from its template; the plist is a dict that plistlib writes;
+the manifest is JSON. Every value is quoted by the escapers of `compiler.escape`, used as
+template filters that take the declaration field they quote, so a value a format cannot
+carry becomes a compile error naming that field.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ EXECUTABLE, REGULAR = 0o755, 0o644
 
 @attrs.frozen
 class Artifact:
-    """One generated file: its path under OUT/<name>/, bytes and mode."""
+    """One generated file under OUT/<name>/: its path and mode, and what it holds: a script's
+    generated part after its library, a whole file, or a document serialized on demand."""
 
     path: str
     # What agentc generated for this agent: the whole file, or a script's generated part (its

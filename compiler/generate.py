@@ -100,7 +100,6 @@ def main() -> None:
         '"""Generated start-up caches; see compiler.generate."""\n'
     )
     (GENERATED / "agent_tables.py").write_text(parser_source())
-    (GENERATED / "agent_parser.py").unlink(missing_ok=True)
     compile_templates(GENERATED / "templates")
     findings = record_library()
     print(f"wrote {GENERATED}")

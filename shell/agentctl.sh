@@ -282,7 +282,7 @@ cmd_doctor() {
     [ "$ok" = yes ]
 }
 
-# Auth configuration with every credential value replaced: compiler/quarantine.py's four
+# Auth configuration with every credential value replaced: compiler/host/quarantine.py's four
 # patterns, for sed (a quoted value may hold escaped quotes; POSIX sed takes the longest).
 redact() {
     sed -E \

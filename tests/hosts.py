@@ -380,7 +380,7 @@ class Host:
 
     def sourceos_agent(self, *args: str, env: dict | None = None, timeout: float = 180):
         """The host-side `sourceos-agent` tool, as the host's user runs it."""
-        return self.python("compiler.sourceos_agent", *args, env=env, timeout=timeout)
+        return self.python("compiler.host.sourceos_agent", *args, env=env, timeout=timeout)
 
     def write(self, path: Path, text: str, mode: int | None = None) -> Path:
         """Write a file the host's user made (and the directories to it, below the test's)."""

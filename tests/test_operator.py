@@ -154,7 +154,7 @@ def doctor_json(env: dict) -> tuple[int, dict]:
     reachable(home)
     who.own(home)
     path = os.pathsep.join([str(ROOT), sysconfig.get_paths()["purelib"]])
-    argv = [USER_PYTHON, "-m", "compiler.sourceos_agent", "doctor", "local-runtime", "--json"]
+    argv = [USER_PYTHON, "-m", "compiler.host.sourceos_agent", "doctor", "local-runtime", "--json"]
     result = subprocess.run(who.argv(argv), env={**env, "PYTHONPATH": path, "USER": who.name},
                             capture_output=True, text=True, timeout=180,
                             stdin=subprocess.DEVNULL)  # fmt: skip

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.quarantine import redact
+from compiler.host.quarantine import redact
 from tests.conftest import ROOT, require_tool
 
 CORPUS = sorted((ROOT / "tests" / "fixtures" / "redaction").iterdir())

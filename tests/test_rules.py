@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from compiler import service
 from compiler.emit import Artifact
+from compiler.host import service
 from compiler.pipeline import build
 from compiler.rules import BY_NAME, REGISTRY
 from compiler.rules.gnu_only_syntax import findings_in_script

@@ -216,7 +216,7 @@ def test_sourceos_agent_refusals_are_json_with_json(tmp_path: Path, args: list[s
     import sys
 
     env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "SOURCEOS_AGENT_ROOT": str(tmp_path)}
-    result = subprocess.run([sys.executable, "-m", "compiler.sourceos_agent", *args], env=env,
+    result = subprocess.run([sys.executable, "-m", "compiler.host.sourceos_agent", *args], env=env,
                             capture_output=True, text=True, timeout=60)  # fmt: skip
     assert result.returncode == 2, result
     doc = json.loads(result.stdout)

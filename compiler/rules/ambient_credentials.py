@@ -10,7 +10,7 @@ from compiler.rules.base import Finding, Rule
 from compiler.rules.patterns import container_run_args
 
 if TYPE_CHECKING:
-    from compiler.service import Service
+    from compiler.host.service import Service
 
 
 class AmbientCredentials(Rule):

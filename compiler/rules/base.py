@@ -14,7 +14,7 @@ from compiler.span import Span
 if TYPE_CHECKING:
     from compiler import ir
     from compiler.emit import Artifact
-    from compiler.service import Service
+    from compiler.host.service import Service
 
 
 @attrs.frozen(slots=True)

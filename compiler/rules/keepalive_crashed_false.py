@@ -9,7 +9,7 @@ from compiler import ir
 from compiler.rules.base import Finding, Rule
 
 if TYPE_CHECKING:
-    from compiler.service import Service
+    from compiler.host.service import Service
 
 
 class KeepaliveCrashedFalse(Rule):

@@ -10,7 +10,7 @@ from compiler.rules.base import Finding, Rule
 from compiler.rules.patterns import runs_container
 
 if TYPE_CHECKING:
-    from compiler.service import Service
+    from compiler.host.service import Service
 
 REQUIRED = ("capture_service_definition", "capture_logs")
 PODMAN = ("capture_runtime_state", "capture_image_metadata", "capture_redacted_auth_config")

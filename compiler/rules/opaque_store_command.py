@@ -10,7 +10,7 @@ from compiler.diagnostics import Severity
 from compiler.rules.base import Finding, Rule
 
 if TYPE_CHECKING:
-    from compiler.service import Service
+    from compiler.host.service import Service
 
 
 class OpaqueStoreCommand(Rule):

@@ -10,7 +10,7 @@ from compiler.rules.base import Finding, Rule
 from compiler.rules.patterns import SECRET_VALUE, looks_secret
 
 if TYPE_CHECKING:
-    from compiler.service import Service
+    from compiler.host.service import Service
 
 
 class SecretInDefinition(Rule):

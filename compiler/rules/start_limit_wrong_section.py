@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from compiler.emit import Artifact
 
 if TYPE_CHECKING:
-    from compiler.service import Service
+    from compiler.host.service import Service
 
 KEYS = ("StartLimitBurst", "StartLimitIntervalSec")
 # The lines that may matter: section headers and start-limit settings (each checked below).

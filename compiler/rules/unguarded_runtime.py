@@ -9,7 +9,7 @@ from compiler.rules.base import Finding, Rule
 from compiler.rules.patterns import runs_container
 
 if TYPE_CHECKING:
-    from compiler.service import Service
+    from compiler.host.service import Service
 
 
 class UnguardedRuntime(Rule):

@@ -10,7 +10,7 @@ from compiler import ir
 from compiler.rules.base import Finding, Rule
 
 if TYPE_CHECKING:
-    from compiler.service import Service
+    from compiler.host.service import Service
 
 SYSTEM_LAUNCHD = ("/Library/LaunchAgents", "/Library/LaunchDaemons", "/System/Library")
 SYSTEM_SYSTEMD = ("/etc/systemd", "/usr/lib/systemd", "/lib/systemd", "/run/systemd")

@@ -20,8 +20,8 @@ from compiler import checks, ir
 from compiler.diagnostics import Diagnostic
 from compiler.escape import CannotEscape
 from compiler.escape import declaration_string as literal
+from compiler.host.service import PODMAN_RUN_VALUED, Service, Unreadable, parse_duration, read
 from compiler.rules.patterns import in_tmp, looks_secret
-from compiler.service import PODMAN_RUN_VALUED, Service, Unreadable, parse_duration, read
 
 _SAFE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_'-]*")
 _CREDENTIAL_ENV = ("DOCKER_CONFIG", "REGISTRY_AUTH_FILE", "CLOUDSDK_", "GOOGLE_APPLICATION_")

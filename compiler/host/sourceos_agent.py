@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from compiler import __version__
 
 if TYPE_CHECKING:
-    from compiler.service import StartLimits
+    from compiler.host.service import StartLimits
 
 VERBS = (
     "install", "stage", "start", "stop", "restart", "status", "logs", "doctor", "preflight",
@@ -93,8 +93,8 @@ def _excessive_restarts(dirs: list[tuple[str, str]], origins: dict[str, str]) ->
     """Loaded local services (not agentc's: those are judged by their declaration above) that
     their manager restarted more than EXCESSIVE_RESTARTS times: launchd's runs less the
     first, systemd's NRestarts (spec sections 4.1 and 11)."""
-    from compiler.audit import EXCESSIVE_RESTARTS, manager_restarts, origin
-    from compiler.service import Unreadable, read
+    from compiler.host.audit import EXCESSIVE_RESTARTS, manager_restarts, origin
+    from compiler.host.service import Unreadable, read
 
     out = []
     for directory, _scope in dirs:
@@ -163,7 +163,7 @@ def service_dirs() -> list[tuple[str, str]]:
 def host_start_limits(scope: str) -> StartLimits:
     """The start limit a systemd manager gives a unit that sets none: asked of the running
     manager, else read from its configuration, else systemd's built-in values."""
-    from compiler.service import BUILTIN_START_LIMITS, StartLimits, parse_duration
+    from compiler.host.service import BUILTIN_START_LIMITS, StartLimits, parse_duration
 
     flag = ["--user"] if scope == "user" else []
     systemctl = shutil.which("systemctl")
@@ -221,7 +221,7 @@ def doctor() -> tuple[dict[str, Any], int]:
     a verdict: healthy, findings in local persistence, or cannot inspect (and why). Only local
     definitions count; the operating system's own and unchanged package files are reported in
     --json with their source but are not findings."""
-    from compiler.audit import audit, origin
+    from compiler.host.audit import audit, origin
 
     agents = []
     problems = 0
@@ -396,8 +396,8 @@ def _print_doctor(report: dict[str, Any]) -> None:
 def _quarantine_foreign(args: list[str]) -> int:
     """`quarantine --foreign LABEL|PATH [--output-dir DIR] [--json]`: exit 0 when every step
     (stop, disable, move aside) succeeded, 1 when one failed (all recorded), 2 on usage."""
-    from compiler.quarantine import Quarantine, find
-    from compiler.service import Unreadable
+    from compiler.host.quarantine import Quarantine, find
+    from compiler.host.service import Unreadable
 
     rest = [a for a in args if a not in ("--foreign", "--json")]
     refused = ["quarantine", *args]  # what a refusal names, as the command line had it

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from compiler.escape import sh
-from compiler.service import PODMAN_RUN_VALUED, Service, Unreadable, read
+from compiler.host.service import PODMAN_RUN_VALUED, Service, Unreadable, read
 
 # What redaction replaces (agentctl's `redact` in shell/agentctl.sh is the same four patterns
 # for sed; tests/test_redaction.py holds both to one corpus): the string value of any key that

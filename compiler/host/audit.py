@@ -10,8 +10,9 @@ from collections.abc import Callable
 
 import attrs
 
-from compiler import checks, service
+from compiler import checks
 from compiler.diagnostics import Diagnostic
+from compiler.host import service
 from compiler.rules import REGISTRY
 from compiler.source import Source
 from compiler.span import Span
