@@ -325,8 +325,9 @@ def _argv_hint(command: str) -> str:
 
 
 def derive(agent: ir.Agent) -> ir.Agent:
-    """Fill defaults that depend on other fields: health follows the runtime, the authfile
-    the auth mode and scope."""
+    """Fill defaults that depend on other fields: health's type follows the runtime, the
+    authfile the auth mode and scope. (An omitted health command is the platform's, which only
+    the host knows: the library derives it at activation.)"""
     auth = agent.auth
     if not auth.given("authfile") and auth.mode == "empty-authfile" and agent.scope == "user":
         authfile = f"{ir.HOME}/.config/containers/sourceos-empty-auth.json"  # spec 6.1
@@ -336,10 +337,6 @@ def derive(agent: ir.Agent) -> ir.Agent:
     health = agent.health
     if not health.given("type") and agent.runtime != "podman":
         health = attrs.evolve(health, type="process")
-    if not health.given("command") and agent.runtime == "podman":
-        conn = agent.podman.connection
-        prefix = f"podman --connection {conn}" if conn else "podman"
-        health = attrs.evolve(health, command=f"{prefix} ps --filter name={agent.container_name}")
     return agent if health is agent.health else attrs.evolve(agent, health=health)
 
 

@@ -13,6 +13,7 @@
 # Exit: 0 done, 1 lint failed, 2 usage, 3 preflight failed (staged),
 #       4 install/enable/start/health failed (rolled back), 5 locked.
 
+# --- the report -----------------------------------------------------------------------
 usage() {
     echo "usage: activate [--stage-only] [--dry-run] [--allow-failed-preflight] [--json]"
 }
@@ -101,7 +102,7 @@ REMEDIATION
 $STEPS
 STEPS
     case $STATE in
-    staged) echo "- persistence: staged but not enabled${STAGED_NOW:+ (see $STATE_DIR/staged/remediation.txt)}" ;;
+    staged) echo "- persistence: staged but not enabled${STAGED_NOW:+ (see $STAGED_DIR/remediation.txt)}" ;;
     running) echo "- persistence: installed, enabled and running" ;;
     enabled) echo "- persistence: installed and enabled, not running" ;;
     installed) echo "- persistence: installed, not enabled" ;;
@@ -116,18 +117,18 @@ finish() {
     step status pass "$STATE"
     if [ "$DRY_RUN" = no ] && [ -d "$STATE_DIR" ]; then
         if [ "$LOCKED" = yes ]; then # written in the lock directory; renamed in whole by one mv
-            if report_json >"$STATE_DIR/lock/status.json"; then
+            if report_json >"$LOCK_DIR/status.json"; then
                 if [ "$PROVENANCE" = pending ]; then
-                    mv -f "$STATE_DIR/lock/provenance.json" "$STATE_DIR/lock/status.json" "$STATE_DIR/"
+                    mv -f "$LOCK_DIR/provenance.json" "$LOCK_DIR/status.json" "$STATE_DIR/"
                 else
-                    mv -f "$STATE_DIR/lock/status.json" "$STATE_DIR/"
+                    mv -f "$LOCK_DIR/status.json" "$STATE_DIR/"
                 fi
             fi
         elif report_json >"$STATE_DIR/.status.json.$$"; then
             mv -f "$STATE_DIR/.status.json.$$" "$STATE_DIR/status.json"
         fi
         if [ "$LOCKED" = yes ]; then  # journal and lock in one process; the EXIT trap is left none
-            rm -rf "$STATE_DIR/journal" "$STATE_DIR/lock"
+            rm -rf "$STATE_DIR/journal" "$LOCK_DIR"
             LOCKED=no
         else
             rm -f "$STATE_DIR/journal"
@@ -154,13 +155,13 @@ journal() {
 # shellcheck disable=SC2317  # called from the EXIT trap
 release_lock() {
     if [ "$LOCKED" = yes ]; then
-        rm -rf "$STATE_DIR/lock"
+        rm -rf "$LOCK_DIR"
         LOCKED=no
     fi
 }
 
 acquire_lock() {
-    lock=$STATE_DIR/lock
+    lock=$LOCK_DIR
     if mkdir "$lock" 2>/dev/null; then
         echo "$$" >"$lock/pid"
         LOCKED=yes
@@ -280,7 +281,7 @@ lint_service_definition() {
     if [ "$DRY_RUN" = no ] && command -v systemd-analyze >/dev/null 2>&1; then
         # Verified under its own name in the lock directory this activation holds: the lock's
         # release removes it, and nothing is written to /tmp.
-        lock=$STATE_DIR/lock
+        lock=$LOCK_DIR
         if ! cp "$SERVICE_SOURCE" "$lock/$UNIT_NAME" 2>/dev/null; then
             out="cannot copy the unit into $lock to verify it"
         elif [ "$SCOPE" = user ]; then
@@ -344,7 +345,7 @@ unbounded_restarts() {
 }
 
 stage() {
-    staged=$STATE_DIR/staged
+    staged=$STAGED_DIR
     [ ! -e "$staged.new" ] || rm -rf "$staged.new"
     mkdir -p "$staged.new" || return 1
     cp "$WRAPPER_SOURCE" "$HERE/manifest.json" "$staged.new/" &&
@@ -377,11 +378,11 @@ REMEDIATION
 # the lock: the manifest and the tree's path are written in the lock directory, then renamed
 # into the state directory, each whole, by one mv; what a failure leaves goes with the lock.)
 register() {
-    { [ -d "$STATE_DIR/bin" ] || mkdir -p "$STATE_DIR/bin"; } &&
-        install_atomic "$STATE_DIR/bin/agentctl" "$HERE/bin/agentctl" &&
-        cp "$HERE/manifest.json" "$STATE_DIR/lock/manifest.json" 2>/dev/null &&
-        { printf '%s\n' "$HERE" >"$STATE_DIR/lock/source"; } 2>/dev/null &&
-        mv -f "$STATE_DIR/lock/manifest.json" "$STATE_DIR/lock/source" "$STATE_DIR/"
+    { [ -d "$STATE_BIN_DIR" ] || mkdir -p "$STATE_BIN_DIR"; } &&
+        install_atomic "$STATE_BIN_DIR/agentctl" "$HERE/bin/agentctl" &&
+        cp "$HERE/manifest.json" "$LOCK_DIR/manifest.json" 2>/dev/null &&
+        { printf '%s\n' "$HERE" >"$LOCK_DIR/source"; } 2>/dev/null &&
+        mv -f "$LOCK_DIR/manifest.json" "$LOCK_DIR/source" "$STATE_DIR/"
 }
 
 # What uninstall may remove: each installed file with its hash at install time.
@@ -453,7 +454,7 @@ backup_previous() {
 }
 
 install_files() {
-    set -- "${LOG_APP%/*}" "${LOG_OUT%/*}" "${LOG_ERR%/*}" "$STATE_DIR/bin" "${SERVICE_FILE%/*}"
+    set -- "${LOG_APP%/*}" "${LOG_OUT%/*}" "${LOG_ERR%/*}" "$STATE_BIN_DIR" "${SERVICE_FILE%/*}"
     if [ "$RUNTIME" = podman ] && [ "$AUTH_MODE" = empty-authfile ]; then
         [ -f "$AUTHFILE" ] || set -- ${1+"$@"} "${AUTHFILE%/*}"
         mkdir -p "$@" || return 1
@@ -556,7 +557,7 @@ record_provenance() {
     [ "$RUNTIME" = podman ] || return 0
     id=$(bounded_exec 30 podman_ image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null) || return 0
     case $id in sha256:*) ;; *) id=sha256:$id ;; esac
-    file=$STATE_DIR/provenance.json
+    file=$PROVENANCE_FILE
     # firstSeenAt: when activation first ran this image id here. pulledAt: when the image came
     # to this host under a name, as Podman recorded it (its first tag event for this id: a
     # pull, a load, or `podman tag` after a pull); null where Podman's event log no longer has
@@ -591,7 +592,7 @@ record_provenance() {
         printf ','
         json_pairs firstSeenAt "$seen" runtimeAuth "$AUTH_MODE" pullAuth "$PULL_AUTH"
         printf '}\n'
-    } >"$STATE_DIR/lock/provenance.json" && PROVENANCE=pending
+    } >"$LOCK_DIR/provenance.json" && PROVENANCE=pending
 }
 
 skip_rest() {
@@ -600,10 +601,8 @@ skip_rest() {
     done
 }
 
-# --- main ------------------------------------------------------------------------
-# The steps in order, from the options given.
-activate_main() {
-    lib_setup
+# The options: STAGE_ONLY, DRY_RUN, ALLOW_FAILED, JSON; a usage error exits 2.
+parse_options() {
     STAGE_ONLY=no
     DRY_RUN=no
     ALLOW_FAILED=no
@@ -626,7 +625,11 @@ activate_main() {
         esac
         shift
     done
+}
 
+# The state directory and the lock (exit 5 while another activation holds it), and what an
+# interrupted activation's journal says. Nothing under --dry-run.
+begin() {
     STATE=absent
     EXIT=0
     STAGED_NOW=
@@ -635,72 +638,61 @@ activate_main() {
     RECOVERED=
     WE_ENABLED_OVERRIDE=no
     PROVENANCE=
+    [ "$DRY_RUN" = no ] || return 0
+    # bin/ with it: registration (staged or installed) writes there, and one mkdir is one
+    # process, not two.
+    if ! { [ -d "$STATE_BIN_DIR" ] || mkdir -p "$STATE_BIN_DIR" 2>/dev/null; }; then
+        step evaluate fail "cannot create the state directory $STATE_DIR"
+        EXIT=1
+        finish
+    fi
+    if ! acquire_lock; then
+        installed_state
+        STATE=$INSTALLED
+        step lock fail "another activation (process ${LOCK_HOLDER:-unknown}) holds $LOCK_DIR"
+        EXIT=5
+        if [ "$JSON" = yes ]; then report_json; else report_text; fi
+        exit 5
+    fi
+    trap release_lock EXIT
+    trap 'exit 130' INT TERM HUP
+    if [ -f "$STATE_DIR/journal" ]; then
+        RECOVERED="${RECOVERED:+$RECOVERED; }repairing an activation that stopped after: $(tail -n 1 "$STATE_DIR/journal")"
+        rm -f "$STATE_DIR/journal"
+    fi
+}
 
-    if [ "$DRY_RUN" = no ]; then
-        # bin/ with it: registration (staged or installed) writes there, and one mkdir is one
-        # process, not two.
-        if ! { [ -d "$STATE_DIR/bin" ] || mkdir -p "$STATE_DIR/bin" 2>/dev/null; }; then
-            step evaluate fail "cannot create the state directory $STATE_DIR"
-            EXIT=1
-            finish
-        fi
-        if ! acquire_lock; then
-            installed_state
-            STATE=$INSTALLED
-            step lock fail "another activation (process ${LOCK_HOLDER:-unknown}) holds $STATE_DIR/lock"
-            EXIT=5
-            if [ "$JSON" = yes ]; then report_json; else report_text; fi
-            exit 5
-        fi
-        trap release_lock EXIT
-        trap 'exit 130' INT TERM HUP
-        if [ -f "$STATE_DIR/journal" ]; then
-            RECOVERED="${RECOVERED:+$RECOVERED; }repairing an activation that stopped after: $(tail -n 1 "$STATE_DIR/journal")"
-            rm -f "$STATE_DIR/journal"
-        fi
-    fi
+# A check before preflight failed: the activation ends (exit 1), with nothing changed.
+check_failed() {
+    installed_state
+    STATE=$INSTALLED
+    EXIT=1
+    finish
+}
 
-    journal evaluate
-    if ! evaluate; then
-        installed_state
-        STATE=$INSTALLED
-        EXIT=1
-        finish
+# enable = false: the agent must be absent, whatever an earlier generation installed.
+remove_disabled() {
+    SKIP_REASON="enable = false"
+    skip_rest lint-wrapper lint-service-definition preflight install enable start health
+    installed_state
+    was=$INSTALLED
+    if [ "$DRY_RUN" = yes ]; then
+        step uninstall skip "dry run: would uninstall ($was now)"
+    elif [ "$was" = absent ] && [ ! -f "$INSTALLED_SHA_FILE" ]; then
+        rm -rf "$STATE_DIR"
+        step uninstall pass "nothing was installed"
+    else
+        journal uninstall
+        uninstall_installed
+        step uninstall pass "was $was; removed: $(oneline "${REMOVED:-nothing}")${KEPT:+; kept: $(oneline "$KEPT")}"
     fi
-    if [ "$ENABLED" = no ]; then
-        # enable = false: the agent must be absent, whatever an earlier generation installed.
-        SKIP_REASON="enable = false"
-        skip_rest lint-wrapper lint-service-definition preflight install enable start health
-        installed_state
-        was=$INSTALLED
-        if [ "$DRY_RUN" = yes ]; then
-            step uninstall skip "dry run: would uninstall ($was now)"
-        elif [ "$was" = absent ] && [ ! -f "$STATE_DIR/installed.sha256" ]; then
-            rm -rf "$STATE_DIR"
-            step uninstall pass "nothing was installed"
-        else
-            journal uninstall
-            uninstall_installed
-            step uninstall pass "was $was; removed: $(oneline "${REMOVED:-nothing}")${KEPT:+; kept: $(oneline "$KEPT")}"
-        fi
-        installed_state
-        STATE=$INSTALLED
-        finish
-    fi
-    journal lint-wrapper
-    if ! lint_wrapper; then
-        installed_state
-        STATE=$INSTALLED
-        EXIT=1
-        finish
-    fi
-    journal lint-service-definition
-    if ! lint_service_definition; then
-        installed_state
-        STATE=$INSTALLED
-        EXIT=1
-        finish
-    fi
+    installed_state
+    STATE=$INSTALLED
+    finish
+}
+
+# Preflight, reported as one step naming the checks that failed.
+preflight_step() {
     journal preflight
     preflight
     if [ "$PREFLIGHT_FAILED" = 1 ]; then
@@ -714,41 +706,51 @@ CHECKS
     else
         step preflight pass "all checks passed"
     fi
+}
 
-    if [ "$DRY_RUN" = yes ] || [ "$STAGE_ONLY" = yes ] || { [ "$PREFLIGHT_FAILED" = 1 ] && [ "$ALLOW_FAILED" = no ]; }; then
-        if [ "$DRY_RUN" = yes ]; then
-            SKIP_REASON="dry run: nothing written"
-            installed_state
-            STATE=$INSTALLED
+# A dry run, --stage-only, or a failed preflight (without --allow-failed-preflight) ends here:
+# staged with its remediation (exit 3 on a failed preflight), nothing installed or enabled.
+stage_or_go_on() {
+    [ "$DRY_RUN" = yes ] || [ "$STAGE_ONLY" = yes ] ||
+        { [ "$PREFLIGHT_FAILED" = 1 ] && [ "$ALLOW_FAILED" = no ]; } || return 0
+    if [ "$DRY_RUN" = yes ]; then
+        SKIP_REASON="dry run: nothing written"
+        installed_state
+        STATE=$INSTALLED
+    else
+        journal stage
+        if stage && register; then
+            STAGED_NOW=yes
+            step stage pass "artifacts and remediation.txt in $STAGED_DIR"
         else
-            journal stage
-            if stage && register; then
-                STAGED_NOW=yes
-                step stage pass "artifacts and remediation.txt in $STATE_DIR/staged"
-            else
-                step stage fail "cannot write $STATE_DIR/staged"
-            fi
-            SKIP_REASON="preflight failed: nothing installed or enabled"
-            [ "$STAGE_ONLY" = yes ] && SKIP_REASON=--stage-only
-            STATE=staged
-            if [ -f "$SERVICE_FILE" ]; then
-                installed_state
-                RECOVERED="${RECOVERED:+$RECOVERED; }an earlier generation is still installed ($INSTALLED) and was left as it was"
-            fi
+            step stage fail "cannot write $STAGED_DIR"
         fi
-        skip_rest install enable start health
-        if [ "$PREFLIGHT_FAILED" = 1 ]; then EXIT=3; fi
-        finish
+        SKIP_REASON="preflight failed: nothing installed or enabled"
+        [ "$STAGE_ONLY" = yes ] && SKIP_REASON=--stage-only
+        STATE=staged
+        if [ -f "$SERVICE_FILE" ]; then
+            installed_state
+            RECOVERED="${RECOVERED:+$RECOVERED; }an earlier generation is still installed ($INSTALLED) and was left as it was"
+        fi
     fi
+    skip_rest install enable start health
+    if [ "$PREFLIGHT_FAILED" = 1 ]; then EXIT=3; fi
+    finish
+}
 
-    if installed_identical && sm_enabled && sm_state && [ "$SMS" = running ] && wait_healthy; then
-        SKIP_REASON="unchanged: this generation is already installed, enabled and healthy"
-        skip_rest install enable start
-        step health pass "healthy"
-        STATE=running
-        finish
-    fi
+# This generation already installed, enabled and healthy: nothing to do.
+unchanged_or_go_on() {
+    installed_identical && sm_enabled && sm_state && [ "$SMS" = running ] && wait_healthy || return 0
+    SKIP_REASON="unchanged: this generation is already installed, enabled and healthy"
+    skip_rest install enable start
+    step health pass "healthy"
+    STATE=running
+    finish
+}
 
+# install: the definition and the wrapper written atomically, the previous ones kept for a
+# rollback; the agent registered.
+install_step() {
     journal install
     backup_previous
     if ! install_files; then
@@ -759,12 +761,16 @@ CHECKS
     fi
     # An earlier run's staged remediation no longer applies. (Each rm only where there is
     # something to remove: a process each.)
-    [ ! -e "$STATE_DIR/staged" ] || rm -rf "$STATE_DIR/staged"
+    [ ! -e "$STAGED_DIR" ] || rm -rf "$STAGED_DIR"
     step install pass "$SERVICE_FILE, $WRAPPER_FILE"
+}
+
+# enable: only after install succeeded; a failure rolls back.
+enable_step() {
     journal enable
     # An operator's activation is a first start: the breaker counts restarts from here (and
     # start_service resets systemd's start limit).
-    [ ! -e "$STATE_DIR/starts" ] || rm -f "$STATE_DIR/starts"
+    [ ! -e "$STARTS_FILE" ] || rm -f "$STARTS_FILE"
     if ! enable_service; then
         rollback enable "${ENABLE_ERROR:-enable failed}"
     fi
@@ -773,11 +779,19 @@ CHECKS
     else
         step enable pass "systemctl$SCOPE_FLAG enable ${RUNTIME_UNITS:+--runtime }$UNIT_NAME"
     fi
+}
+
+# start: only after enable succeeded; a failure rolls back.
+start_step() {
     journal start
     if ! start_service; then
         rollback start "${START_ERROR:-start failed}"
     fi
     step start pass "started"
+}
+
+# health: the agent is up and stays up; else roll back.
+health_step() {
     journal health
     if ! wait_healthy; then
         rollback health "$HEALTH_ERROR"
@@ -787,6 +801,30 @@ CHECKS
     else
         step health pass "service running"
     fi
+}
+
+# --- main ------------------------------------------------------------------------
+# The guarded activation, in the spec's order: evaluate, lint, preflight, install only if
+# preflight passed, enable only if install succeeded, start only if enable succeeded, health,
+# status. Every step that ends the activation ends it through finish (the report, the exit).
+activate_main() {
+    lib_setup
+    parse_options ${1+"$@"}
+    begin
+    journal evaluate
+    evaluate || check_failed
+    [ "$ENABLED" = yes ] || remove_disabled
+    journal lint-wrapper
+    lint_wrapper || check_failed
+    journal lint-service-definition
+    lint_service_definition || check_failed
+    preflight_step
+    stage_or_go_on
+    unchanged_or_go_on
+    install_step
+    enable_step
+    start_step
+    health_step
     record_provenance
     [ ! -e "$STATE_DIR/previous" ] || rm -rf "$STATE_DIR/previous"
     STATE=running

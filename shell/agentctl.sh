@@ -9,6 +9,7 @@
 #   logs [-n N] [-f] | doctor | quarantine [--output-dir DIR] | uninstall
 # start and restart refuse while preflight fails, unless --allow-failed-preflight.
 
+# --- status and preflight -------------------------------------------------------------
 usage() {
     echo "usage: agentctl VERB [--json] [options]"
     echo "  preflight | stage | install | activate | start | stop | restart | status |"
@@ -80,7 +81,7 @@ LAST
         json_pairs project "$OWNER_PROJECT" component "$OWNER_COMPONENT" contact "$OWNER_CONTACT"
         printf '},"health":{'
         json_pairs type "$HEALTH_TYPE" command "$HEALTH_COMMAND"
-        printf '},"provenance":%s}\n' "$(cat "$STATE_DIR/provenance.json" 2>/dev/null || echo null)"
+        printf '},"provenance":%s}\n' "$(cat "$PROVENANCE_FILE" 2>/dev/null || echo null)"
         return 0
     fi
     echo "$AGENT ($LABEL): $state${quarantined:+ (quarantined to $quarantined)}"
@@ -89,7 +90,7 @@ LAST
     if [ "$RUNTIME" = podman ]; then
         echo "- container $CONTAINER: ${container:-absent} (image $IMAGE)"
         prov=$(sed -n -e 's/.*"imageId":"\([^"]*\)".*"pulledAt":"\([^"]*\)".*"firstSeenAt":"\([^"]*\)".*/\1 (pulled \2, run here since \3)/p' \
-            -e 's/.*"imageId":"\([^"]*\)".*"pulledAt":null.*"firstSeenAt":"\([^"]*\)".*/\1 (pull time unknown, run here since \2)/p' "$STATE_DIR/provenance.json" 2>/dev/null)
+            -e 's/.*"imageId":"\([^"]*\)".*"pulledAt":null.*"firstSeenAt":"\([^"]*\)".*/\1 (pull time unknown, run here since \2)/p' "$PROVENANCE_FILE" 2>/dev/null)
         echo "- image: ${prov:-not recorded (activation records it)}${SOURCE_IMAGE:+, tagged from $SOURCE_IMAGE}"
     fi
     echo "- restarts/runs: ${runs:-0}${last:+; last exit: $last}"
@@ -121,6 +122,7 @@ CHECKS
     [ "$PREFLIGHT_FAILED" = 0 ]
 }
 
+# --- start, stop, restart -------------------------------------------------------------
 # End a verb that did not do what was asked: exit $1, the reason $2 on stderr, or with --json
 # one JSON document on stdout (result "refused" or "failed", the state, any preflight).
 refuse() {
@@ -200,7 +202,7 @@ cmd_stop() {
 cmd_restart() {
     require_installed
     require_preflight
-    rm -f "$STATE_DIR/starts"
+    rm -f "$STARTS_FILE"
     if [ "$PLATFORM" = darwin ]; then
         if sm_loaded; then
             out=$(launchctl kickstart -k "$DOMAIN/$LABEL" 2>&1) || refuse 1 "launchctl kickstart failed: $(oneline "$out")" failed
@@ -217,6 +219,7 @@ cmd_restart() {
     result restarted
 }
 
+# --- logs and doctor ------------------------------------------------------------------
 cmd_logs() {
     set --
     for f in "$LOG_APP" "$LOG_OUT" "$LOG_ERR"; do
@@ -282,6 +285,7 @@ cmd_doctor() {
     [ "$ok" = yes ]
 }
 
+# --- quarantine -----------------------------------------------------------------------
 # Auth configuration with every credential value replaced: compiler/host/quarantine.py's four
 # patterns, for sed (a quoted value may hold escaped quotes; POSIX sed takes the longest).
 redact() {
@@ -480,6 +484,7 @@ ITEMS
     [ "$QFAILED" = 0 ] || exit 1
 }
 
+# --- uninstall ------------------------------------------------------------------------
 cmd_uninstall() {
     uninstall_installed
     removed=$REMOVED kept=$KEPT

@@ -4,7 +4,21 @@
 # preflight checks and the service-manager helpers. Every agent's scripts carry this same
 # text before their facts (AGENT, LABEL, SCOPE, RUNTIME, ...; see templates/_facts.sh.j2),
 # which end the script with the call that runs it; lib_setup is the first thing it runs.
+#
+# Conventions (every file of the library):
+# - UPPER_CASE names are of three kinds, and only these: the agent's facts, assigned by the
+#   generated part and never changed (AGENT, SCOPE, LOG_APP_LAUNCHD, ...; templates/_facts.sh.j2);
+#   the host as lib_setup found it (PLATFORM, STATE_DIR, LOG_APP, CONNECTION, ...); and a
+#   step's results, which the comment above the function names (`# SCRATCH: ...`, "left in
+#   SOCKET_OK"), set by that function and read by later ones.
+# - lower_case names are a function's temporaries: set before they are read, in that function,
+#   and never read by another. Where a function calls another library function and reads a
+#   temporary after the call, the temporary carries the function's own short prefix (rod_,
+#   spec_, ...), so the callee cannot overwrite it. (POSIX sh has no `local`.)
+# - A function answers by its exit status where the answer is yes or no, on stdout where a
+#   caller takes it with $(...) (one subshell), and in a named UPPER_CASE result otherwise.
 
+# --- the host: its paths, platform and service manager's directories ------------------
 # Whether directory $1 (or, while it does not exist, the nearest one above it) cannot be
 # written: a read-only file system, or a link into the Nix store (NixOS's /etc entries;
 # resolved only for a link, so every start does not pay a subshell).
@@ -115,6 +129,7 @@ lib_setup() {
         LAUNCHD_DIR=$ROOT${INSTALL_LAUNCHD_DIR:-/Library/LaunchDaemons}
         SYSTEMD_DIR=$ROOT${INSTALL_SYSTEMD_DIR:-/etc/systemd/system}
     fi
+    state_layout
     # A unit directory that cannot be written (NixOS: /etc/systemd/system is in the Nix store) is
     # replaced by the manager's runtime one, and the unit enabled --runtime: until the next boot,
     # when the platform's own unit runs activation again (nix/modules/nixos.nix).
@@ -135,8 +150,8 @@ lib_setup() {
     fi
 
     set_sources "$HERE"
-    WRAPPER_FILE=$STATE_DIR/bin/$WRAPPER_NAME
-    AUTHFILE=${AUTHFILE_DECLARED:-$STATE_DIR/auth.json}
+    WRAPPER_FILE=$STATE_BIN_DIR/$WRAPPER_NAME
+    AUTHFILE=${AUTHFILE_DECLARED:-$STATE_AUTHFILE}
     # timeout(1) where the PATH above has it (macOS has none): see bounded.
     TIMEOUT_BIN=
     command -v timeout >/dev/null 2>&1 && TIMEOUT_BIN=timeout
@@ -287,6 +302,7 @@ json_pairs() {
     done
 }
 
+# --- bounded commands: a time limit without timeout(1), pauses, checksums -------------
 # Run a command (podman_ and systemctl_ included) with stdin closed, killed after $1 seconds:
 # timeout(1) where the host has it (Linux, busybox), which signals the command's whole process
 # group; elsewhere (macOS) a watcher that signals the command's process tree (a credential
@@ -504,6 +520,7 @@ rendered_service() {
     fi
 }
 
+# --- quoting, for the formats the host's files are written in -------------------------
 # SHQ=$1 as one sh word, for the commands a remediation asks a person to run: as it is when
 # it holds only safe characters, else single-quoted with ' as '\'' (compiler/escape.py's sh).
 sh_quote() {
@@ -580,6 +597,7 @@ sed_escape() {
 # job. A look (sm_look) answers every question asked until sm_forget, with one print, not one
 # per question; without one, each answer asks launchd afresh.
 SM_LOOKED=no
+# --- the service manager: looks at the agent's job or unit ----------------------------
 sm_look() {
     SM_LOOKED=yes SM_PRINT=''
     SM_PRINT=$(launchctl print "$DOMAIN/$LABEL" 2>/dev/null) || SM_LOOKED=absent
@@ -672,6 +690,7 @@ sm_pid() {
     return 0
 }
 
+# --- this agent's installation: credentials seen, stop, uninstall ---------------------
 # The host's credential sources. AMBIENT: those the runtime reads whatever the wrapper tells
 # it, `credential-helpers` in the system's registries.conf drop-ins. SHIELDED: those the
 # wrapper's isolation moves out of its reach (the user's docker config and containers
@@ -776,7 +795,7 @@ installed_state() {
         else
             INSTALLED=installed
         fi
-    elif [ -d "$STATE_DIR/staged" ]; then
+    elif [ -d "$STAGED_DIR" ]; then
         INSTALLED=staged
     else
         INSTALLED=absent
@@ -816,15 +835,6 @@ label_disabled() {
 }
 
 # --- Podman ------------------------------------------------------------------
-# shellcheck disable=SC2317  # also called through bounded()
-podman_() {
-    if [ -n "$CONNECTION" ]; then
-        podman --connection "$CONNECTION" "$@"
-    else
-        podman "$@"
-    fi
-}
-
 # How to bring Podman's service up: the machine behind the connection, else (Linux, local
 # Podman) its socket unit for this scope.
 socket_fix() {
@@ -917,6 +927,7 @@ queried_registries() {
         }' ${1+"$@"} 2>/dev/null
 }
 
+# --- health ---------------------------------------------------------------------------
 # Healthy: the service manager reports the same main process running at two looks a
 # second apart (a crash loop changes the PID) and, for podman, the container is running.
 wait_healthy() {
@@ -1072,6 +1083,7 @@ preflight() {
     fi
 }
 
+# --- preflight: the host --------------------------------------------------------------
 # The host's own paths reach the service definition (a plist holds the absolute home and
 # state directory; a unit names them by %h and %S), the scripts and JSON: each must be one
 # the formats can carry.
@@ -1188,10 +1200,15 @@ preflight_rootless() {
     fi
 }
 
-# The runtime's checks for a Podman agent: binary, machine, socket, image, credentials,
-# container name and the container as the wrapper creates it.
-preflight_podman() {
+# --- preflight: Podman ------------------------------------------------------------
+# One function per check (a few report two or three ids that one look answers). What later
+# checks need is left in PODMAN_FOUND, SCRATCH, SOCKET_OK and IMAGE_MISSING.
+
+# runtime, podman-binary, podman-version.
+check_podman_binary() {
+    PODMAN_FOUND=no
     if podman_path=$(command -v podman 2>/dev/null); then
+        PODMAN_FOUND=yes
         check runtime pass "podman"
         check podman-binary pass "$podman_path"
         version=$(bounded_exec 10 podman --version 2>/dev/null)
@@ -1210,25 +1227,28 @@ preflight_podman() {
         check podman-binary fail "podman not found on PATH" "$install_podman"
         check podman-version skip "no podman binary"
     fi
-    have_podman=no SCRATCH='' SCRATCH_TEMP=no
-    if [ -n "$podman_path" ]; then
-        have_podman=yes
-        # One scratch directory for the credential probe and the container-spec check: in the
-        # lock directory while an activation holds it (the lock's release removes it, and
-        # nothing is written to /tmp), else a temporary one, removed at the end.
+}
+
+# SCRATCH: one directory for the credential probe and the container-spec check: in the lock
+# directory while an activation holds it (the lock's release removes it, and nothing is
+# written to /tmp), else a temporary one (SCRATCH_TEMP), removed at the end.
+make_scratch() {
+    SCRATCH='' SCRATCH_TEMP=no
+    if [ "$PODMAN_FOUND" = yes ]; then
         if [ "${LOCKED:-no}" = yes ]; then
-            SCRATCH=$STATE_DIR/lock/scratch
+            SCRATCH=$LOCK_DIR/scratch
         else
             SCRATCH=$(mktemp -d 2>/dev/null) && SCRATCH_TEMP=yes || SCRATCH=''
         fi
     fi
+}
 
-    preflight_rootless
-
+# podman-machine-exists, podman-machine-running (macOS: the VM behind the connection).
+check_podman_machine() {
     if [ "$REQUIRE_MACHINE" = no ]; then
         check podman-machine-exists skip "no Podman machine required"
         check podman-machine-running skip "no Podman machine required"
-    elif [ "$have_podman" = no ]; then
+    elif [ "$PODMAN_FOUND" = no ]; then
         check podman-machine-exists skip "no podman binary"
         check podman-machine-running skip "no podman binary"
     else
@@ -1244,22 +1264,28 @@ preflight_podman() {
             esac
         fi
     fi
+}
 
-    socket_ok=no
-    if [ "$have_podman" = no ]; then
+# podman-socket: the Podman service answers.
+check_podman_socket() {
+    SOCKET_OK=no
+    if [ "$PODMAN_FOUND" = no ]; then
         check podman-socket skip "no podman binary"
     elif server=$(bounded_exec 15 podman_ version --format '{{.Server.Version}}' 2>&1); then
-        socket_ok=yes
+        SOCKET_OK=yes
         check podman-socket pass "Podman service answered (server ${server:-local})"
     else
         check podman-socket fail "Podman socket unreachable: $(printf '%s' "$server" | tail -n 1)" "$(socket_fix)"
     fi
+}
 
-    image_missing=no
+# local-image.
+check_local_image() {
+    IMAGE_MISSING=no
     # Only `pull = "always"` pulls at start: under "never" and "explicit" the image must be here.
     if [ "$PULL" = always ] || [ "$REQUIRE_LOCAL_IMAGE" = no ]; then
         check local-image skip "pull = $PULL, requireLocalImage = $REQUIRE_LOCAL_IMAGE"
-    elif [ "$socket_ok" = no ]; then
+    elif [ "$SOCKET_OK" = no ]; then
         if [ "$REQUIRE_MACHINE" = yes ]; then
             check local-image fail "cannot ask Podman whether $IMAGE is present" "$(socket_fix)"
         else
@@ -1270,20 +1296,26 @@ preflight_podman() {
         case $? in
         0) check local-image pass "local image present: $IMAGE" ;;
         1)
-            image_missing=yes
+            IMAGE_MISSING=yes
             check local-image fail "image $IMAGE is not present locally (pull = $PULL)" "$LOAD_HINT"
             ;;
         *) check local-image fail "podman image exists did not answer" "podman system connection list" ;;
         esac
     fi
+}
 
+# image-tag: a localhost/ tag, explicit and immutable.
+check_image_tag() {
     case $IMAGE in
     localhost/*:latest | localhost/*@*) check image-tag warn "$IMAGE: use an explicit, immutable tag" "tag the image with a version" ;;
     localhost/*:*) check image-tag pass "$IMAGE" ;;
     localhost/*) check image-tag warn "$IMAGE has no tag (means :latest)" "tag the image with a version" ;;
     *) check image-tag fail "$IMAGE is not a localhost/ tag" "podman tag $IMAGE localhost/${IMAGE##*/}" ;;
     esac
+}
 
+# authfile: the one auth.mode names.
+check_authfile() {
     case $AUTH_MODE in
     empty-authfile)
         if [ ! -e "$AUTHFILE" ]; then
@@ -1304,7 +1336,10 @@ preflight_podman() {
         ;;
     *) check authfile skip "auth.mode = $AUTH_MODE: an agent-owned empty authfile is used" ;;
     esac
+}
 
+# host-auth-isolation: which host credential sources could reach the runtime.
+check_auth_isolation() {
     ambient_sources
     if [ "$ALLOW_AMBIENT" = yes ]; then
         if [ -n "$HELPERS" ]; then
@@ -1323,8 +1358,11 @@ preflight_podman() {
     else
         check host-auth-isolation pass "the wrapper points HOME, REGISTRY_AUTH_FILE, DOCKER_CONFIG and XDG_CONFIG_HOME at agent-owned files${SHIELDED:+; isolated from}$SHIELDED"
     fi
+}
 
-    if [ "$have_podman" = no ]; then
+# credential-helper: a pull's credential path answers without a person.
+check_credential_helper() {
+    if [ "$PODMAN_FOUND" = no ]; then
         check credential-helper skip "no podman binary"
     else
         # The registries.conf files the wrapper hands Podman (the user's or the system's, then
@@ -1389,8 +1427,11 @@ preflight_podman() {
             check credential-helper pass "no credential helper is consulted for $without"
         fi
     fi
+}
 
-    if [ "$socket_ok" = no ]; then
+# container-name: free, or this agent's own container.
+check_container_name() {
+    if [ "$SOCKET_OK" = no ]; then
         check container-name skip "Podman does not answer"
     else
         # State and owner in one call: our containers carry the label org.sourceos.agent.
@@ -1405,12 +1446,14 @@ preflight_podman() {
             check container-name fail "a container named $CONTAINER exists ($cstate) that agent $AGENT did not create${cowner:+ (it belongs to agent $cowner)}; activation never replaces it" "podman stop $CONTAINER && podman rename $CONTAINER $CONTAINER-old, or give this agent another containerName"
         fi
     fi
+}
 
-    # The wrapper itself creates the container as it would run it (image, flags, the init
-    # binary --init needs) under a scratch name and state directory, then removes it.
-    if [ "$socket_ok" = no ]; then
+# The wrapper itself creates the container as it would run it (image, flags, the init
+# binary --init needs) under a scratch name and state directory, then removes it.
+check_container_spec() {
+    if [ "$SOCKET_OK" = no ]; then
         check container-spec skip "Podman does not answer"
-    elif [ "$image_missing" = yes ]; then
+    elif [ "$IMAGE_MISSING" = yes ]; then
         check container-spec skip "image $IMAGE is not present"
     elif [ -z "$SCRATCH" ]; then
         check container-spec fail "cannot make a scratch directory for the check" "make TMPDIR (${TMPDIR:-/tmp}) writable"
@@ -1436,9 +1479,27 @@ preflight_podman() {
         *) check container-spec fail "the container cannot be created as the wrapper runs it (exit $spec_rc): ${spec_why:-no output}" "fix the cause above: every start of the service would fail the same way" ;;
         esac
     fi
+}
+
+# The runtime's checks for a Podman agent, in the order a person fixes them: binary, machine,
+# socket, image, credentials, container name and the container as the wrapper creates it.
+preflight_podman() {
+    check_podman_binary
+    make_scratch
+    preflight_rootless
+    check_podman_machine
+    check_podman_socket
+    check_local_image
+    check_image_tag
+    check_authfile
+    check_auth_isolation
+    check_credential_helper
+    check_container_name
+    check_container_spec
     [ "$SCRATCH_TEMP" = no ] || rm -rf "$SCRATCH"
 }
 
+# --- preflight: native and nix-app agents ---------------------------------------------
 # The runtime's check for a native or nix-app agent: its program exists.
 preflight_program() {
     if [ -x "$PROGRAM" ]; then
@@ -1456,6 +1517,7 @@ preflight_program() {
     done
 }
 
+# --- preflight: other definitions of the same work ------------------------------------
 # RETIRE_WHERE, RETIRE_FIX: what a definition at $1 (label $2) is, and the migration that
 # retires it (spec section 14, step 1), with sudo only where its directory is root's.
 retire_fix() {

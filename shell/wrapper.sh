@@ -18,7 +18,7 @@
 log() {
     line="$(date -u '+%Y-%m-%dT%H:%M:%SZ') sourceos-agent-${AGENT}[$$]: $*"
     printf '%s\n' "$line" >&2
-    [ "$PROBE" = yes ] || printf '%s\n' "$line" >>"$APP_LOG" 2>/dev/null || :
+    [ "$PROBE" = yes ] || printf '%s\n' "$line" >>"$LOG_APP" 2>/dev/null || :
 }
 
 fail_closed() {
@@ -32,23 +32,16 @@ fail_closed() {
     exit "$FAIL_CLOSED"
 }
 
-# podman, through the declared connection if there is one.
-podman_() {
-    if [ -n "$CONNECTION" ]; then
-        podman --connection "$CONNECTION" "$@"
-    else
-        podman "$@"
-    fi
-}
+# --- the steps of a start ---------------------------------------------------------
 
-# --- main ------------------------------------------------------------------------
-# One start (or, with an option, the probe, the stop or the clean-up) of the agent.
-wrapper_main() {
+# MANAGER, the platform's LOG_APP and CONNECTION, PROBE and MODE from the arguments, STATE_DIR,
+# PATH and CIDFILE; a usage error exits 2.
+wrapper_setup() {
     MANAGER=${SOURCEOS_AGENT_MANAGER:-systemd}
     if [ "$MANAGER" = launchd ]; then
-        APP_LOG=$APP_LOG_LAUNCHD CONNECTION=$CONNECTION_LAUNCHD
+        LOG_APP=$LOG_APP_LAUNCHD CONNECTION=$CONNECTION_LAUNCHD
     else
-        APP_LOG=$APP_LOG_SYSTEMD CONNECTION=$CONNECTION_SYSTEMD
+        LOG_APP=$LOG_APP_SYSTEMD CONNECTION=$CONNECTION_SYSTEMD
     fi
     PROBE=no
     MODE=start
@@ -68,101 +61,114 @@ wrapper_main() {
     # A system manager gives a unit no HOME (its service definition sets the state directory):
     # nothing below needs one.
     STATE_DIR=${SOURCEOS_AGENT_STATE_DIR:-${XDG_STATE_HOME:-${HOME:-}/.local/state}/sourceos/agents/$AGENT}
+    state_layout
     PATH=/opt/podman/bin:/opt/homebrew/bin:/usr/local/bin:/run/current-system/sw/bin:/nix/var/nix/profiles/default/bin${HOME:+:$HOME/.nix-profile/bin}:${PATH:-/usr/bin:/bin:/usr/sbin:/sbin}
     export PATH
 
     # The container's ID, written by `podman run --cidfile` under systemd: the unit's stop and
     # clean-up act on exactly the container this start made, never on a name.
     CIDFILE=$STATE_DIR/container.id
+}
 
-    # systemd's ExecStop= and ExecStopPost= (as Podman's own units do): stop the container within
-    # the declared shutdown timeout (the unit's TimeoutStopSec leaves Podman time beyond it), then
-    # remove it, whatever ended the service: a stop, a crash, a kill -9 of the main process.
+# systemd's ExecStop= and ExecStopPost= (MODE stop or cleanup), then exit.
+stop_or_clean_up() {
+    # As Podman's own units do: stop the container within the declared shutdown timeout (the
+    # unit's TimeoutStopSec leaves Podman time beyond it), then remove it, whatever ended the
+    # service: a stop, a crash, a kill -9 of the main process.
     # Through a connection (no ID file: the run stayed in the foreground) they act on the
     # container of the agent's name, and only if this agent made it.
-    if [ "$MODE" != start ]; then
-        if [ -f "$CIDFILE" ]; then
-            set -- --cidfile "$CIDFILE"
-        elif [ "$(podman_ container inspect --format '{{index .Config.Labels "org.sourceos.agent"}}' "$CONTAINER" 2>/dev/null </dev/null)" = "$AGENT" ]; then
-            set -- "$CONTAINER"
-        else
-            exit 0
-        fi
-        if [ "$MODE" = stop ]; then
-            podman_ stop --ignore -t "$STOP_TIMEOUT" "$@" >/dev/null </dev/null
-        else
-            podman_ rm -f --ignore -t 0 "$@" >/dev/null </dev/null && rm -f "$CIDFILE"
-        fi
+    if [ -f "$CIDFILE" ]; then
+        set -- --cidfile "$CIDFILE"
+    elif [ "$(podman_ container inspect --format '{{index .Config.Labels "org.sourceos.agent"}}' "$CONTAINER" 2>/dev/null </dev/null)" = "$AGENT" ]; then
+        set -- "$CONTAINER"
+    else
         exit 0
     fi
-
-    [ "$PROBE" = yes ] || mkdir -p "${APP_LOG%/*}" 2>/dev/null || :
-    [ -d "$STATE_DIR" ] || mkdir -p "$STATE_DIR" || fail_closed "cannot create state directory $STATE_DIR"
-
-    # The circuit breaker: the first start and BREAKER_MAX (maxRestartsPerHour) restarts within
-    # an hour. launchd has no start limit of its own; systemd's (StartLimitBurst = BREAKER_MAX + 1)
-    # starts afresh at every daemon-reload, which any other unit's installation does. The count
-    # lives in the state directory, so neither resets it; activation and `agentctl restart` do.
-    if [ -n "$BREAKER_MAX" ] && [ "$PROBE" = no ]; then
-        now=$(date +%s)
-        starts_file=$STATE_DIR/starts
-        recent=0
-        kept=
-        if [ -f "$starts_file" ]; then
-            while IFS= read -r t || [ -n "$t" ]; do
-                case $t in '' | *[!0-9]*) continue ;; esac
-                if [ $((now - t)) -lt 3600 ]; then
-                    recent=$((recent + 1))
-                    kept="$kept$t
-"
-                fi
-            done <"$starts_file"
-        fi
-        if [ "$recent" -gt "$BREAKER_MAX" ]; then
-            fail_closed "started $recent times in the last hour, the first start and $BREAKER_MAX restarts (maxRestartsPerHour = $BREAKER_MAX); not starting again until an operator runs: agentctl restart"
-        fi
-        printf '%s%s\n' "$kept" "$now" >"$starts_file.tmp" && mv -f "$starts_file.tmp" "$starts_file"
+    if [ "$MODE" = stop ]; then
+        podman_ stop --ignore -t "$STOP_TIMEOUT" "$@" >/dev/null </dev/null
+    else
+        podman_ rm -f --ignore -t 0 "$@" >/dev/null </dev/null && rm -f "$CIDFILE"
     fi
+    exit 0
+}
 
+# The state and log directories this start writes to.
+make_dirs() {
+    [ "$PROBE" = yes ] || mkdir -p "${LOG_APP%/*}" 2>/dev/null || :
+    [ -d "$STATE_DIR" ] || mkdir -p "$STATE_DIR" || fail_closed "cannot create state directory $STATE_DIR"
+}
+
+# The circuit breaker: the first start and BREAKER_MAX (maxRestartsPerHour) restarts within
+# an hour. launchd has no start limit of its own; systemd's (StartLimitBurst = BREAKER_MAX + 1)
+# starts afresh at every daemon-reload, which any other unit's installation does. The count
+# lives in the state directory, so neither resets it; activation and `agentctl restart` do.
+breaker() {
+    [ -n "$BREAKER_MAX" ] && [ "$PROBE" = no ] || return 0
+    now=$(date +%s)
+    recent=0
+    kept=
+    if [ -f "$STARTS_FILE" ]; then
+        while IFS= read -r t || [ -n "$t" ]; do
+            case $t in '' | *[!0-9]*) continue ;; esac
+            if [ $((now - t)) -lt 3600 ]; then
+                recent=$((recent + 1))
+                kept="$kept$t
+"
+            fi
+        done <"$STARTS_FILE"
+    fi
+    if [ "$recent" -gt "$BREAKER_MAX" ]; then
+        fail_closed "started $recent times in the last hour, the first start and $BREAKER_MAX restarts (maxRestartsPerHour = $BREAKER_MAX); not starting again until an operator runs: agentctl restart"
+    fi
+    printf '%s%s\n' "$kept" "$now" >"$STARTS_FILE.tmp" && mv -f "$STARTS_FILE.tmp" "$STARTS_FILE"
+}
+
+# A declared environment file must be readable before anything starts.
+check_env_file() {
     if [ -n "$ENV_FILE" ] && [ ! -r "$ENV_FILE" ]; then
         fail_closed "environment file $ENV_FILE is missing or unreadable"
     fi
+}
 
-    if [ "$RUNTIME" != podman ]; then
-        waited=0
-        while [ ! -x "$PROGRAM" ]; do
-            if [ "$waited" -ge "$STARTUP_TIMEOUT" ]; then
-                case $PROGRAM in
-                /nix/store/*) fail_closed "Nix store target $PROGRAM is missing (garbage-collected?); re-run activation to rebuild it" ;;
-                esac
-                if [ -L "$PROGRAM" ]; then
-                    fail_closed "$PROGRAM is a dangling link (its Nix store target was garbage-collected?); re-run activation"
-                fi
-                fail_closed "$PROGRAM does not exist or is not executable"
+# A native agent: wait up to STARTUP_TIMEOUT for the program, export the environment file,
+# exec the program.
+run_program() {
+    waited=0
+    while [ ! -x "$PROGRAM" ]; do
+        if [ "$waited" -ge "$STARTUP_TIMEOUT" ]; then
+            case $PROGRAM in
+            /nix/store/*) fail_closed "Nix store target $PROGRAM is missing (garbage-collected?); re-run activation to rebuild it" ;;
+            esac
+            if [ -L "$PROGRAM" ]; then
+                fail_closed "$PROGRAM is a dangling link (its Nix store target was garbage-collected?); re-run activation"
             fi
-            sleep 1
-            waited=$((waited + 1))
-        done
-        if [ -n "$ENV_FILE" ]; then
-            while IFS= read -r line || [ -n "$line" ]; do
-                case $line in '' | '#'*) continue ;; *=*) ;; *) log "ignoring a line without = in $ENV_FILE"; continue ;; esac
-                name=${line%%=*}
-                case $name in '' | [0-9]* | *[!A-Za-z0-9_]*) log "ignoring invalid variable name in $ENV_FILE"; continue ;; esac
-                export "$name=${line#*=}"
-            done <"$ENV_FILE"
+            fail_closed "$PROGRAM does not exist or is not executable"
         fi
-        log "starting $PROGRAM"
-        with_command exec "$PROGRAM" </dev/null
+        sleep 1
+        waited=$((waited + 1))
+    done
+    if [ -n "$ENV_FILE" ]; then
+        while IFS= read -r line || [ -n "$line" ]; do
+            case $line in '' | '#'*) continue ;; *=*) ;; *) log "ignoring a line without = in $ENV_FILE"; continue ;; esac
+            name=${line%%=*}
+            case $name in '' | [0-9]* | *[!A-Za-z0-9_]*) log "ignoring invalid variable name in $ENV_FILE"; continue ;; esac
+            export "$name=${line#*=}"
+        done <"$ENV_FILE"
     fi
+    log "starting $PROGRAM"
+    with_command exec "$PROGRAM" </dev/null
+}
 
+# Podman, and the authfile the run is given (an empty one made where none is declared).
+ensure_authfile() {
     command -v podman >/dev/null 2>&1 || fail_closed "podman is not installed (searched PATH=$PATH)"
-    AUTHFILE=${AUTHFILE_DECLARED:-$STATE_DIR/auth.json}
+    AUTHFILE=${AUTHFILE_DECLARED:-$STATE_AUTHFILE}
     if [ "$AUTH_MODE" = service-account ]; then
         [ -r "$AUTHFILE" ] || fail_closed "service-account authfile $AUTHFILE is missing or unreadable"
     else
         # A probe creates no authfile outside its scratch directory.
         if [ "$PROBE" = yes ] && [ ! -f "$AUTHFILE" ]; then
-            AUTHFILE=$STATE_DIR/auth.json
+            AUTHFILE=$STATE_AUTHFILE
         fi
         if [ ! -f "$AUTHFILE" ]; then
             if ! { { [ -d "${AUTHFILE%/*}" ] || mkdir -p "${AUTHFILE%/*}"; } && printf '%s\n' '{"auths":{}}' >"$AUTHFILE"; }; then
@@ -170,81 +176,83 @@ wrapper_main() {
             fi
         fi
     fi
+}
 
-    if [ "$ALLOW_AMBIENT" = no ]; then
-        # Podman reads credentials from --authfile/REGISTRY_AUTH_FILE, from DOCKER_CONFIG,
-        # and from $XDG_CONFIG_HOME/containers/auth.json: point all three at agent-owned
-        # files. The agent's config directory gets the host's Podman configuration
-        # (connections included) but never its auth.json.
-        ISOLATED=$STATE_DIR/isolated
-        ISOLATED_CONFIG=$ISOLATED/home/.config # the agent's config directory: its home's .config
-        HOST_CONTAINERS=${XDG_CONFIG_HOME:-${HOME:-/nonexistent}/.config}/containers
-        # Made afresh at every start, in one mkdir; home is described below. (An isolated/config
-        # beside home is an earlier agentc's config directory.)
-        if [ -d "$ISOLATED/config" ] || [ -e "$ISOLATED/home" ] || [ -h "$ISOLATED/home" ]; then
-            rm -rf "$ISOLATED/config" "${ISOLATED:?}/home"
+# Registry credentials isolated from the host's (unless allowAmbientDockerConfig).
+isolate_credentials() {
+    # Podman reads credentials from --authfile/REGISTRY_AUTH_FILE, from DOCKER_CONFIG,
+    # and from $XDG_CONFIG_HOME/containers/auth.json: point all three at agent-owned
+    # files. The agent's config directory gets the host's Podman configuration
+    # (connections included) but never its auth.json.
+    ISOLATED=$STATE_DIR/isolated
+    ISOLATED_CONFIG=$ISOLATED/home/.config # the agent's config directory: its home's .config
+    HOST_CONTAINERS=${XDG_CONFIG_HOME:-${HOME:-/nonexistent}/.config}/containers
+    # Made afresh at every start, in one mkdir; home is described below. (An isolated/config
+    # beside home is an earlier agentc's config directory.)
+    if [ -d "$ISOLATED/config" ] || [ -e "$ISOLATED/home" ] || [ -h "$ISOLATED/home" ]; then
+        rm -rf "$ISOLATED/config" "${ISOLATED:?}/home"
+    fi
+    mkdir -p "$ISOLATED/docker" "$ISOLATED_CONFIG/containers" ||
+        fail_closed "cannot create $ISOLATED"
+    printf '%s\n' '{"auths":{}}' >"$ISOLATED/docker/config.json"
+    printf '%s\n' '{"auths":{}}' >"$ISOLATED_CONFIG/containers/auth.json"
+    for f in containers.conf podman-connections.json storage.conf policy.json; do
+        if [ -f "$HOST_CONTAINERS/$f" ]; then
+            cp "$HOST_CONTAINERS/$f" "$ISOLATED_CONFIG/containers/$f" || fail_closed "cannot copy $HOST_CONTAINERS/$f"
         fi
-        mkdir -p "$ISOLATED/docker" "$ISOLATED_CONFIG/containers" ||
-            fail_closed "cannot create $ISOLATED"
-        printf '%s\n' '{"auths":{}}' >"$ISOLATED/docker/config.json"
-        printf '%s\n' '{"auths":{}}' >"$ISOLATED_CONFIG/containers/auth.json"
-        for f in containers.conf podman-connections.json storage.conf policy.json; do
-            if [ -f "$HOST_CONTAINERS/$f" ]; then
-                cp "$HOST_CONTAINERS/$f" "$ISOLATED_CONFIG/containers/$f" || fail_closed "cannot copy $HOST_CONTAINERS/$f"
+    done
+    # The registries.conf the runtime would read (the user's, found through HOME, else the
+    # system's) without its credential-helpers: they are credentials too. CONTAINERS_REGISTRIES_CONF makes this copy the one it reads; drop-in
+    # directories are still read (preflight names helpers there as ambient credentials).
+    registries=${HOME:+$HOME/.config/containers/registries.conf}
+    [ -n "$registries" ] && [ -f "$registries" ] || registries=/etc/containers/registries.conf
+    : >"$ISOLATED/registries.conf" || fail_closed "cannot write $ISOLATED/registries.conf"
+    if [ -f "$registries" ]; then
+        without_helpers "$registries" >"$ISOLATED/registries.conf" ||
+            fail_closed "cannot copy $registries"
+    fi
+    CONTAINERS_REGISTRIES_CONF=$ISOLATED/registries.conf
+    export CONTAINERS_REGISTRIES_CONF
+    if [ -d "$HOST_CONTAINERS/containers.conf.d" ]; then
+        cp -R "$HOST_CONTAINERS/containers.conf.d" "$ISOLATED_CONFIG/containers/" || fail_closed "cannot copy $HOST_CONTAINERS/containers.conf.d"
+    fi
+    # Podman finds more through HOME: the legacy ~/.dockercfg, the user's registries.conf.d
+    # drop-ins (credential-helpers among their mirrors and aliases), policy.json and the
+    # registries' CA certificates in certs.d. It gets a home of its own: .config is the
+    # agent's config directory (drop-ins copied without credential-helpers, CA certificates
+    # without client keys), .ssh the user's (a connection's known hosts); XDG_DATA_HOME keeps
+    # a rootless store where it is.
+    REAL_HOME=${HOME:-}
+    if [ -n "$REAL_HOME" ]; then
+        if [ -e "$REAL_HOME/.ssh" ] && ! ln -s "$REAL_HOME/.ssh" "$ISOLATED/home/.ssh"; then
+            fail_closed "cannot link $REAL_HOME/.ssh"
+        fi
+        for d in "$REAL_HOME/.config/containers/registries.conf.d"/*.conf; do
+            [ -f "$d" ] || continue
+            if ! { mkdir -p "$ISOLATED_CONFIG/containers/registries.conf.d" &&
+                without_helpers "$d" >"$ISOLATED_CONFIG/containers/registries.conf.d/${d##*/}"; }; then
+                fail_closed "cannot copy $d"
             fi
         done
-        # The registries.conf the runtime would read (the user's, found through HOME, else the
-        # system's) without its credential-helpers: they are credentials too. CONTAINERS_REGISTRIES_CONF makes this copy the one it reads; drop-in
-        # directories are still read (preflight names helpers there as ambient credentials).
-        registries=${HOME:+$HOME/.config/containers/registries.conf}
-        [ -n "$registries" ] && [ -f "$registries" ] || registries=/etc/containers/registries.conf
-        : >"$ISOLATED/registries.conf" || fail_closed "cannot write $ISOLATED/registries.conf"
-        if [ -f "$registries" ]; then
-            without_helpers "$registries" >"$ISOLATED/registries.conf" ||
-                fail_closed "cannot copy $registries"
-        fi
-        CONTAINERS_REGISTRIES_CONF=$ISOLATED/registries.conf
-        export CONTAINERS_REGISTRIES_CONF
-        if [ -d "$HOST_CONTAINERS/containers.conf.d" ]; then
-            cp -R "$HOST_CONTAINERS/containers.conf.d" "$ISOLATED_CONFIG/containers/" || fail_closed "cannot copy $HOST_CONTAINERS/containers.conf.d"
-        fi
-        # Podman finds more through HOME: the legacy ~/.dockercfg, the user's registries.conf.d
-        # drop-ins (credential-helpers among their mirrors and aliases), policy.json and the
-        # registries' CA certificates in certs.d. It gets a home of its own: .config is the
-        # agent's config directory (drop-ins copied without credential-helpers, CA certificates
-        # without client keys), .ssh the user's (a connection's known hosts); XDG_DATA_HOME keeps
-        # a rootless store where it is.
-        REAL_HOME=${HOME:-}
-        if [ -n "$REAL_HOME" ]; then
-            if [ -e "$REAL_HOME/.ssh" ] && ! ln -s "$REAL_HOME/.ssh" "$ISOLATED/home/.ssh"; then
-                fail_closed "cannot link $REAL_HOME/.ssh"
+        for d in "$REAL_HOME/.config/containers/certs.d"/*/*.crt; do
+            [ -f "$d" ] || continue
+            c=${d%/*}
+            c=$ISOLATED_CONFIG/containers/certs.d/${c##*/}
+            if ! { mkdir -p "$c" && cp "$d" "$c/"; }; then
+                fail_closed "cannot copy $d"
             fi
-            for d in "$REAL_HOME/.config/containers/registries.conf.d"/*.conf; do
-                [ -f "$d" ] || continue
-                if ! { mkdir -p "$ISOLATED_CONFIG/containers/registries.conf.d" &&
-                    without_helpers "$d" >"$ISOLATED_CONFIG/containers/registries.conf.d/${d##*/}"; }; then
-                    fail_closed "cannot copy $d"
-                fi
-            done
-            for d in "$REAL_HOME/.config/containers/certs.d"/*/*.crt; do
-                [ -f "$d" ] || continue
-                c=${d%/*}
-                c=$ISOLATED_CONFIG/containers/certs.d/${c##*/}
-                if ! { mkdir -p "$c" && cp "$d" "$c/"; }; then
-                    fail_closed "cannot copy $d"
-                fi
-            done
-            XDG_DATA_HOME=${XDG_DATA_HOME:-$REAL_HOME/.local/share}
-            export XDG_DATA_HOME
-        fi
-        HOME=$ISOLATED/home
-        DOCKER_CONFIG=$ISOLATED/docker
-        XDG_CONFIG_HOME=$ISOLATED_CONFIG
-        export HOME DOCKER_CONFIG XDG_CONFIG_HOME
+        done
+        XDG_DATA_HOME=${XDG_DATA_HOME:-$REAL_HOME/.local/share}
+        export XDG_DATA_HOME
     fi
-    REGISTRY_AUTH_FILE=$AUTHFILE
-    export REGISTRY_AUTH_FILE
+    HOME=$ISOLATED/home
+    DOCKER_CONFIG=$ISOLATED/docker
+    XDG_CONFIG_HOME=$ISOLATED_CONFIG
+    export HOME DOCKER_CONFIG XDG_CONFIG_HOME
+}
 
+# The image is here, or a start under pull = "always" pulls it; else fail closed.
+check_image() {
     podman_ image exists "$IMAGE" </dev/null
     rc=$?
     case $rc:$PULL in
@@ -258,7 +266,10 @@ wrapper_main() {
     1:*) fail_closed "image $IMAGE is not present locally and pull = $PULL; load it, then tag it as $IMAGE" ;;
     *) fail_closed "podman${CONNECTION:+ --connection $CONNECTION} did not answer (exit $rc): is the Podman machine running and its socket reachable?" ;;
     esac
+}
 
+# A container of the agent's name that another made is never replaced.
+refuse_foreign_container() {
     # --replace only ever replaces this agent's own container (labelled so at creation): a
     # foreign one of the same name is left alone and the start fails closed.
     if [ "$PROBE" = no ] &&
@@ -266,7 +277,11 @@ wrapper_main() {
         [ "$owner" != "$AGENT" ]; then
         fail_closed "a container named $CONTAINER exists that agent $AGENT did not create${owner:+ (agent $owner made it)}; not replacing it"
     fi
+}
 
+# The container, created as Quadlet would run it: `podman run` with the declared argv, exec'd
+# (the probe creates it under a scratch name and removes it).
+run_container() {
     set -- podman
     [ -n "$CONNECTION" ] && set -- ${1+"$@"} --connection "$CONNECTION"
     # The probe creates under a scratch name, never replacing anything, and never pulls.
@@ -300,4 +315,22 @@ wrapper_main() {
     fi
     log "starting container $CONTAINER from $IMAGE"
     with_command exec "$@" </dev/null
+}
+
+# --- main ------------------------------------------------------------------------
+# One start (or, with an option, the probe, the stop or the clean-up) of the agent.
+wrapper_main() {
+    wrapper_setup ${1+"$@"}
+    [ "$MODE" = start ] || stop_or_clean_up
+    make_dirs
+    breaker
+    check_env_file
+    [ "$RUNTIME" = podman ] || run_program
+    ensure_authfile
+    [ "$ALLOW_AMBIENT" = yes ] || isolate_credentials
+    REGISTRY_AUTH_FILE=$AUTHFILE
+    export REGISTRY_AUTH_FILE
+    check_image
+    refuse_foreign_container
+    run_container
 }

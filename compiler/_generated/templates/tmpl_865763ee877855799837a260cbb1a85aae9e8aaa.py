@@ -35,9 +35,14 @@ def root(context, missing=missing):
     pass
     yield '# shellcheck disable=SC2034,SC2016,SC2088,SC1003  # facts: read by the library above; literal values\nset -u\numask 022\n\n# --- facts: agent '
     yield str(t_1(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'))
-    yield ' as declared ---------------------------------\nAGENT='
-    yield str(t_2(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'))
-    yield '\nLABEL='
+    yield ' as declared ---------------------------------\n'
+    template = environment.get_template('_facts_run.sh.j2', '_facts.sh.j2')
+    gen = template.root_render_func(template.new_context(context.get_all(), True, {}))
+    try:
+        for event in gen:
+            yield event
+    finally: gen.close()
+    yield 'LABEL='
     yield str(t_2(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'label'), 'label'))
     yield '\nSCOPE='
     yield str(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'scope'))
@@ -45,20 +50,16 @@ def root(context, missing=missing):
     yield str(('yes' if environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'enable') else 'no'))
     yield '\nRUN_AT_LOAD='
     yield str(('yes' if environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'run_at_load') else 'no'))
-    yield '\nRUNTIME='
-    yield str(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime'))
     yield '\nKEEPALIVE_WAIVED='
     yield str(('yes' if ('unbounded-keepalive' in environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'waivers')) else 'no'))
     yield '\nDECLARATION_SHA256='
     yield str(t_2(context, (undefined(name='declaration_sha256') if l_0_declaration_sha256 is missing else l_0_declaration_sha256), 'declaration'))
     yield '\nAGENTC_VERSION='
     yield str(t_2(context, (undefined(name='version') if l_0_version is missing else l_0_version), 'version'))
-    yield '\nSTARTUP_TIMEOUT='
-    yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'startup_timeout_seconds'))
     yield '\nHEALTH_TYPE='
     yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'health'), 'type'))
     yield '\nHEALTH_COMMAND='
-    yield str(t_2(context, ((environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'health'), 'command') if context.call(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'health'), 'given'), 'command') else '') or ''), 'health.command'))
+    yield str(t_2(context, (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'health'), 'command') or ''), 'health.command'))
     yield '\nOWNER_PROJECT='
     yield str(t_2(context, environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'owner'), 'project'), 'owner.project'))
     yield '\nOWNER_COMPONENT='
@@ -69,14 +70,10 @@ def root(context, missing=missing):
     yield str(t_3(context, (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'install'), 'launchd_dir') or ''), 'install.launchdDir'))
     yield '\nINSTALL_SYSTEMD_DIR='
     yield str(t_3(context, (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'install'), 'systemd_dir') or ''), 'install.systemdDir'))
-    yield '\nLOG_APP_LAUNCHD='
-    yield str(t_3(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'launchd'), 'app'), 'logs.app'))
     yield '\nLOG_OUT_LAUNCHD='
     yield str(t_3(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'launchd'), 'stdout'), 'logs.stdout'))
     yield '\nLOG_ERR_LAUNCHD='
     yield str(t_3(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'launchd'), 'stderr'), 'logs.stderr'))
-    yield '\nLOG_APP_SYSTEMD='
-    yield str(t_3(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'systemd'), 'app'), 'logs.app'))
     yield '\nLOG_OUT_SYSTEMD='
     yield str(t_3(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'systemd'), 'stdout'), 'logs.stdout'))
     yield '\nLOG_ERR_SYSTEMD='
@@ -94,40 +91,22 @@ def root(context, missing=missing):
     yield '\n'
     if (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime') == 'podman'):
         pass
-        yield 'IMAGE='
-        yield str(t_2(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'image'), 'image'))
-        yield '\nSOURCE_IMAGE='
+        yield 'SOURCE_IMAGE='
         yield str(t_2(context, (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'source_image') or ''), 'sourceImage'))
-        yield '\nCONTAINER='
-        yield str(t_2(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'container_name'), 'containerName'))
-        yield '\nCONNECTION_LAUNCHD='
-        yield str(t_2(context, (environment.getattr(environment.getattr((undefined(name='machine') if l_0_machine is missing else l_0_machine), 'launchd'), 'connection') or ''), 'podman.connection'))
-        yield '\nCONNECTION_SYSTEMD='
-        yield str(t_2(context, (environment.getattr(environment.getattr((undefined(name='machine') if l_0_machine is missing else l_0_machine), 'systemd'), 'connection') or ''), 'podman.connection'))
-        yield '\nPULL='
-        yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'pull'))
         yield '\nREQUIRE_MACHINE_LAUNCHD='
         yield str(('yes' if environment.getattr(environment.getattr((undefined(name='machine') if l_0_machine is missing else l_0_machine), 'launchd'), 'require_machine') else 'no'))
         yield '\nREQUIRE_MACHINE_SYSTEMD='
         yield str(('yes' if environment.getattr(environment.getattr((undefined(name='machine') if l_0_machine is missing else l_0_machine), 'systemd'), 'require_machine') else 'no'))
         yield '\nREQUIRE_LOCAL_IMAGE='
         yield str(('yes' if environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'require_local_image') else 'no'))
-        yield '\nAUTH_MODE='
-        yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'auth'), 'mode'))
         yield '\nPULL_AUTH='
         yield str(environment.getattr((undefined(name='provenance') if l_0_provenance is missing else l_0_provenance), 'pullAuth'))
-        yield '\nAUTHFILE_DECLARED='
-        yield str(t_3(context, (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'auth'), 'authfile') or ''), 'auth.authfile'))
-        yield '\nALLOW_AMBIENT='
-        yield str(('yes' if environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'auth'), 'allow_ambient_docker_config') else 'no'))
         yield '\nLOAD_HINT='
         yield str(t_2(context, (undefined(name='load_hint') if l_0_load_hint is missing else l_0_load_hint), 'image'))
-        yield "\nPROGRAM=''\n"
+        yield '\n'
     else:
         pass
-        yield "IMAGE=''\nSOURCE_IMAGE=''\nCONTAINER=''\nCONNECTION_LAUNCHD=''\nCONNECTION_SYSTEMD=''\nPULL=''\nREQUIRE_MACHINE_LAUNCHD=no\nREQUIRE_MACHINE_SYSTEMD=no\nREQUIRE_LOCAL_IMAGE=no\nAUTH_MODE=''\nPULL_AUTH=''\nAUTHFILE_DECLARED=''\nALLOW_AMBIENT=no\nLOAD_HINT=''\nPROGRAM="
-        yield str(t_3(context, environment.getitem(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'command'), 0), 'command'))
-        yield '\n'
+        yield "SOURCE_IMAGE=''\nREQUIRE_MACHINE_LAUNCHD=no\nREQUIRE_MACHINE_SYSTEMD=no\nREQUIRE_LOCAL_IMAGE=no\nPULL_AUTH=''\nLOAD_HINT=''\n"
 
 blocks = {}
-debug_info = '7=37&8=39&9=41&10=43&11=45&12=47&13=49&14=51&15=53&16=55&17=57&18=59&19=61&20=63&21=65&22=67&23=69&24=71&25=73&26=75&27=77&28=79&29=81&30=83&31=85&32=87&33=89&34=91&35=93&36=95&37=98&38=100&39=102&40=104&41=106&42=108&43=110&44=112&45=114&46=116&47=118&48=120&49=122&50=124&67=129'
+debug_info = '7=37&8=39&9=46&10=48&11=50&12=52&13=54&14=56&15=58&16=60&17=62&18=64&19=66&20=68&21=70&22=72&23=74&24=76&25=78&26=80&27=82&28=84&29=86&30=88&31=90&32=92&33=95&34=97&35=99&36=101&37=103&38=105'

@@ -10,9 +10,7 @@ def root(context, missing=missing):
     l_0_agent = resolve('agent')
     l_0_source = resolve('source')
     l_0_fail_closed = resolve('fail_closed')
-    l_0_logs = resolve('logs')
     l_0_restart = resolve('restart')
-    l_0_machine = resolve('machine')
     try:
         t_1 = environment.filters['comment']
     except KeyError:
@@ -54,20 +52,17 @@ def root(context, missing=missing):
     yield str(t_1(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'))
     yield ', compiled from '
     yield str(t_1(context, (undefined(name='source') if l_0_source is missing else l_0_source), 'source'))
-    yield ' ====\n# shellcheck disable=SC2034,SC2016,SC2088,SC1003  # facts: read by the library above; literal values\nset -u\numask 077\n\nAGENT='
-    yield str(t_3(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'))
-    yield '\nRUNTIME='
-    yield str(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime'))
-    yield '\nFAIL_CLOSED='
+    yield ' ====\n# shellcheck disable=SC2034,SC2016,SC2088,SC1003  # facts: read by the library above; literal values\nset -u\numask 077\n\n'
+    template = environment.get_template('_facts_run.sh.j2', 'sourceos-agent.j2')
+    gen = template.root_render_func(template.new_context(context.get_all(), True, {}))
+    try:
+        for event in gen:
+            yield event
+    finally: gen.close()
+    yield 'FAIL_CLOSED='
     yield str((undefined(name='fail_closed') if l_0_fail_closed is missing else l_0_fail_closed))
-    yield '\nAPP_LOG_LAUNCHD='
-    yield str(t_4(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'launchd'), 'app'), 'logs.app'))
-    yield '\nAPP_LOG_SYSTEMD='
-    yield str(t_4(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'systemd'), 'app'), 'logs.app'))
     yield '\nBREAKER_MAX='
     yield str((environment.getattr((undefined(name='restart') if l_0_restart is missing else l_0_restart), 'restarts_per_hour') if (not t_6(environment.getattr((undefined(name='restart') if l_0_restart is missing else l_0_restart), 'restarts_per_hour'))) else "''"))
-    yield '\nSTARTUP_TIMEOUT='
-    yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'startup_timeout_seconds'))
     yield '\nSTOP_TIMEOUT='
     yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'shutdown_timeout_seconds'))
     yield '\nENV_FILE='
@@ -75,25 +70,9 @@ def root(context, missing=missing):
     yield '\n'
     if (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime') == 'podman'):
         pass
-        yield 'IMAGE='
-        yield str(t_3(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'image'), 'image'))
-        yield '\nCONTAINER='
-        yield str(t_3(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'container_name'), 'containerName'))
-        yield '\nCONNECTION_LAUNCHD='
-        yield str(t_3(context, (environment.getattr(environment.getattr((undefined(name='machine') if l_0_machine is missing else l_0_machine), 'launchd'), 'connection') or ''), 'podman.connection'))
-        yield '\nCONNECTION_SYSTEMD='
-        yield str(t_3(context, (environment.getattr(environment.getattr((undefined(name='machine') if l_0_machine is missing else l_0_machine), 'systemd'), 'connection') or ''), 'podman.connection'))
-        yield '\nPULL='
-        yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'pull'))
-        yield '\nAUTH_MODE='
-        yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'auth'), 'mode'))
-        yield '\nAUTHFILE_DECLARED='
-        yield str(t_4(context, (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'auth'), 'authfile') or ''), 'auth.authfile'))
-        yield '\nALLOW_AMBIENT='
-        yield str(('yes' if environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'auth'), 'allow_ambient_docker_config') else 'no'))
-        yield '\nENV_NAMES='
+        yield 'ENV_NAMES='
         yield str(t_3(context, t_2(context.eval_ctx, t_5(environment, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'environment')), ' '), 'environment'))
-        yield '\nPROGRAM=\'\'\n\n# The container\'s command: runs "$@" with the declared argv appended.\nwith_command() {\n    "$@"'
+        yield '\n\n# The container\'s command: runs "$@" with the declared argv appended.\nwith_command() {\n    "$@"'
         for l_1_arg in (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'command') or ()):
             _loop_vars = {}
             pass
@@ -103,9 +82,7 @@ def root(context, missing=missing):
         yield '\n}\n'
     else:
         pass
-        yield "IMAGE=''\nCONTAINER=''\nCONNECTION_LAUNCHD=''\nCONNECTION_SYSTEMD=''\nPULL=''\nAUTH_MODE=''\nAUTHFILE_DECLARED=''\nALLOW_AMBIENT=no\nENV_NAMES=''\nPROGRAM="
-        yield str(t_4(context, environment.getitem(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'command'), 0), 'command'))
-        yield '\n\n# The program\'s arguments: runs "$@" with the declared argv (after the program) appended.\nwith_command() {\n    "$@"'
+        yield 'ENV_NAMES=\'\'\n\n# The program\'s arguments: runs "$@" with the declared argv (after the program) appended.\nwith_command() {\n    "$@"'
         for l_1_arg in environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'command')[1:]:
             _loop_vars = {}
             pass
@@ -116,4 +93,4 @@ def root(context, missing=missing):
     yield '\nwrapper_main ${1+"$@"}\n'
 
 blocks = {}
-debug_info = '3=54&8=58&9=60&10=62&11=64&12=66&13=68&14=70&15=72&16=74&17=76&18=79&19=81&20=83&21=85&22=87&23=89&24=91&25=93&26=95&31=97&44=107&48=109'
+debug_info = '3=52&8=56&9=63&10=65&11=67&12=69&13=71&14=74&18=76&26=86'
