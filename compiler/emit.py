@@ -24,7 +24,7 @@ import jinja2
 from compiler import __version__, checks, escape, ir, shlib
 from compiler.diagnostics import Diagnostic
 from compiler.dump import indented
-from compiler.lower import log_paths
+from compiler.lower import health_command, log_paths
 from compiler.portable import PATTERNS
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -184,6 +184,7 @@ class Emitter:
             "restart": restart_policy(agent.lifecycle),
             "logs": {m: log_paths(agent, m) for m in ("launchd", "systemd")},
             "machine": {m: podman_machine(agent, m) for m in ("launchd", "systemd")},
+            "health_commands": health_commands(agent),
             "provenance": provenance(agent),
             "problems": self.problems,
         }
@@ -383,6 +384,17 @@ def install_locations(agent: ir.Agent) -> dict[str, Any]:
             "manager": "user" if user else "system",
             "logs": log_paths(agent, "systemd"),
         },
+    }
+
+
+def health_commands(agent: ir.Agent) -> dict[str, str]:
+    """The health command status prints under each manager: as declared, else through that
+    manager's connection (`podman_machine`)."""
+    if agent.health.given("command") or agent.runtime != "podman":
+        return dict.fromkeys(("launchd", "systemd"), agent.health.command or "")
+    return {
+        m: health_command(agent, podman_machine(agent, m)["connection"])
+        for m in ("launchd", "systemd")
     }
 
 

@@ -326,11 +326,11 @@ class Health(Node):
         "command",
         "string",
         None,
-        "Operator-visible health command (shown by status). Omitted for the podman runtime,"
-        " status shows the platform's: `podman ps --filter name=<containerName>`, through"
-        " the connection where one is used (on macOS by default).",
+        "Operator-visible health command (shown by status); derived from `podman.connection`"
+        " and `containerName` when omitted for the podman runtime.",
         "3",
         nullable=True,
+        derived=True,
     )
     span: Span = attrs.field(default=None, eq=False, repr=False)
     spans: Mapping[str, Span] = spans_field()

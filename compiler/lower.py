@@ -324,10 +324,16 @@ def _argv_hint(command: str) -> str:
     return "[ " + " ".join(f'"{w}"' for w in words) + " ]" if words else '[ "program" ]'
 
 
+def health_command(agent: ir.Agent, connection: str | None) -> str:
+    """The hand check `status` prints for a Podman agent that declares none, through
+    `connection` (the spec's default is macOS's, through the machine's)."""
+    prefix = f"podman --connection {connection}" if connection else "podman"
+    return f"{prefix} ps --filter name={agent.container_name}"
+
+
 def derive(agent: ir.Agent) -> ir.Agent:
-    """Fill defaults that depend on other fields: health's type follows the runtime, the
-    authfile the auth mode and scope. (An omitted health command is the platform's, which only
-    the host knows: the library derives it at activation.)"""
+    """Fill defaults that depend on other fields: health follows the runtime, the authfile
+    the auth mode and scope."""
     auth = agent.auth
     if not auth.given("authfile") and auth.mode == "empty-authfile" and agent.scope == "user":
         authfile = f"{ir.HOME}/.config/containers/sourceos-empty-auth.json"  # spec 6.1
@@ -337,6 +343,8 @@ def derive(agent: ir.Agent) -> ir.Agent:
     health = agent.health
     if not health.given("type") and agent.runtime != "podman":
         health = attrs.evolve(health, type="process")
+    if not health.given("command") and agent.runtime == "podman":
+        health = attrs.evolve(health, command=health_command(agent, agent.podman.connection))
     return agent if health is agent.health else attrs.evolve(agent, health=health)
 
 

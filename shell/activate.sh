@@ -387,7 +387,7 @@ register() {
 
 # What uninstall may remove: each installed file with its hash at install time.
 record_installed() {
-    write_atomic "$STATE_DIR/installed.sha256" 644 \
+    write_atomic "$INSTALLED_SHA_FILE" 644 \
         sha256_list "$SERVICE_FILE" "$WRAPPER_FILE" ${CREATED_AUTHFILE:+"$CREATED_AUTHFILE"}
 }
 

@@ -245,7 +245,7 @@ cmd_doctor() {
         checks_json
         printf ']},"drift":['
         sep=
-        if [ -f "$STATE_DIR/installed.sha256" ]; then
+        if [ -f "$INSTALLED_SHA_FILE" ]; then
             while read -r sum path; do
                 if [ ! -f "$path" ]; then
                     d=missing
@@ -258,7 +258,7 @@ cmd_doctor() {
                 json_pairs path "$path" state "$d"
                 printf '}'
                 sep=,
-            done <"$STATE_DIR/installed.sha256"
+            done <"$INSTALLED_SHA_FILE"
         fi
         printf ']}\n'
         [ "$PREFLIGHT_FAILED" = 0 ]
@@ -269,7 +269,7 @@ cmd_doctor() {
     echo "== preflight"
     cmd_preflight && ok=yes || ok=no
     echo "== drift"
-    if [ -f "$STATE_DIR/installed.sha256" ]; then
+    if [ -f "$INSTALLED_SHA_FILE" ]; then
         while read -r sum path; do
             if [ ! -f "$path" ]; then
                 echo "- missing: $path"
@@ -278,7 +278,7 @@ cmd_doctor() {
             else
                 echo "- unchanged: $path"
             fi
-        done <"$STATE_DIR/installed.sha256"
+        done <"$INSTALLED_SHA_FILE"
     else
         echo "- not installed by activate"
     fi

@@ -9,7 +9,7 @@
 # shellcheck disable=SC2034,SC2153  # read by, and STATE_DIR set by, the files that carry this one
 state_layout() {
     STARTS_FILE=$STATE_DIR/starts               # the breaker's start times, one a line
-    INSTALLED_SHA_FILE=$STATE_DIR/installed.sha # the declaration hash of what is installed
+    INSTALLED_SHA_FILE=$STATE_DIR/installed.sha256 # each installed file with its hash
     PROVENANCE_FILE=$STATE_DIR/provenance.json  # the image record (spec section 7)
     STAGED_DIR=$STATE_DIR/staged                # a failed preflight's artifacts and remediation
     LOCK_DIR=$STATE_DIR/lock                    # one activation at a time

@@ -96,19 +96,18 @@ lib_setup() {
     fi
     USER_ID=$(id -u)
     INVOKED_AT=$(date -u '+%Y-%m-%dT%H:%M:%SZ')
-    # Each platform's logs (as declared, else where its users look) and Podman connection (the
-    # machine by default on macOS only): the facts carry both.
+    # Each platform's logs (as declared, else where its users look), Podman connection (the
+    # machine by default on macOS only) and health command: the facts carry both.
     if [ "$PLATFORM" = darwin ]; then
         LOG_APP=$LOG_APP_LAUNCHD LOG_OUT=$LOG_OUT_LAUNCHD LOG_ERR=$LOG_ERR_LAUNCHD
         CONNECTION=$CONNECTION_LAUNCHD REQUIRE_MACHINE=$REQUIRE_MACHINE_LAUNCHD
+        HEALTH_COMMAND=$HEALTH_COMMAND_LAUNCHD
     else
         LOG_APP=$LOG_APP_SYSTEMD LOG_OUT=$LOG_OUT_SYSTEMD LOG_ERR=$LOG_ERR_SYSTEMD
         CONNECTION=$CONNECTION_SYSTEMD REQUIRE_MACHINE=$REQUIRE_MACHINE_SYSTEMD
+        HEALTH_COMMAND=$HEALTH_COMMAND_SYSTEMD
     fi
     MACHINE=${CONNECTION%-root} # the Podman machine behind the connection (its -root one too)
-    if [ -z "$HEALTH_COMMAND" ] && [ "$RUNTIME" = podman ]; then
-        HEALTH_COMMAND="podman${CONNECTION:+ --connection $CONNECTION} ps --filter name=$CONTAINER"
-    fi
     case $0 in
     */*) HERE=$(cd "${0%/*}/.." && pwd -P) ;;
     *) HERE=$(cd .. && pwd -P) ;;
@@ -757,7 +756,7 @@ uninstall_installed() {
         fi
     fi
     changed=
-    if [ -f "$STATE_DIR/installed.sha256" ]; then
+    if [ -f "$INSTALLED_SHA_FILE" ]; then
         while read -r sum path; do
             [ -f "$path" ] || continue
             if [ "$(sha256_of "$path")" = "$sum" ]; then
@@ -765,7 +764,7 @@ uninstall_installed() {
             else
                 changed="$changed$path$NL"
             fi
-        done <"$STATE_DIR/installed.sha256"
+        done <"$INSTALLED_SHA_FILE"
     fi
     [ "$PLATFORM" = linux ] && bounded 60 systemctl_ daemon-reload >/dev/null 2>&1
     if [ -n "$changed" ]; then

@@ -124,7 +124,6 @@ def test_doctor_local_runtime_over_three_agents(darwin: DarwinHost) -> None:
     assert by_name["node-commander"]["owner"] == {
         "project": "SocioProphet", "component": "node-commander", "contact": "platform"
     }  # fmt: skip
-    # Not declared: the platform's (macOS: through the machine's connection), derived on the host.
     assert by_name["node-commander"]["health"] == {
         "type": "podman-container",
         "command": "podman --connection podman-machine-default ps --filter name=node-commander",

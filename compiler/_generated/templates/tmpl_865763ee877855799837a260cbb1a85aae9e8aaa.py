@@ -10,6 +10,7 @@ def root(context, missing=missing):
     l_0_agent = resolve('agent')
     l_0_declaration_sha256 = resolve('declaration_sha256')
     l_0_version = resolve('version')
+    l_0_health_commands = resolve('health_commands')
     l_0_logs = resolve('logs')
     l_0_machine = resolve('machine')
     l_0_provenance = resolve('provenance')
@@ -58,8 +59,10 @@ def root(context, missing=missing):
     yield str(t_2(context, (undefined(name='version') if l_0_version is missing else l_0_version), 'version'))
     yield '\nHEALTH_TYPE='
     yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'health'), 'type'))
-    yield '\nHEALTH_COMMAND='
-    yield str(t_2(context, (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'health'), 'command') or ''), 'health.command'))
+    yield '\nHEALTH_COMMAND_LAUNCHD='
+    yield str(t_2(context, environment.getattr((undefined(name='health_commands') if l_0_health_commands is missing else l_0_health_commands), 'launchd'), 'health.command'))
+    yield '\nHEALTH_COMMAND_SYSTEMD='
+    yield str(t_2(context, environment.getattr((undefined(name='health_commands') if l_0_health_commands is missing else l_0_health_commands), 'systemd'), 'health.command'))
     yield '\nOWNER_PROJECT='
     yield str(t_2(context, environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'owner'), 'project'), 'owner.project'))
     yield '\nOWNER_COMPONENT='
@@ -109,4 +112,4 @@ def root(context, missing=missing):
         yield "SOURCE_IMAGE=''\nREQUIRE_MACHINE_LAUNCHD=no\nREQUIRE_MACHINE_SYSTEMD=no\nREQUIRE_LOCAL_IMAGE=no\nPULL_AUTH=''\nLOAD_HINT=''\n"
 
 blocks = {}
-debug_info = '7=37&8=39&9=46&10=48&11=50&12=52&13=54&14=56&15=58&16=60&17=62&18=64&19=66&20=68&21=70&22=72&23=74&24=76&25=78&26=80&27=82&28=84&29=86&30=88&31=90&32=92&33=95&34=97&35=99&36=101&37=103&38=105'
+debug_info = '7=38&8=40&9=47&10=49&11=51&12=53&13=55&14=57&15=59&16=61&17=63&18=65&19=67&20=69&21=71&22=73&23=75&24=77&25=79&26=81&27=83&28=85&29=87&30=89&31=91&32=93&33=95&34=98&35=100&36=102&37=104&38=106&39=108'
