@@ -166,22 +166,25 @@ def throughput(sizes: list[int], tmp: Path, source: Path = ROOT) -> dict:
 
 
 def compile_many(n: int, tmp: Path, baseline: Path | None, runs: int = 1) -> dict:
-    """`agentc compile` of n agents in one file, a whole process, tool lints on: lint cache
-    empty (a Nix build's case), then warm (median of `runs`, interleaved with the baseline's)."""
+    """`agentc compile` of n agents in one file, a whole process, tool lints on: with no lint
+    cache (`AGENTC_LINT_CACHE=off`, as the Nix build runs it) and with a warm one; the median
+    of `runs` each, interleaved with the baseline's."""
     path = declarations(n, tmp)
     out = tmp / f"compiled-{n}"
-    cache = {**ENV, "AGENTC_LINT_CACHE": str(tmp / f"compile-cache-{n}")}
+    off = {**ENV, "AGENTC_LINT_CACHE": "off"}
+    warm = {**ENV, "AGENTC_LINT_CACHE": str(tmp / f"compile-cache-{n}")}
     ours = [AGENTC, "compile", str(path), "-o", str(out)]
-    found: dict = {"agents": n, "tools_empty_cache_s": timed(ours, env=cache)}
     old = [PYTHON, "-m", "compiler", "compile", str(path), "-o", str(out)]
-    old_cache = {**ENV, "AGENTC_LINT_CACHE": str(tmp / f"baseline-compile-cache-{n}")}
-    if baseline is not None:
-        timed(old, baseline, old_cache)
-    times: dict[str, list[float]] = {"tools_s": [], "baseline_tools_s": []}
+    timed(ours, env=warm)  # fills the warm cache
+    times: dict[str, list[float]] = {
+        "tools_no_cache_s": [], "tools_s": [], "baseline_tools_no_cache_s": []
+    }  # fmt: skip
     for _ in range(runs):
-        times["tools_s"].append(timed(ours, env=cache))
+        times["tools_no_cache_s"].append(timed(ours, env=off))
+        times["tools_s"].append(timed(ours, env=warm))
         if baseline is not None:
-            times["baseline_tools_s"].append(timed(old, baseline, old_cache))
+            times["baseline_tools_no_cache_s"].append(timed(old, baseline, off))
+    found: dict = {"agents": n}
     found.update({k: statistics.median(v) for k, v in times.items() if v})
     return found
 
@@ -333,10 +336,10 @@ def main() -> int:
          f"(reported: a Nix build's case): {ratio['tools_empty_cache']:.2f} x", True),
         ("cold compile, --no-tools", f"{sec['no_tools'] * 1000:.0f} ms",
          f"(reported): {ratio['no_tools']:.2f} x", True),
+        (f"compile of {hundred['agents']} agents, tool lints on, no lint cache (a Nix build)",
+         f"{hundred['tools_no_cache_s']:.2f} s", "<= 1 s wall", hundred["tools_no_cache_s"] <= 1.0),
         (f"compile of {hundred['agents']} agents, tool lints on, lint cache warm",
-         f"{hundred['tools_s']:.2f} s", "<= 1 s wall", hundred["tools_s"] <= 1.0),
-        (f"compile of {hundred['agents']} agents, tool lints on, lint cache empty",
-         f"{hundred['tools_empty_cache_s']:.2f} s", "(reported: a Nix build's case)", True),
+         f"{hundred['tools_s']:.2f} s", "(reported)", True),
         (f"in-process compile, {max(sizes)} agents", f"{top['agents_per_s']:.0f} agents/s",
          "(reported)", True),
         ("per-agent cost growth", f"{bulk['per_agent_growth']:.2f} x", "linear (<= 1.5 x)",
@@ -364,8 +367,8 @@ def main() -> int:
             (f"baseline ({base.name}): cold compile, tool lints on",
              f"{sec['baseline_tools'] * 1000:.0f} ms",
              f"(before): {ratio['baseline_tools']:.2f} x floor", True),
-            (f"baseline ({base.name}): compile of {hundred['agents']} agents, lint cache warm",
-             f"{hundred['baseline_tools_s']:.2f} s", "(before)", True),
+            (f"baseline ({base.name}): compile of {hundred['agents']} agents, no lint cache",
+             f"{hundred['baseline_tools_no_cache_s']:.2f} s", "(before)", True),
             (f"baseline ({base.name}): check of {many} agents, tool lints on, lint cache warm",
              f"{check['baseline_tools_s']:.2f} s", "(before)", True),
         ]  # fmt: skip

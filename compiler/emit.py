@@ -50,6 +50,10 @@ class Artifact:
     # check` never needs the bytes).
     body: bytes | None
     mode: int
+    # A script's shape: a digest of its generated part rendered with every escaped value
+    # replaced by one placeholder word. No escaper lets syntax through, so scripts of one shape
+    # lint alike, and shellcheck reads one of each (`compiler.toollint`).
+    shape: bytes | None = attrs.field(default=None, eq=False, repr=False)
     # What `data` serializes, where a library writes it (the plist's job, by plistlib): the
     # schema lint reads this instead of parsing the bytes back.
     document: Any = attrs.field(default=None, eq=False, repr=False)
@@ -137,9 +141,15 @@ def _compiled_templates_current() -> bool:
     return recorded == current
 
 
-@functools.lru_cache(maxsize=2)
-def environment(compiled: bool = True) -> jinja2.Environment:
-    """The template environment, built once per process; precompiled templates when current."""
+def _placeholder(value: Any, field: str, *args: Any) -> str:
+    """What every escaped value is in a script's shape: one word, whatever the value."""
+    return "v"
+
+
+@functools.lru_cache(maxsize=4)
+def environment(compiled: bool = True, shape: bool = False) -> jinja2.Environment:
+    """The template environment, built once per process; precompiled templates when current.
+    With `shape`, every escaping filter gives the placeholder instead (see `Artifact.shape`)."""
     loader: jinja2.BaseLoader = jinja2.FileSystemLoader(str(TEMPLATES))
     if compiled and _compiled_templates_current():
         loader = jinja2.ModuleLoader(str(COMPILED))
@@ -154,14 +164,17 @@ def environment(compiled: bool = True) -> jinja2.Environment:
     # The templates call no global (range, dict, ...): without them a render does not copy
     # them into each of its contexts.
     env.globals.clear()
+    escapers = {
+        "sh": escape.sh,
+        "sh_home": escape.sh_home,
+        "sd_exec_word": escape.sd_exec_word,
+        "sd_env": escape.sd_env,
+        "sd_value": escape.sd_value,
+        "sd_path": escape.sd_path,
+        "comment": escape.comment,
+    }
     env.filters.update(
-        sh=_filter(escape.sh),
-        sh_home=_filter(escape.sh_home),
-        sd_exec_word=_filter(escape.sd_exec_word),
-        sd_env=_filter(escape.sd_env),
-        sd_value=_filter(escape.sd_value),
-        sd_path=_filter(escape.sd_path),
-        comment=_filter(escape.comment),
+        {name: _placeholder if shape else _filter(fn) for name, fn in escapers.items()}
     )
     return env
 
@@ -194,6 +207,10 @@ class Emitter:
         text = environment().get_template(template).render({**self.context, **extra})
         self._record_problems()
         return text
+
+    def shape(self, template: str, **extra: Any) -> str:
+        """`template` rendered for this agent with every escaped value as the placeholder."""
+        return environment(shape=True).get_template(template).render({**self.context, **extra})
 
     def _record_problems(self) -> None:
         """Each field's problem once, however many artifacts carry the field."""
@@ -429,6 +446,7 @@ def emit(
         "gnu_patterns": "\n".join(pattern for _, pattern in PATTERNS),
     }
     facts["facts"] = em.render("_facts.sh.j2", **facts)  # one rendering for the two that read it
+    shaped = {**facts, "facts": em.shape("_facts.sh.j2", **facts)}
     scripts = [
         (f"bin/{wrapper_name(agent)}", "sourceos-agent.j2", "wrapper"),
         ("bin/activate", "activate.j2", "activate"),
@@ -437,7 +455,10 @@ def emit(
     artifacts = []
     for path, template, kind in scripts:
         part = em.render(template, **facts).encode()
-        artifacts.append(Artifact(path, part, EXECUTABLE, library=kind))
+        # The library is the same text for every agent: its identity stands for it in the shape.
+        form = f"{em.shape(template, **shaped)}\0shell/{kind} {shlib.sha256()}"
+        shape = hashlib.sha256(form.encode()).digest()
+        artifacts.append(Artifact(path, part, EXECUTABLE, shape, library=kind))
     unit = em.render("sourceos-agent@.service.j2")
     manager = "user" if agent.scope == "user" else "system"
     unit_path = f"systemd/{unit_name(agent)}"

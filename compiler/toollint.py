@@ -3,8 +3,10 @@
 A script is agentc's static library, which is verified once per version (`compiler.shlib`),
 followed by its generated part (the agent's facts and the call that runs it); shellcheck reads
 only the generated parts (its findings placed on the lines of the whole script), unless the
-library differs from the verified one, when it reads whole scripts. A text a tool found clean
-before is not read again (`CleanCache`). Both tools run at once, units in batches. A missing
+library differs from the verified one, when it reads whole scripts. Escaped values cannot
+change what shellcheck finds, so it reads one script per distinct shape (`Artifact.shape`),
+and a text a tool found clean before is not read again (`CleanCache`). Both tools run at once,
+units in batches. A missing
 tool is skipped here (the test suite requires them); a tool that fails or hangs is a finding,
 never a crash.
 """
@@ -61,9 +63,9 @@ def tool_lints(trees: dict[str, list[Artifact]], required: Sequence[str] = ()) -
     stamps: dict[str, bytes] = {}  # written file -> the text its clean stamp is keyed on
     with tempfile.TemporaryDirectory(prefix="agentc-lint-") as tmp:
         root = Path(tmp)
-        scripts: dict[str, list[str]] = {}  # written file -> every artifact of that text
+        scripts: dict[str, list[str]] = {}  # written file -> every artifact of that shape
         offsets: dict[str, int] = {}  # written file -> the lines of the script before it
-        seen: dict[bytes, str] = {}  # a text's digest -> the file it was written to
+        seen: dict[bytes, str] = {}  # a shape -> the file its first script was written to
         units: dict[str, str] = {}
         managers: dict[str, str] = {}  # written unit -> the manager it is verified for
         for name, artifacts in trees.items():
@@ -75,7 +77,7 @@ def tool_lints(trees: dict[str, list[Artifact]], required: Sequence[str] = ()) -
                     if not whole and art.path == "bin/activate":
                         continue
                     text, first_line = art.linted(whole)
-                    key = hashlib.sha256(text).digest()  # equal texts are read once
+                    key = art.shape or hashlib.sha256(text).digest()
                     if key in seen:
                         scripts[seen[key]].append(shown)
                         continue

@@ -255,3 +255,33 @@ def test_values_a_format_cannot_carry_are_compile_errors(
     assert expected in err and f"`x.{field}`" in err, err
     assert f"{decl}:3:" in err
     assert not (out / "x").exists()
+
+
+def _shapes(tmp: Path, name: str, body: str) -> dict[str, bytes]:
+    decl = tmp / f"{name}.agent"
+    decl.write_text(f"sourceos.localAgents.{name} = {{\n{body}\n}};\n")
+    trees, _ = build([str(decl)])
+    return {a.path.replace(name, "N"): a.shape for a in trees[name] if a.shape is not None}
+
+
+def test_script_shapes_ignore_values_and_see_syntax(tmp_path: Path) -> None:
+    """The lints run once per script shape, so a shape must stand for the script's syntax:
+    equal for agents whose values alone differ, different when the syntax differs."""
+    base = _shapes(tmp_path, "zqx", 'image = "localhost/zqx:1";')
+    other_values = _shapes(
+        tmp_path,
+        "two",
+        """image = "localhost/two:2";
+        owner.project = "t'w\\"o:2 $(x)";
+        environment = { A = "b c; \\\\ $HOME"; };
+        logs.stdout = "$HOME/Library/Logs/it's here.log";""",
+    )
+    other_syntax = _shapes(tmp_path, "three", 'runtime = "native"; command = [ "/bin/true" ];')
+    assert set(base) == {"bin/sourceos-agent-N", "bin/activate", "bin/agentctl"}
+    env_shape = _shapes(tmp_path, "four", 'image = "localhost/f:1"; environment = { A = "b"; };')
+    assert other_values == env_shape  # the same declarations but for their values
+    argv_shape = _shapes(tmp_path, "five", 'image = "localhost/f:1"; command = [ "a" "b" ];')
+    wrapper = "bin/sourceos-agent-N"
+    assert base[wrapper] != argv_shape[wrapper]  # two more words in the container's command
+    for path in base:
+        assert base[path] != other_syntax[path], path
