@@ -23,6 +23,11 @@ _TYPES = {
     "waivers": "attrset: rule name → reason",
     "keepalive": "bool or attrset",
     "section": "attrset",
+    "list": "list of attrsets",
+    "map": "attrset of attrsets",
+    "strings": "list of strings",
+    "decimal": "int or decimal string",
+    "volume": "path string or volume name",
 }
 
 
@@ -33,6 +38,10 @@ def fields(cls: type = ir.Agent, prefix: str = "") -> Iterator[tuple[str, attrs.
         yield key, field
         if field.metadata["kind"] == "section":
             yield from fields(field.metadata["default"], key + ".")
+        elif field.metadata["kind"] == "list":
+            yield from fields(field.metadata["item"], key + "[].")
+        elif field.metadata["kind"] == "map":
+            yield from fields(field.metadata["item"], key + ".<name>.")
         elif field.metadata["kind"] == "keepalive":
             yield from fields(ir.KeepAlive, key + ".")
 
@@ -42,6 +51,8 @@ def _default(field: attrs.Attribute) -> str:
     default = meta["default"]
     if meta["kind"] == "section":
         return "see below"
+    if meta["required"]:
+        return "—"
     if callable(default):
         return "`" + default("<name>") + "`"
     return "`" + json.dumps(default).replace("|", "\\|") + "`"
@@ -59,6 +70,10 @@ def table() -> str:
         allowed = ", ".join(f"`{c}`" for c in meta["choices"])
         if meta["minimum"] is not None:
             allowed = f"≥ {meta['minimum']}"
+        if meta["maximum"] is not None:
+            allowed += f", ≤ {meta['maximum']}"
+        if meta["required"]:
+            allowed = ("required; " + allowed).rstrip("; ")
         doc = meta["doc"].replace("|", "\\|")
         rows.append(
             f"| `{key}` | {kind} | {_default(field)} | {allowed} | {meta['spec']} | {doc} |"
@@ -78,9 +93,16 @@ def nix_schema() -> dict:
                 entry["choices"] = list(meta["choices"])
             if meta["minimum"] is not None:
                 entry["minimum"] = meta["minimum"]
+            if meta["maximum"] is not None:
+                entry["maximum"] = meta["maximum"]
             default = meta["default"]
             if meta["kind"] == "section":
                 entry["fields"] = node(default)
+            elif meta["kind"] in ("list", "map"):
+                entry["item"] = node(meta["item"])
+                entry["default"] = [] if meta["kind"] == "list" else {}
+            elif meta["required"]:
+                entry["required"] = True
             elif meta["kind"] == "keepalive":
                 entry["fields"] = node(ir.KeepAlive)
                 entry["default"] = default
@@ -90,7 +112,7 @@ def nix_schema() -> dict:
             elif callable(default):
                 entry["defaultTemplate"] = default("<name>")
             else:
-                entry["default"] = default
+                entry["default"] = list(default) if isinstance(default, tuple) else default
             out[meta["key"]] = entry
         return out
 

@@ -25,9 +25,9 @@ def value_json(value: Any) -> Any:
     if isinstance(value, ir.Node):
         return node_json(value)
     if isinstance(value, tuple):
-        return list(value)
+        return [value_json(v) for v in value]
     if isinstance(value, dict):
-        return dict(sorted(value.items()))
+        return {k: value_json(v) for k, v in sorted(value.items())}
     return value
 
 

@@ -34,12 +34,19 @@ def decl(
     choices: tuple[str, ...] = (),
     nullable: bool = False,
     minimum: int | None = None,
+    maximum: int | None = None,
     derived: bool = False,
+    required: bool = False,
+    item: type | None = None,
 ) -> Any:
     """An IR field described by the declaration schema (`derived`: its default depends on
-    other fields, see `lower.derive`)."""
+    other fields, see `lower.derive`; `required`: a set of this kind needs it; `item`: the
+    node of each element of a `list` or `map` field)."""
     meta = {
         "derived": derived,
+        "required": required,
+        "item": item,
+        "maximum": maximum,
         "key": key,
         "kind": kind,
         "default": default,
@@ -137,6 +144,163 @@ class Auth(Node):
 
 
 @attrs.frozen(slots=True, repr=False)
+class Port(Node):
+    """One published port: `--publish address:host:container/protocol` (DESIGN 2a)."""
+
+    container: int = decl(
+        "container",
+        "int",
+        None,
+        "The port inside the container.",
+        "DESIGN 2a",
+        minimum=1,
+        maximum=65535,
+        required=True,
+    )
+    host: int | None = decl(
+        "host",
+        "int",
+        None,
+        "The port on the host; `null`: the container's.",
+        "DESIGN 2a",
+        nullable=True,
+        minimum=1,
+        maximum=65535,
+    )
+    address: str = decl(
+        "address",
+        "string",
+        "127.0.0.1",
+        "The host address it is published on. Anything but a loopback address (`0.0.0.0`,"
+        " `::`, a LAN address) is rule `public-port`.",
+        "DESIGN 2a",
+    )
+    protocol: str = decl(
+        "protocol", "enum", "tcp", "The protocol.", "DESIGN 2a", choices=("tcp", "udp")
+    )
+    span: Span = attrs.field(default=None, eq=False, repr=False)
+    spans: Mapping[str, Span] = spans_field()
+
+
+@attrs.frozen(slots=True, repr=False)
+class Volume(Node):
+    """One mount: a host directory or a named volume at a path in the container (DESIGN 2a)."""
+
+    source: str = decl(
+        "source",
+        "volume",
+        None,
+        "A host directory (`$HOME/...` or absolute; created at install, mode 0700, owned by"
+        " the agent's user, when missing; never changed when it exists) or a named volume"
+        " (a name without `/`). `/`, a whole home, the Docker or Podman socket: rule"
+        " `dangerous-mount`.",
+        "DESIGN 2a",
+        required=True,
+    )
+    target: str = decl(
+        "target",
+        "string",
+        None,
+        "Where it is mounted in the container (absolute).",
+        "DESIGN 2a",
+        required=True,
+    )
+    read_only: bool = decl("readOnly", "bool", False, "Mount it read-only.", "DESIGN 2a")
+    span: Span = attrs.field(default=None, eq=False, repr=False)
+    spans: Mapping[str, Span] = spans_field()
+
+    @property
+    def named(self) -> bool:
+        """A named Podman volume, not a host directory."""
+        return "/" not in self.source
+
+
+@attrs.frozen(slots=True, repr=False)
+class Capabilities(Node):
+    """Linux capabilities the container drops and adds (`--cap-drop`, `--cap-add`)."""
+
+    drop: tuple[str, ...] = decl(
+        "drop", "strings", ("ALL",), "Capabilities dropped (`ALL`: every one).", "DESIGN 2a"
+    )
+    add: tuple[str, ...] = decl(
+        "add", "strings", (), "Capabilities added back, e.g. `NET_BIND_SERVICE`.", "DESIGN 2a"
+    )
+    span: Span = attrs.field(default=None, eq=False, repr=False)
+    spans: Mapping[str, Span] = spans_field()
+
+
+@attrs.frozen(slots=True, repr=False)
+class Resources(Node):
+    """Resource limits: Podman flags for a container, directives in the unit, resource limits
+    in the plist (DESIGN 2a; docs/quadlet.md maps each)."""
+
+    memory_mb: int | None = decl(
+        "memoryMB",
+        "int",
+        None,
+        "Memory limit in MiB (`--memory`, systemd `MemoryMax=`).",
+        "DESIGN 2a",
+        nullable=True,
+        minimum=4,
+    )
+    cpus: str | None = decl(
+        "cpus",
+        "decimal",
+        None,
+        'CPUs, an integer or a decimal string such as `"0.5"` (`--cpus`, systemd' " `CPUQuota=`).",
+        "DESIGN 2a",
+        nullable=True,
+    )
+    pids: int | None = decl(
+        "pids",
+        "int",
+        None,
+        "Most processes and threads (`--pids-limit`, systemd `TasksMax=`, launchd"
+        " `NumberOfProcesses`).",
+        "DESIGN 2a",
+        nullable=True,
+        minimum=1,
+    )
+    open_files: int | None = decl(
+        "openFiles",
+        "int",
+        None,
+        "Most open files (`--ulimit nofile`, systemd `LimitNOFILE=`, launchd" " `NumberOfFiles`).",
+        "DESIGN 2a",
+        nullable=True,
+        minimum=1,
+    )
+    span: Span = attrs.field(default=None, eq=False, repr=False)
+    spans: Mapping[str, Span] = spans_field()
+
+
+@attrs.frozen(slots=True, repr=False)
+class Secret(Node):
+    """One secret file, given to the agent as a file, never as its content (DESIGN 2a)."""
+
+    source: str = decl(
+        "source",
+        "path",
+        None,
+        "The host file (owned by the agent's user, mode 0600 or narrower; checked in"
+        " preflight).",
+        "DESIGN 2a",
+        required=True,
+    )
+    target: str | None = decl(
+        "target",
+        "string",
+        None,
+        "Podman: where the file is mounted read-only in the container (absolute). Native"
+        " and nix-app agents get its path in `$<NAME>_FILE` instead.",
+        "DESIGN 2a",
+        nullable=True,
+    )
+    span: Span = attrs.field(default=None, eq=False, repr=False)
+    spans: Mapping[str, Span] = spans_field()
+
+
+@attrs.frozen(slots=True, repr=False)
 class Podman(Node):
     """How the Podman runtime is reached (spec section 3)."""
 
@@ -178,6 +342,75 @@ class Podman(Node):
         " error where it cannot be honoured.",
         "3",
         derived=True,
+    )
+    ports: tuple[Port, ...] = decl(
+        "ports",
+        "list",
+        (),
+        "Published ports: `{ container; host; address; protocol; }`.",
+        "DESIGN 2a",
+        item=Port,
+    )
+    volumes: tuple[Volume, ...] = decl(
+        "volumes",
+        "list",
+        (),
+        "Mounts: `{ source; target; readOnly; }`.",
+        "DESIGN 2a",
+        item=Volume,
+    )
+    network: str | None = decl(
+        "network",
+        "enum",
+        None,
+        "`none`, `bridge` or `host` (rule `host-network`). `null`: `none` when no port is"
+        " published, else the runtime's default.",
+        "DESIGN 2a",
+        choices=("none", "bridge", "host"),
+        nullable=True,
+        derived=True,
+    )
+    args: tuple[str, ...] | None = decl(
+        "args",
+        "argv",
+        None,
+        "The container's command (an argv list, after the image); the top-level `command`"
+        " says the same for podman agents, and only one of them may be given.",
+        "DESIGN 2a",
+        nullable=True,
+    )
+    working_dir: str | None = decl(
+        "workingDir",
+        "string",
+        None,
+        "The container's working directory (absolute).",
+        "DESIGN 2a",
+        nullable=True,
+    )
+    user: str | None = decl(
+        "user",
+        "string",
+        None,
+        "`--user` inside the container, e.g. `1000:1000`.",
+        "DESIGN 2a",
+        nullable=True,
+    )
+    read_only_rootfs: bool = decl(
+        "readOnlyRootfs",
+        "bool",
+        False,
+        "Mount the container's root file system read-only.",
+        "DESIGN 2a",
+    )
+    capabilities: Capabilities = decl(
+        "capabilities", "section", Capabilities, "Capabilities dropped and added.", "DESIGN 2a"
+    )
+    no_new_privileges: bool = decl(
+        "noNewPrivileges",
+        "bool",
+        True,
+        "`--security-opt no-new-privileges`: no setuid gain inside the container.",
+        "DESIGN 2a",
     )
     span: Span = attrs.field(default=None, eq=False, repr=False)
     spans: Mapping[str, Span] = spans_field()
@@ -482,8 +715,23 @@ class Agent(Node):
     logs: Logs = decl("logs", "section", Logs, "Logs.", "3")
     health: Health = decl("health", "section", Health, "Health.", "3")
     quarantine: Quarantine = decl("quarantine", "section", Quarantine, "Quarantine.", "3, 9")
+    resources: Resources = decl("resources", "section", Resources, "Resource limits.", "DESIGN 2a")
+    secrets: Mapping[str, Secret] = decl(
+        "secrets",
+        "map",
+        {},
+        "Secret files by name (letters, digits, `_`): `{ source; target; }`. Their content"
+        " never appears in an artifact, log, status or quarantine bundle.",
+        "DESIGN 2a",
+        item=Secret,
+    )
     span: Span = attrs.field(default=None, eq=False, repr=False)
     spans: Mapping[str, Span] = spans_field()
+
+
+def container_args(agent: Agent) -> tuple[str, ...]:
+    """A podman agent's command after the image: `podman.args` or `command`, whichever is given."""
+    return agent.podman.args or agent.command or ()
 
 
 @functools.cache

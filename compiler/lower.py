@@ -15,6 +15,8 @@ from compiler.syntax import TYPE_NAMES, Attrs, Bool, Int, Invalid, List, Null, S
 _NAME = re.compile(ir.NAME_PATTERN)
 _ENV_NAME = re.compile(ir.ENV_NAME_PATTERN)
 _MISSING = object()
+_VOLUME_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]{1,2})?")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1: no path in any format has one
 
 
@@ -115,12 +117,18 @@ class Lowering:
                 continue
             values[field.name] = value
             spans[key] = entry.value.span
-            if field.metadata["kind"] in ("env", "waivers"):
+            if field.metadata["kind"] in ("env", "waivers", "map"):
                 for k, item in entry.value.entries.items():
                     spans[f"{key}.{k}"] = item.value.span
                     spans[f"{key}.{k}:key"] = item.key_span
         for key, field in schema.items():
             if field.name not in values:
+                if field.metadata["required"] and key not in syn.entries:
+                    self._emit(
+                        checks.MISSING_REQUIRED.at(
+                            syn.span, f"`{where}` needs `{key}`", f"add: {key} = ...;"
+                        )
+                    )
                 values[field.name] = self.default(field, name, syn.span, f"{where}.{key}")
         if cls is ir.Agent:
             values["name"] = name
@@ -164,13 +172,71 @@ class Lowering:
                         "use null for unlimited" if meta["nullable"] else "",
                     )
                 )
-            if syn.value > 2**31 - 1:
+            top = meta["maximum"] if meta["maximum"] is not None else 2**31 - 1
+            if syn.value > top:
                 return self._emit(
-                    checks.OUT_OF_RANGE.at(syn.span, f"`{where}` is too large: {syn.value}", "")
+                    checks.OUT_OF_RANGE.at(
+                        syn.span, f"`{where}` is too large: {syn.value} (at most {top})", ""
+                    )
                 )
             return syn.value
         if kind == "argv":
             return self._argv(where, syn)
+        if kind == "strings":
+            if not isinstance(syn, List):
+                return self._wrong_type(where, syn, "a list of strings")
+            return self._argv(where, syn)
+        if kind == "decimal":
+            return self._decimal(where, syn)
+        if kind == "volume":
+            if not isinstance(syn, Str):
+                return self._wrong_type(where, syn, "a string")
+            if "/" not in syn.value and syn.value not in (ir.HOME, "~"):
+                if not _VOLUME_NAME.fullmatch(syn.value):
+                    return self._emit(
+                        checks.INVALID_NAME.at(
+                            syn.span,
+                            f"`{where}` {syn.value!r} is neither a path nor a volume name",
+                            "a named volume matches [A-Za-z0-9][A-Za-z0-9_.-]*; a host"
+                            " directory starts with `/`, `$HOME/` or `~/`",
+                        )
+                    )
+                return syn.value
+            return self._path(where, syn, directory=True)
+        if kind == "list":
+            if not isinstance(syn, List):
+                return self._wrong_type(where, syn, "a list of attribute sets")
+            items = []
+            for i, item in enumerate(syn.items):
+                if isinstance(item, Invalid):
+                    continue
+                if not isinstance(item, Attrs):
+                    self._wrong_type(f"{where}[{i}]", item, "an attribute set")
+                    continue
+                items.append(self.node(meta["item"], item, name, f"{where}[{i}]"))
+            return tuple(items)
+        if kind == "map":
+            if not isinstance(syn, Attrs):
+                return self._wrong_type(where, syn, "an attribute set of attribute sets")
+            nodes = {}
+            for key, entry in syn.entries.items():
+                if not _ENV_NAME.fullmatch(key):
+                    self.diagnostics.append(
+                        checks.INVALID_NAME.at(
+                            entry.key_span,
+                            f"{key!r} is not a valid name in `{where}`",
+                            "use letters, digits and `_`, not starting with a digit: it"
+                            " names a variable and a credential",
+                        )
+                    )
+                    continue
+                if isinstance(entry.value, Invalid):
+                    continue
+                if not isinstance(entry.value, Attrs):
+                    self._wrong_type(f"{where}.{key}", entry.value, "an attribute set")
+                    continue
+                nodes[key] = self.node(meta["item"], entry.value, name, f"{where}.{key}")
+            return nodes
         if kind in ("env", "waivers"):
             return self._string_map(where, syn, kind)
         if kind == "keepalive":
@@ -185,8 +251,30 @@ class Lowering:
             return self.node(meta["default"], syn, name, where)
         raise AssertionError(kind)
 
-    def _path(self, where: str, syn: Str) -> Any:
+    def _decimal(self, where: str, syn: Value) -> Any:
+        """A positive number as the text Podman and systemd take: an integer, or a decimal
+        string (the declaration language has no floats)."""
+        if isinstance(syn, Int):
+            text = str(syn.value)
+        elif isinstance(syn, Str):
+            text = syn.value
+        else:
+            return self._wrong_type(where, syn, 'an integer or a decimal string such as "0.5"')
+        if not _DECIMAL.fullmatch(text) or float(text) <= 0:
+            return self._emit(
+                checks.OUT_OF_RANGE.at(
+                    syn.span,
+                    f"`{where}` must be a positive number with at most two decimals, not"
+                    f" {text!r}",
+                    'e.g. cpus = "0.5"; or cpus = 2;',
+                )
+            )
+        return text
+
+    def _path(self, where: str, syn: Str, directory: bool = False) -> Any:
         path = syn.value
+        if directory and path in (ir.HOME, "~"):
+            return ir.HOME  # a whole home: rule dangerous-mount says why not
         problem = ""
         rest = path
         if path.startswith(("$HOME/", "~/")):
@@ -197,8 +285,10 @@ class Lowering:
             problem = "relative paths are not allowed; start with `/`, `$HOME/` or `~/`"
         if not problem and "$" in rest:
             problem = "only a leading `$HOME/` is expanded; no other `$` may appear in a path"
-        if not problem and (not rest or rest.endswith("/")):
+        if not problem and (not rest or rest.endswith("/")) and not directory:
             problem = "the path names a directory, not a file"
+        if not problem and directory and rest.endswith("/") and rest != "/":
+            problem = "write it without a trailing `/`"
         if not problem and any(part == ".." for part in path.split("/")):
             problem = "`..` components are not allowed"
         if not problem and (bad := _CONTROL.search(path)):
@@ -333,13 +423,22 @@ def health_command(agent: ir.Agent, connection: str | None) -> str:
 
 def derive(agent: ir.Agent) -> ir.Agent:
     """Fill defaults that depend on other fields: health follows the runtime, the authfile
-    the auth mode and scope."""
+    the auth mode and scope, the network and the host ports the ports."""
     auth = agent.auth
     if not auth.given("authfile") and auth.mode == "empty-authfile" and agent.scope == "user":
         authfile = f"{ir.HOME}/.config/containers/sourceos-empty-auth.json"  # spec 6.1
         agent = attrs.evolve(agent, auth=attrs.evolve(auth, authfile=authfile))
     if not agent.podman.given("rootless") and agent.scope == "system":
         agent = attrs.evolve(agent, podman=attrs.evolve(agent.podman, rootless=False))
+    podman = agent.podman
+    if any(p.host is None for p in podman.ports):
+        ports = tuple(p if p.host is not None else attrs.evolve(p, host=p.container)
+                      for p in podman.ports)  # fmt: skip
+        podman = attrs.evolve(podman, ports=ports)
+    if not podman.given("network") and not podman.ports:
+        podman = attrs.evolve(podman, network="none")
+    if podman is not agent.podman:
+        agent = attrs.evolve(agent, podman=podman)
     health = agent.health
     if not health.given("type") and agent.runtime != "podman":
         health = attrs.evolve(health, type="process")

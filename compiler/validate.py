@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from compiler import checks, ir
 from compiler.diagnostics import Diagnostic
+from compiler.span import Span
 
 _LABEL = re.compile(ir.LABEL_PATTERN)
 # An image reference as Podman and the distribution spec parse it: [host[:port]/]path[:tag]
@@ -171,6 +172,211 @@ def validate(agent: ir.Agent) -> list[Diagnostic]:
                 "container names match [A-Za-z0-9][A-Za-z0-9_.-]*",
             )
         )
+    out += _container_fields(agent)
+    out += _secrets(agent)
+    return out
+
+
+_PODMAN_ONLY = ("ports", "volumes", "network", "args", "workingDir", "user", "readOnlyRootfs",
+                "capabilities", "noNewPrivileges")  # fmt: skip
+_CAPABILITY = re.compile(r"ALL|(?:CAP_)?[A-Z][A-Z0-9_]*")
+_USER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(?::[A-Za-z0-9_][A-Za-z0-9_.-]*)?")
+
+
+def _container_path(value: str | None) -> str:
+    """Why `value` cannot be a path inside the container (empty: it can)."""
+    if value is None:
+        return ""
+    if not value.startswith("/"):
+        return "it must be absolute, e.g. /data"
+    if "$" in value or any(part == ".." for part in value.split("/")):
+        return "no `$` and no `..`: it is used as written"
+    if ":" in value or "," in value or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return "no `:`, `,` or control character: Podman's mount syntax cannot carry them"
+    return ""
+
+
+def _container_fields(agent: ir.Agent) -> list[Diagnostic]:
+    """Ports, volumes, network and the container's settings (DESIGN 2a)."""
+    out: list[Diagnostic] = []
+    podman = agent.podman
+    if agent.runtime != "podman":
+        fields = ir.by_key(ir.Podman)
+        for key in _PODMAN_ONLY:
+            value = getattr(podman, fields[key].name)
+            default = fields[key].metadata["default"]
+            if isinstance(default, type):  # a section: compare with its defaults
+                default = default(**{f.name: f.metadata["default"] for f in ir.schema(default)})
+            if podman.given(key) and value != default and value not in (None, "none"):
+                out.append(
+                    checks.INVALID_VALUE.at(
+                        podman.at(key),
+                        f"`{agent.name}.podman.{key}` applies to the podman runtime only, not"
+                        f" {agent.runtime}",
+                        "remove it",
+                    )
+                )
+        return out
+    if podman.args is not None and agent.command is not None:
+        out.append(
+            checks.INVALID_VALUE.at(
+                podman.at("args"),
+                f"`{agent.name}` gives the container's command twice: `command` and"
+                " `podman.args`",
+                "keep one of them",
+            )
+        )
+    published: dict[tuple[str, int, str], ir.Port] = {}
+    for port in podman.ports:
+        address = _address(port.address)
+        if address is None:
+            out.append(
+                checks.INVALID_VALUE.at(
+                    port.at("address"),
+                    f"`{agent.name}.podman.ports`: {port.address!r} is not an IP address",
+                    'e.g. address = "127.0.0.1"; or "::1"',
+                )
+            )
+            continue
+        if port.host is None:
+            continue
+        key = (address, port.host, port.protocol)
+        first = published.setdefault(key, port)
+        if first is not port:
+            out.append(
+                checks.DUPLICATE_AGENT.at(
+                    port.at("host") if port.given("host") else port.span,
+                    f"host port {port.host}/{port.protocol} on {address} is published twice",
+                    f"first at line {first.span.line}",
+                )
+            )
+    if podman.ports and podman.network in ("none", "host"):
+        out.append(
+            checks.INVALID_VALUE.at(
+                podman.at("network"),
+                f"`{agent.name}` publishes ports but its network is {podman.network!r}:"
+                " nothing would be published",
+                'remove network (the runtime\'s default), or use network = "bridge"',
+            )
+        )
+    targets: dict[str, Span] = {}
+    for volume in podman.volumes:
+        why = _container_path(volume.target)
+        if why:
+            out.append(
+                checks.INVALID_PATH.at(
+                    volume.at("target"),
+                    f"`{agent.name}.podman.volumes` target {volume.target!r}: {why}",
+                    "",
+                )
+            )
+        elif volume.target is not None:
+            out += _duplicate_target(agent, targets, volume.target.rstrip("/") or "/",
+                                     volume.at("target"))  # fmt: skip
+        if volume.source is not None and ("," in volume.source or ":" in volume.source):
+            out.append(
+                checks.INVALID_PATH.at(
+                    volume.at("source"),
+                    f"`{agent.name}.podman.volumes` source {volume.source!r}: no `:` or `,`:"
+                    " Podman's mount syntax cannot carry them",
+                    "",
+                )
+            )
+    for _, secret in sorted(agent.secrets.items()):
+        if secret.target is not None and not _container_path(secret.target):
+            out += _duplicate_target(agent, targets, secret.target, secret.at("target"))
+    if podman.working_dir is not None and _container_path(podman.working_dir):
+        out.append(
+            checks.INVALID_PATH.at(
+                podman.at("workingDir"),
+                f"`{agent.name}.podman.workingDir` {podman.working_dir!r}:"
+                f" {_container_path(podman.working_dir)}",
+                "",
+            )
+        )
+    if podman.user is not None and not _USER.fullmatch(podman.user):
+        out.append(
+            checks.INVALID_VALUE.at(
+                podman.at("user"),
+                f"`{agent.name}.podman.user` {podman.user!r} is not a user[:group]",
+                'e.g. user = "1000:1000";',
+            )
+        )
+    caps = podman.capabilities
+    for key, names in (("drop", caps.drop), ("add", caps.add)):
+        for cap in names:
+            if not _CAPABILITY.fullmatch(cap):
+                out.append(
+                    checks.INVALID_VALUE.at(
+                        caps.at(key),
+                        f"`{agent.name}.podman.capabilities.{key}`: {cap!r} is not a"
+                        " capability name",
+                        'capability names are upper case, e.g. "NET_BIND_SERVICE" or "ALL"',
+                    )
+                )
+    return out
+
+
+def _duplicate_target(
+    agent: ir.Agent, targets: dict[str, Span], target: str, span: Span
+) -> list[Diagnostic]:
+    first = targets.setdefault(target, span)
+    if first is span:
+        return []
+    return [
+        checks.INVALID_VALUE.at(
+            span,
+            f"`{agent.name}` mounts two things at {target}",
+            f"first at line {first.line}, column {first.column}",
+        )
+    ]
+
+
+def _address(text: str) -> str | None:
+    """An IP address in its canonical form, or None."""
+    import ipaddress  # only for agents that publish ports
+
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
+
+
+def _secrets(agent: ir.Agent) -> list[Diagnostic]:
+    """A secret is a file given as a file: a mount target for containers, `$<NAME>_FILE`
+    otherwise."""
+    out: list[Diagnostic] = []
+    for name, secret in sorted(agent.secrets.items()):
+        if agent.runtime == "podman":
+            why = _container_path(secret.target) if secret.target else "a container needs one"
+            if why:
+                out.append(
+                    checks.INVALID_PATH.at(
+                        secret.at("target"),
+                        f"`{agent.name}.secrets.{name}.target`: {why}",
+                        f'e.g. target = "/run/secrets/{name.lower()}";',
+                    )
+                )
+            continue
+        if secret.target is not None:
+            out.append(
+                checks.INVALID_VALUE.at(
+                    secret.at("target"),
+                    f"`{agent.name}.secrets.{name}.target` applies to containers only: a"
+                    f" {agent.runtime} agent finds the file's path in ${name}_FILE",
+                    "remove target",
+                )
+            )
+        variable = f"{name}_FILE"
+        if variable in agent.environment or variable in RESERVED_ENVIRONMENT:
+            out.append(
+                checks.INVALID_VALUE.at(
+                    agent.spans.get(f"secrets.{name}:key", agent.at("secrets")),
+                    f"`{agent.name}.secrets.{name}` is given in ${variable}, which"
+                    " `environment` (or the wrapper) sets already",
+                    "rename the secret or the variable",
+                )
+            )
     return out
 
 
@@ -187,7 +393,22 @@ def duplicate_agents(agents: Iterable[ir.Agent]) -> list[Diagnostic]:
     names: dict[str, ir.Agent] = {}
     labels: dict[str, ir.Agent] = {}
     containers: dict[tuple[str, str], ir.Agent] = {}
+    ports: dict[tuple[str, int, str], ir.Agent] = {}
     for agent in agents:
+        for port in agent.podman.ports if agent.runtime == "podman" else ():
+            address = _address(port.address)
+            if address is None or port.host is None:
+                continue
+            holder = ports.setdefault((address, port.host, port.protocol), agent)
+            if holder is not agent:
+                out.append(
+                    checks.DUPLICATE_AGENT.at(
+                        port.at("host") if port.given("host") else port.span,
+                        f"host port {port.host}/{port.protocol} on {address} is already"
+                        f" published by agent `{holder.name}`",
+                        "give one of them another host port",
+                    )
+                )
         key = container_key(agent)
         owner = agent if key is None else containers.setdefault(key, agent)
         if owner is not agent and agent.name != owner.name:

@@ -104,6 +104,7 @@ def test_registry_rejects_duplicates_and_matches_design_names() -> None:
         "remote-runtime-image", "ambient-credentials", "interactive-credential-helper",
         "raw-shell-launch", "unjustified-system-scope", "missing-quarantine",
         "opaque-store-command", "gnu-only-syntax", "secret-in-definition", "unresolved-home-path",
+        "public-port", "dangerous-mount", "host-network",
     }  # fmt: skip
     assert design <= set(BY_NAME)
     not_waivable = {r.name for r in REGISTRY if not r.waivable}

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from compiler.rules.ambient_credentials import AmbientCredentials
 from compiler.rules.base import Finding, Rule
+from compiler.rules.dangerous_mount import DangerousMount
 from compiler.rules.gnu_only_syntax import GnuOnlySyntax
+from compiler.rules.host_network import HostNetwork
 from compiler.rules.interactive_credential_helper import InteractiveCredentialHelper
 from compiler.rules.keepalive_crashed_false import KeepaliveCrashedFalse
 from compiler.rules.log_in_tmp import LogInTmp
 from compiler.rules.missing_quarantine import MissingQuarantine
 from compiler.rules.opaque_store_command import OpaqueStoreCommand
+from compiler.rules.public_port import PublicPort
 from compiler.rules.raw_shell_launch import RawShellLaunch
 from compiler.rules.remote_runtime_image import RemoteRuntimeImage
 from compiler.rules.secret_in_definition import SecretInDefinition
@@ -53,6 +56,9 @@ REGISTRY: tuple[Rule, ...] = _registry(
     SecretInDefinition(),
     UnresolvedHomePath(),
     UnguardedRuntime(),
+    PublicPort(),
+    DangerousMount(),
+    HostNetwork(),
 )
 BY_NAME: dict[str, Rule] = {r.name: r for r in REGISTRY}
 

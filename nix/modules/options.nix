@@ -16,6 +16,11 @@ let
         else if field.kind == "env" || field.kind == "waivers" then types.attrsOf types.str
         else if field.kind == "keepalive" then types.either types.bool (types.submodule { options = optionsOf "" field.fields; })
         else if field.kind == "section" then types.submodule { options = optionsOf "" field.fields; }
+        else if field.kind == "list" then types.listOf (types.submodule { options = optionsOf "" field.item; })
+        else if field.kind == "map" then types.attrsOf (types.submodule { options = optionsOf "" field.item; })
+        else if field.kind == "strings" then types.listOf types.str
+        else if field.kind == "decimal" then types.either types.ints.positive types.str
+        else if field.kind == "volume" then types.str
         else throw "unknown field kind ${field.kind}";
     in
     if field.nullable then types.nullOr base else base;
