@@ -200,6 +200,9 @@ class Emitter:
             "health_commands": health_commands(agent),
             "provenance": provenance(agent),
             "problems": self.problems,
+            "publish": publish,
+            "cpu_quota": cpu_quota,
+            "container_args": ir.container_args,
         }
 
     def render(self, template: str, **extra: Any) -> str:
@@ -251,6 +254,9 @@ class Emitter:
         state = escape.STATE_PLACEHOLDER
         logs = self.context["logs"]["launchd"]
         env = {s(k, f"environment.{k}"): s(v, f"environment.{k}") for k, v in a.environment.items()}
+        if a.runtime != "podman":  # a container gets its secrets mounted, not their paths
+            for name, secret in sorted(a.secrets.items()):
+                env[s(f"{name}_FILE", f"secrets.{name}")] = p(secret.source, f"secrets.{name}")
         env.update(SOURCEOS_AGENT_MANAGER="launchd", SOURCEOS_AGENT_STATE_DIR=state)
         job: dict[str, Any] = {
             "Label": s(a.label, "label"),
@@ -266,6 +272,15 @@ class Emitter:
         }
         if a.scope == "user":
             job["LimitLoadToSessionType"] = "Aqua"
+        limits = {
+            key: value
+            for key, value in (("NumberOfFiles", a.resources.open_files),
+                               ("NumberOfProcesses", a.resources.pids))
+            if value is not None
+        }  # fmt: skip
+        if limits and a.runtime != "podman":  # a container's limits are Podman's flags
+            job["SoftResourceLimits"] = limits
+            job["HardResourceLimits"] = dict(limits)
         return job
 
 
@@ -424,6 +439,18 @@ def podman_machine(agent: ir.Agent, manager: str) -> dict[str, Any]:
     connection = podman.connection if mac or podman.given("connection") else None
     require = podman.require_machine if mac or podman.given("requireMachine") else False
     return {"connection": connection, "require_machine": bool(require and connection)}
+
+
+def publish(port: ir.Port) -> str:
+    """`--publish`'s value for a port: `address:host:container/protocol`, an IPv6 address in
+    brackets."""
+    address = f"[{port.address}]" if ":" in port.address else port.address
+    return f"{address}:{port.host}:{port.container}/{port.protocol}"
+
+
+def cpu_quota(cpus: str) -> str:
+    """systemd's `CPUQuota=` for a number of CPUs: `0.5` → `50%`."""
+    return f"{round(float(cpus) * 100)}%"
 
 
 def load_hint(agent: ir.Agent) -> str:

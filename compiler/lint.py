@@ -74,6 +74,8 @@ PLIST_TYPES: dict[str, tuple[type, ...]] = {
     "StandardOutPath": (str,),
     "StandardErrorPath": (str,),
     "EnvironmentVariables": (dict,),
+    "SoftResourceLimits": (dict,),
+    "HardResourceLimits": (dict,),
 }
 KEEPALIVE_KEYS = {"SuccessfulExit", "Crashed", "NetworkState", "PathState", "OtherJobEnabled"}
 

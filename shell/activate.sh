@@ -58,6 +58,10 @@ check_title() {
     rootless-subids | rootless-uidmap | rootless-network) TITLE="rootless podman" ;;
     local-image | image-tag) TITLE=image ;;
     authfile | host-auth-isolation | credential-helper) TITLE=auth ;;
+    volume-source) TITLE=volumes ;;
+    secret-file) TITLE=secrets ;;
+    port-free) TITLE=ports ;;
+    resource-limits) TITLE=limits ;;
     log-directory) TITLE=logs ;;
     label-not-disabled | label-not-conflicting) TITLE=label ;;
     service-not-duplicated) TITLE="legacy service" ;;
@@ -759,10 +763,21 @@ install_step() {
     if ! register || ! record_installed; then
         rollback install "cannot register the agent in $STATE_DIR"
     fi
+    VOLUME_ERROR=
+    volume_dirs make_volume_dir
+    [ -z "$VOLUME_ERROR" ] || rollback install "$VOLUME_ERROR"
     # An earlier run's staged remediation no longer applies. (Each rm only where there is
     # something to remove: a process each.)
     [ ! -e "$STAGED_DIR" ] || rm -rf "$STAGED_DIR"
     step install pass "$SERVICE_FILE, $WRAPPER_FILE"
+}
+
+# A volume's host directory $1, made at install where it is missing (mode 0700, the activating
+# user's). One that exists is never chowned, chmodded or emptied; a rollback leaves it.
+# shellcheck disable=SC2317  # called through volume_dirs
+make_volume_dir() {
+    # shellcheck disable=SC2174  # only the volume's own directory is the agent's: 0700
+    [ -d "$1" ] || mkdir -p -m 700 "$1" 2>/dev/null || VOLUME_ERROR="cannot create the volume directory $1"
 }
 
 # enable: only after install succeeded; a failure rolls back.

@@ -13,7 +13,8 @@
 usage() {
     echo "usage: agentctl VERB [--json] [options]"
     echo "  preflight | stage | install | activate | start | stop | restart | status |"
-    echo "  logs [-n N] [-f] | doctor | quarantine [--output-dir DIR] | uninstall"
+    echo "  logs [-n N] [-f] | doctor | quarantine [--output-dir DIR] |"
+    echo "  uninstall [--purge-data [--yes]]"
 }
 
 # RUNS=the runs (launchd) or restarts (systemd) the service manager counts.
@@ -81,7 +82,14 @@ LAST
         json_pairs project "$OWNER_PROJECT" component "$OWNER_COMPONENT" contact "$OWNER_CONTACT"
         printf '},"health":{'
         json_pairs type "$HEALTH_TYPE" command "$HEALTH_COMMAND"
-        printf '},"provenance":%s}\n' "$(cat "$PROVENANCE_FILE" 2>/dev/null || echo null)"
+        printf '},"published":['
+        JA_SEP=
+        published_ports published_json
+        printf '],"data":['
+        JA_SEP=
+        volume_dirs json_item
+        named_volumes json_item
+        printf '],"provenance":%s}\n' "$(cat "$PROVENANCE_FILE" 2>/dev/null || echo null)"
         return 0
     fi
     echo "$AGENT ($LABEL): $state${quarantined:+ (quarantined to $quarantined)}"
@@ -98,6 +106,39 @@ LAST
     echo "- service file: $SERVICE_FILE"
     echo "- logs: $LOG_APP, $LOG_OUT, $LOG_ERR"
     echo "- health: $HEALTH_TYPE${HEALTH_COMMAND:+; check by hand: $HEALTH_COMMAND}"
+    PUBLISHED='' DATA=''
+    published_ports list_published
+    volume_dirs list_volume
+    named_volumes list_volume
+    [ -z "$PUBLISHED" ] || echo "- published:$PUBLISHED"
+    [ -z "$DATA" ] || echo "- data (kept by uninstall unless --purge-data):$DATA"
+}
+
+# A published port (address $1, port $2, protocol $3) as ADDRESS:PORT/PROTOCOL, added to
+# PUBLISHED; published_json prints it as the next element of a JSON array.
+# shellcheck disable=SC2317  # called through published_ports
+list_published() {
+    case $1 in *:*) lp_address="[$1]" ;; *) lp_address=$1 ;; esac
+    PUBLISHED="$PUBLISHED $lp_address:$2/$3"
+}
+
+# shellcheck disable=SC2317  # called through published_ports
+published_json() {
+    case $1 in *:*) pj_address="[$1]" ;; *) pj_address=$1 ;; esac
+    json_item "$pj_address:$2/$3"
+}
+
+# $1 as the next element of a JSON array (JA_SEP: what goes before it).
+# shellcheck disable=SC2317  # called through the facts' lists
+json_item() {
+    printf '%s' "$JA_SEP"
+    json_str "$1"
+    JA_SEP=,
+}
+
+# shellcheck disable=SC2317  # called through volume_dirs and named_volumes
+list_volume() {
+    DATA="$DATA $1"
 }
 
 cmd_preflight() {
@@ -445,6 +486,10 @@ cmd_quarantine() {
         echo "\`agentctl uninstall\`"
     } >"$dir/remediation.md"
     record remediation.md captured ""
+    # A secret is named with its path, never copied; the agent's data stays where it is.
+    secret_files quarantined_secret
+    volume_dirs quarantined_data
+    named_volumes quarantined_data
     # 10. manifest of everything captured, with hashes
     {
         printf '{'
@@ -484,10 +529,24 @@ ITEMS
     [ "$QFAILED" = 0 ] || exit 1
 }
 
+# shellcheck disable=SC2317  # called through secret_files
+quarantined_secret() {
+    record "secret $1" "not captured" "$2: the file stays where it is; its content is never copied"
+}
+
+# shellcheck disable=SC2317  # called through volume_dirs and named_volumes
+quarantined_data() {
+    record "data $1" "not captured" "left in place, untouched"
+}
+
 # --- uninstall ------------------------------------------------------------------------
 cmd_uninstall() {
     uninstall_installed
     removed=$REMOVED kept=$KEPT
+    if [ "$PURGE" = yes ]; then
+        purge_data
+        removed="$removed${PURGED:+$NL$PURGED}" kept=$KEPT
+    fi
     if [ "$JSON" = yes ]; then
         installed_state
         now=$INSTALLED
@@ -511,6 +570,58 @@ KEPT
     fi
 }
 
+# uninstall --purge-data: the agent's volumes too, after a confirmation (or --yes). PURGED:
+# what was removed; what could not be is left in KEPT.
+purge_data() {
+    PURGED='' pd_list=''
+    volume_dirs list_data
+    named_volumes list_data
+    [ -n "$pd_list" ] || return 0
+    if [ "$YES" != yes ]; then
+        printf '%s\n' "agentctl: remove $AGENT's data for good?$pd_list" >&2
+        printf '%s' "type yes to remove it: " >&2
+        pd_answer=
+        read -r pd_answer </dev/tty 2>/dev/null || read -r pd_answer || pd_answer=
+        if [ "$pd_answer" != yes ]; then
+            echo "agentctl: data kept" >&2
+            return 0
+        fi
+    fi
+    volume_dirs purge_one
+    named_volumes purge_one
+    PURGED=${PURGED%"$NL"}
+    KEPT=$(printf '%s' "$KEPT" | grep -v '^data ')
+}
+
+# shellcheck disable=SC2317  # called through volume_dirs and named_volumes
+list_data() {
+    case $1 in
+    */*) [ -d "$1" ] && pd_list="$pd_list$NL  $1" ;;
+    *) pd_list="$pd_list$NL  named volume $1" ;;
+    esac
+}
+
+# shellcheck disable=SC2317  # called through volume_dirs and named_volumes
+purge_one() {
+    case $1 in
+    */*)
+        [ -d "$1" ] || return 0
+        if rm -rf "$1"; then
+            PURGED="${PURGED}data $1$NL"
+        else
+            KEPT="${KEPT}data $1 (could not be removed)$NL"
+        fi
+        ;;
+    *)
+        if bounded 60 podman_ volume rm --force "$1" >/dev/null 2>&1; then
+            PURGED="${PURGED}named volume $1$NL"
+        elif bounded 10 podman_ volume exists "$1" >/dev/null 2>&1; then
+            KEPT="${KEPT}data in the named volume $1 (could not be removed)$NL"
+        fi
+        ;;
+    esac
+}
+
 # --- main ------------------------------------------------------------------------
 # The verb asked for, with its options.
 agentctl_main() {
@@ -529,6 +640,8 @@ agentctl_main() {
     FOLLOW=no
     OUTPUT_DIR=${HOME}/Desktop/sourceos-quarantine
     PASS=
+    PURGE=no
+    YES=no
     while [ $# -gt 0 ]; do
         case $1 in
         --json) JSON=yes ;;
@@ -537,6 +650,8 @@ agentctl_main() {
         -f) FOLLOW=yes ;;
         --output-dir) OUTPUT_DIR=${2:?--output-dir needs a directory}; shift ;;
         --stage-only | --dry-run) PASS="$PASS $1" ;;
+        --purge-data) PURGE=yes ;;
+        --yes) YES=yes ;;
         *)
             echo "agentctl: unknown option: $1" >&2
             exit 2

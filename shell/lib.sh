@@ -779,7 +779,19 @@ CHANGED
     else
         rm -rf "$STATE_DIR"
     fi
+    # The agent's data is never removed here (only `agentctl uninstall --purge-data` does).
+    volume_dirs keep_data
+    named_volumes keep_data
     REMOVED=${REMOVED%"$NL"} KEPT=${KEPT%"$NL"}
+}
+
+# Record the volume $1 (a directory or a named volume) in KEPT where it holds the agent's data.
+# shellcheck disable=SC2317  # called through volume_dirs and named_volumes
+keep_data() {
+    case $1 in
+    */*) [ -d "$1" ] && KEPT="${KEPT}data $1 (agentctl uninstall --purge-data removes it)$NL" ;;
+    *) KEPT="${KEPT}data in the named volume $1 (agentctl uninstall --purge-data removes it)$NL" ;;
+    esac
 }
 
 # INSTALLED=the agent's state as DESIGN.md names it: running, enabled, installed, staged or
@@ -1021,6 +1033,7 @@ preflight() {
     else
         preflight_program
     fi
+    check_secret_files
 
     log_problem=''
     log_create=''
@@ -1493,9 +1506,282 @@ preflight_podman() {
     check_authfile
     check_auth_isolation
     check_credential_helper
+    check_volume_sources
+    check_ports_free
+    check_resource_limits
     check_container_name
     check_container_spec
     [ "$SCRATCH_TEMP" = no ] || rm -rf "$SCRATCH"
+}
+
+# --- preflight: volumes, secrets and published ports -------------------------------
+
+# volume-source: each host directory mounted into the container exists or can be made at
+# install, is the user's, and (user scope) is no link out of the user's home.
+check_volume_sources() {
+    VS_DIRS='' VS_CREATE='' VS_PROBLEM='' VS_FIX=''
+    volume_dirs volume_problem
+    if [ -z "$VS_DIRS" ]; then
+        check volume-source skip "no host directory is mounted"
+    elif [ -n "$VS_PROBLEM" ]; then
+        check volume-source fail "$VS_PROBLEM" "$VS_FIX"
+    else
+        check volume-source pass "yours:$VS_DIRS${VS_CREATE:+; install creates (mode 0700):$VS_CREATE}"
+    fi
+}
+
+# resource-limits: the limits that need cgroup controllers (CGROUP_LIMITS: memory, cpu, pids)
+# are ones this Podman applies. Rootless Podman ignores them, with no more than a warning in
+# its log, on cgroup v1 and where the user manager has not delegated the controller.
+check_resource_limits() {
+    if [ -z "$CGROUP_LIMITS" ]; then
+        check resource-limits skip "no memory, CPU or pids limit declared"
+    elif [ "$PLATFORM" = darwin ] || [ -n "$CONNECTION" ]; then
+        check resource-limits skip "the Podman machine applies them"
+    elif [ "$USER_ID" = 0 ]; then
+        check resource-limits pass "rootful Podman applies $CGROUP_LIMITS limits"
+    elif [ "$SOCKET_OK" != yes ]; then
+        check resource-limits skip "Podman does not answer"
+    else
+        rl_info=$(bounded_exec 15 podman_ info --format '{{.Host.CgroupsVersion}} {{.Host.CgroupControllers}}' 2>/dev/null)
+        rl_list=${rl_info#* }  # "[cpu memory pids]" after the version
+        rl_list=${rl_list#"["}
+        rl_list=${rl_list%"]"}
+        rl_missing=
+        for rl_controller in $CGROUP_LIMITS; do
+            case " $rl_list " in
+            *" $rl_controller "*) ;;
+            *) rl_missing="$rl_missing $rl_controller" ;;
+            esac
+        done
+        case $rl_info in
+        v1*)
+            check resource-limits fail "rootless Podman on cgroup v1 ignores memory, CPU and pids limits: this agent's$rl_missing limits would not hold" "boot with cgroup v2 (systemd.unified_cgroup_hierarchy=1), or drop the limits, or make it a system agent (rootful Podman applies them)"
+            ;;
+        *)
+            if [ -n "$rl_missing" ]; then
+                check resource-limits fail "the user's systemd manager does not delegate$rl_missing to rootless Podman: the limits would not hold" "sudo systemctl edit user@.service: [Service] Delegate=memory pids cpu, then log in again"
+            else
+                check resource-limits pass "rootless Podman applies $CGROUP_LIMITS limits (cgroup ${rl_info%% *})"
+            fi
+            ;;
+        esac
+    fi
+}
+
+# One volume directory $1 for check_volume_sources (VS_PROBLEM: the first problem found).
+# shellcheck disable=SC2317  # called through volume_dirs
+volume_problem() {
+    vs_dir=$1
+    VS_DIRS="$VS_DIRS $vs_dir"
+    [ -z "$VS_PROBLEM" ] || return 0
+    if [ -L "$vs_dir" ]; then
+        if ! vs_real=$(cd -P "$vs_dir" 2>/dev/null && pwd -P); then
+            VS_PROBLEM="$vs_dir is a link to nothing"
+            VS_FIX="remove the link, or point it at a directory of yours"
+            return 0
+        fi
+        vs_home=$(cd -P "$HOME" 2>/dev/null && pwd -P)
+        case $vs_real/ in
+        "$vs_home"/*) ;;
+        *)
+            if [ "$SCOPE" = user ]; then
+                VS_PROBLEM="$vs_dir is a link out of your home, to $vs_real"
+                VS_FIX="declare $vs_real itself as the source, or replace the link with a directory"
+                return 0
+            fi
+            ;;
+        esac
+    fi
+    if [ -e "$vs_dir" ]; then
+        if [ ! -d "$vs_dir" ]; then
+            VS_PROBLEM="$vs_dir is not a directory"
+            VS_FIX="move it aside, or declare another source"
+            return 0
+        fi
+        # shellcheck disable=SC2046  # the words of one `ls -ln` line: mode, links, owner
+        set -- $(ls -lnd "$vs_dir" 2>/dev/null)
+        if [ "${3:-}" != "$USER_ID" ]; then
+            VS_PROBLEM="$vs_dir belongs to uid ${3:-unknown}, not to the agent's user ($USER_ID); agentc never changes an existing directory's owner"
+            VS_FIX="sudo chown -R $(id -un 2>/dev/null) '$vs_dir', or declare a directory of your own"
+        fi
+        return 0
+    fi
+    if read_only_dir "$vs_dir"; then
+        VS_PROBLEM="$vs_dir does not exist and cannot be created (a read-only place)"
+        VS_FIX="create it yourself, owned by $(id -un 2>/dev/null), or declare another source"
+        return 0
+    fi
+    VS_CREATE="$VS_CREATE $vs_dir"
+}
+
+# secret-file: each secret file exists, is the user's and is readable by nobody else. Only its
+# metadata is looked at, never its content.
+check_secret_files() {
+    SF_NAMES='' SF_PROBLEM='' SF_FIX=''
+    secret_files secret_problem
+    if [ -z "$SF_NAMES" ]; then
+        check secret-file skip "no secret declared"
+    elif [ -n "$SF_PROBLEM" ]; then
+        check secret-file fail "$SF_PROBLEM" "$SF_FIX"
+    else
+        check secret-file pass "$SF_NAMES: the user's own files, mode 0600 or narrower"
+    fi
+}
+
+# One secret for check_secret_files: its name $1 and file $2.
+# shellcheck disable=SC2317  # called through secret_files
+secret_problem() {
+    sf_name=$1 sf_file=$2
+    SF_NAMES="$SF_NAMES${SF_NAMES:+, }$sf_name"
+    [ -z "$SF_PROBLEM" ] || return 0
+    sh_quote "$sf_file"
+    if [ ! -e "$sf_file" ]; then
+        SF_PROBLEM="secret $sf_name: $sf_file does not exist"
+        SF_FIX="write it, readable by you only: (umask 077 && cat >$SHQ) (agentc never reads or copies it)"
+        return 0
+    fi
+    if [ ! -f "$sf_file" ]; then
+        SF_PROBLEM="secret $sf_name: $sf_file is not a regular file"
+        SF_FIX="declare the file itself"
+        return 0
+    fi
+    # shellcheck disable=SC2046  # the words of one `ls -ln` line: mode, links, owner
+    set -- $(ls -ln "$sf_file" 2>/dev/null)
+    if [ "${3:-}" != "$USER_ID" ]; then
+        SF_PROBLEM="secret $sf_name: $sf_file belongs to uid ${3:-unknown}, not to the agent's user ($USER_ID)"
+        SF_FIX="chown $(id -un 2>/dev/null) $SHQ"
+        return 0
+    fi
+    case ${1:-} in
+    -r[w-]-------*) ;;
+    *)
+        SF_PROBLEM="secret $sf_name: $sf_file is mode ${1:-unknown}, wider than 0600"
+        SF_FIX="chmod 600 $SHQ"
+        ;;
+    esac
+}
+
+# port-free: each published host port is free on its address, or held by this agent's own
+# container (a running generation being replaced).
+check_ports_free() {
+    PF_ANY='' PF_PORTS='' PF_OWN='' PF_PROBLEM='' PF_FIX='' PF_BLIND=''
+    published_ports port_problem
+    if [ -z "$PF_ANY" ]; then
+        check port-free skip "no port published"
+    elif [ -n "$PF_PROBLEM" ]; then
+        check port-free fail "$PF_PROBLEM" "$PF_FIX"
+    elif [ -n "$PF_BLIND" ]; then
+        check port-free skip "cannot see listening sockets here (no /proc/net, no lsof)"
+    else
+        check port-free pass "${PF_PORTS:+free:$PF_PORTS}${PF_PORTS:+${PF_OWN:+; }}${PF_OWN:+held by the container of this agent:$PF_OWN}"
+    fi
+}
+
+# One published port for check_ports_free: its address $1, host port $2 and protocol $3.
+# shellcheck disable=SC2317  # called through published_ports
+port_problem() {
+    pp_where="$1:$2/$3"
+    PF_ANY=yes
+    [ -z "$PF_PROBLEM" ] || return 0
+    # Rootless Podman on Linux cannot bind below the kernel's unprivileged port start: `podman
+    # create` accepts it, and every start would fail.
+    if [ "$PLATFORM" = linux ] && [ "$USER_ID" != 0 ] && [ -z "$CONNECTION" ]; then
+        pp_first=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null) || pp_first=1024
+        case $pp_first in '' | *[!0-9]*) pp_first=1024 ;; esac
+        if [ "$2" -lt "$pp_first" ]; then
+            PF_PROBLEM="$pp_where: rootless Podman cannot publish a port below $pp_first (net.ipv4.ip_unprivileged_port_start)"
+            PF_FIX="publish a host port of $pp_first or more (podman.ports: host = <port>;), or lower it: sudo sysctl net.ipv4.ip_unprivileged_port_start=$2"
+            return 0
+        fi
+    fi
+    port_holder "$1" "$2" "$3"
+    case $HOLDER in
+    '') PF_PORTS="$PF_PORTS $pp_where" ;;
+    '?') PF_BLIND=yes PF_PORTS="$PF_PORTS $pp_where" ;;
+    "container $CONTAINER") PF_OWN="$PF_OWN $pp_where" ;;
+    *)
+        PF_PROBLEM="$pp_where is in use by $HOLDER"
+        PF_FIX="stop $HOLDER, or publish another host port (podman.ports: host = <port>;)"
+        ;;
+    esac
+}
+
+# HOLDER: what listens on address $1, port $2, protocol $3 so that a container cannot publish
+# it there: "container NAME" (one Podman made, of this agent if it carries its label), a
+# process ("NAME (pid N)"), "another user's process", nothing (''), or '?' where this host
+# cannot tell.
+# shellcheck disable=SC2317  # called through published_ports
+port_holder() {
+    HOLDER=''
+    if [ -r /proc/net/tcp ]; then
+        case $3 in udp) ph_state=07 ph_files="/proc/net/udp /proc/net/udp6" ;; *) ph_state=0A ph_files="/proc/net/tcp /proc/net/tcp6" ;; esac
+        # shellcheck disable=SC2086  # two file names
+        ph_inode=$(awk -v want="$1" -v port="$2" -v state="$ph_state" '
+            function hex(s,  i, n) {
+                n = 0; s = toupper(s)
+                for (i = 1; i <= length(s); i++) n = n * 16 + index("0123456789ABCDEF", substr(s, i, 1)) - 1
+                return n
+            }
+            function v4(h) { return hex(substr(h, 7, 2)) "." hex(substr(h, 5, 2)) "." hex(substr(h, 3, 2)) "." hex(substr(h, 1, 2)) }
+            FNR > 1 && $4 == state {
+                split($2, a, ":")
+                if (hex(a[2]) != port) next
+                h = a[1]
+                if (length(h) == 8) addr = v4(h)
+                else if (h == "00000000000000000000000000000000") addr = "::"
+                else if (h == "00000000000000000000000001000000") addr = "::1"
+                else if (substr(h, 1, 24) == "0000000000000000FFFF0000") addr = v4(substr(h, 25, 8))
+                else addr = "?"
+                v6want = index(want, ":") > 0
+                if (addr == want || addr == "::" || want == "::" ||
+                    (!v6want && (addr == "0.0.0.0" || want == "0.0.0.0"))) { print $10; exit }
+            }' $ph_files 2>/dev/null)
+        [ -n "$ph_inode" ] || return 0
+    elif command -v lsof >/dev/null 2>&1; then
+        if [ "$3" = udp ]; then
+            ph_out=$(bounded_exec 10 lsof -nP -iUDP:"$2" -Fpc 2>/dev/null)
+        else
+            ph_out=$(bounded_exec 10 lsof -nP -iTCP:"$2" -sTCP:LISTEN -Fpc 2>/dev/null)
+        fi
+        [ -n "$ph_out" ] || return 0
+        ph_inode=
+    else
+        HOLDER='?'
+        return 0
+    fi
+    # In use. A container Podman published it for, first: that names it best.
+    if [ "${SOCKET_OK:-no}" = yes ]; then
+        ph_ports=$(bounded_exec 10 podman_ ps --format '{{.Names}} {{.Ports}}' 2>/dev/null)
+        while IFS=' ' read -r ph_name ph_list; do
+            case ", $ph_list" in
+            *":$2->"*"/$3"*)
+                HOLDER="container $ph_name"
+                return 0
+                ;;
+            esac
+        done <<PORTS
+$ph_ports
+PORTS
+    fi
+    if [ -n "$ph_inode" ]; then
+        for ph_fd in /proc/[0-9]*/fd; do
+            # shellcheck disable=SC2010  # the names are fd numbers; the link targets are read
+            if ls -l "$ph_fd" 2>/dev/null | grep -q "socket:\[$ph_inode\]"; then
+                ph_pid=${ph_fd#/proc/}
+                ph_pid=${ph_pid%/fd}
+                HOLDER="$(cat "/proc/$ph_pid/comm" 2>/dev/null) (pid $ph_pid)"
+                return 0
+            fi
+        done
+        HOLDER="another user's process"
+    else
+        ph_pid=${ph_out#p}
+        ph_pid=${ph_pid%%"$NL"*}
+        ph_cmd=${ph_out#*"$NL"c}
+        ph_cmd=${ph_cmd%%"$NL"*}
+        HOLDER="$ph_cmd (pid $ph_pid)"
+    fi
 }
 
 # --- preflight: native and nix-app agents ---------------------------------------------

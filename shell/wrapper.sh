@@ -307,14 +307,43 @@ run_container() {
         set -- ${1+"$@"} --env "$name"
     done
     [ -n "$ENV_FILE" ] && set -- ${1+"$@"} --env-file "$ENV_FILE"
-    set -- ${1+"$@"} "$IMAGE"
+    # Then the declared options (ports, mounts, limits, hardening), the image, its command.
     if [ "$PROBE" = yes ]; then
-        probe_id=$(with_command "$@" </dev/null) || exit 1
+        probe_id=$(with_run_options then_image "$@" </dev/null) || exit 1
         podman_ rm -f "$probe_id" >/dev/null </dev/null || exit 1
         exit 0
     fi
     log "starting container $CONTAINER from $IMAGE"
-    with_command exec "$@" </dev/null
+    with_run_options then_image exec "$@" </dev/null
+}
+
+# VOLUME_SOURCE: what a volume's host directory $1 is mounted from. A start fails closed when
+# it is missing (activation creates it); the probe mounts an empty scratch directory in its
+# place until install has created it.
+volume_source() {
+    VOLUME_SOURCE=$1
+    [ -d "$1" ] && return 0
+    [ "$PROBE" = yes ] || fail_closed "volume directory $1 is missing; re-run activation to create it"
+    STAND_INS=$((${STAND_INS:-0} + 1))
+    VOLUME_SOURCE=$STATE_DIR/volume-$STAND_INS
+    mkdir -p "$VOLUME_SOURCE" || fail_closed "cannot create $VOLUME_SOURCE"
+}
+
+# SECRET_SOURCE: the secret file $1, which a start requires (its content is never read here);
+# the probe mounts an empty scratch file in its place while it is missing (preflight reports
+# it as secret-file).
+secret_source() {
+    SECRET_SOURCE=$1
+    [ -f "$1" ] && return 0
+    [ "$PROBE" = yes ] || fail_closed "secret file $1 is missing"
+    STAND_INS=$((${STAND_INS:-0} + 1))
+    SECRET_SOURCE=$STATE_DIR/secret-$STAND_INS
+    : >"$SECRET_SOURCE" || fail_closed "cannot create $SECRET_SOURCE"
+}
+
+# "$@" with the image and the container's command appended (with_run_options calls it).
+then_image() {
+    with_command "$@" "$IMAGE"
 }
 
 # --- main ------------------------------------------------------------------------
@@ -327,6 +356,7 @@ wrapper_main() {
     check_env_file
     [ "$RUNTIME" = podman ] || run_program
     ensure_authfile
+    host_sources
     [ "$ALLOW_AMBIENT" = yes ] || isolate_credentials
     REGISTRY_AUTH_FILE=$AUTHFILE
     export REGISTRY_AUTH_FILE

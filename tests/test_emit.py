@@ -161,6 +161,8 @@ KNOWN_PLIST_KEYS = {
     "StandardOutPath": str,
     "StandardErrorPath": str,
     "EnvironmentVariables": dict,
+    "SoftResourceLimits": dict,  # launchd.plist(5): NumberOfFiles, NumberOfProcesses, ...
+    "HardResourceLimits": dict,
 }
 
 

@@ -15,6 +15,7 @@ def root(context, missing=missing):
     l_0_machine = resolve('machine')
     l_0_provenance = resolve('provenance')
     l_0_load_hint = resolve('load_hint')
+    l_0_r = missing
     try:
         t_1 = environment.filters['comment']
     except KeyError:
@@ -22,29 +23,41 @@ def root(context, missing=missing):
         def t_1(*unused):
             raise TemplateRuntimeError("No filter named 'comment' found.")
     try:
-        t_2 = environment.filters['sh']
+        t_2 = environment.filters['dictsort']
     except KeyError:
         @internalcode
         def t_2(*unused):
-            raise TemplateRuntimeError("No filter named 'sh' found.")
+            raise TemplateRuntimeError("No filter named 'dictsort' found.")
     try:
-        t_3 = environment.filters['sh_home']
+        t_3 = environment.filters['join']
     except KeyError:
         @internalcode
         def t_3(*unused):
+            raise TemplateRuntimeError("No filter named 'join' found.")
+    try:
+        t_4 = environment.filters['sh']
+    except KeyError:
+        @internalcode
+        def t_4(*unused):
+            raise TemplateRuntimeError("No filter named 'sh' found.")
+    try:
+        t_5 = environment.filters['sh_home']
+    except KeyError:
+        @internalcode
+        def t_5(*unused):
             raise TemplateRuntimeError("No filter named 'sh_home' found.")
     pass
     yield '# shellcheck disable=SC2034,SC2016,SC2088,SC1003  # facts: read by the library above; literal values\nset -u\numask 022\n\n# --- facts: agent '
     yield str(t_1(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'))
     yield ' as declared ---------------------------------\n'
     template = environment.get_template('_facts_run.sh.j2', '_facts.sh.j2')
-    gen = template.root_render_func(template.new_context(context.get_all(), True, {}))
+    gen = template.root_render_func(template.new_context(context.get_all(), True, {'r': l_0_r}))
     try:
         for event in gen:
             yield event
     finally: gen.close()
     yield 'LABEL='
-    yield str(t_2(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'label'), 'label'))
+    yield str(t_4(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'label'), 'label'))
     yield '\nSCOPE='
     yield str(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'scope'))
     yield '\nENABLED='
@@ -54,33 +67,33 @@ def root(context, missing=missing):
     yield '\nKEEPALIVE_WAIVED='
     yield str(('yes' if ('unbounded-keepalive' in environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'waivers')) else 'no'))
     yield '\nDECLARATION_SHA256='
-    yield str(t_2(context, (undefined(name='declaration_sha256') if l_0_declaration_sha256 is missing else l_0_declaration_sha256), 'declaration'))
+    yield str(t_4(context, (undefined(name='declaration_sha256') if l_0_declaration_sha256 is missing else l_0_declaration_sha256), 'declaration'))
     yield '\nAGENTC_VERSION='
-    yield str(t_2(context, (undefined(name='version') if l_0_version is missing else l_0_version), 'version'))
+    yield str(t_4(context, (undefined(name='version') if l_0_version is missing else l_0_version), 'version'))
     yield '\nHEALTH_TYPE='
     yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'health'), 'type'))
     yield '\nHEALTH_COMMAND_LAUNCHD='
-    yield str(t_2(context, environment.getattr((undefined(name='health_commands') if l_0_health_commands is missing else l_0_health_commands), 'launchd'), 'health.command'))
+    yield str(t_4(context, environment.getattr((undefined(name='health_commands') if l_0_health_commands is missing else l_0_health_commands), 'launchd'), 'health.command'))
     yield '\nHEALTH_COMMAND_SYSTEMD='
-    yield str(t_2(context, environment.getattr((undefined(name='health_commands') if l_0_health_commands is missing else l_0_health_commands), 'systemd'), 'health.command'))
+    yield str(t_4(context, environment.getattr((undefined(name='health_commands') if l_0_health_commands is missing else l_0_health_commands), 'systemd'), 'health.command'))
     yield '\nOWNER_PROJECT='
-    yield str(t_2(context, environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'owner'), 'project'), 'owner.project'))
+    yield str(t_4(context, environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'owner'), 'project'), 'owner.project'))
     yield '\nOWNER_COMPONENT='
-    yield str(t_2(context, environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'owner'), 'component'), 'owner.component'))
+    yield str(t_4(context, environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'owner'), 'component'), 'owner.component'))
     yield '\nOWNER_CONTACT='
-    yield str(t_2(context, environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'owner'), 'contact'), 'owner.contact'))
+    yield str(t_4(context, environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'owner'), 'contact'), 'owner.contact'))
     yield '\nINSTALL_LAUNCHD_DIR='
-    yield str(t_3(context, (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'install'), 'launchd_dir') or ''), 'install.launchdDir'))
+    yield str(t_5(context, (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'install'), 'launchd_dir') or ''), 'install.launchdDir'))
     yield '\nINSTALL_SYSTEMD_DIR='
-    yield str(t_3(context, (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'install'), 'systemd_dir') or ''), 'install.systemdDir'))
+    yield str(t_5(context, (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'install'), 'systemd_dir') or ''), 'install.systemdDir'))
     yield '\nLOG_OUT_LAUNCHD='
-    yield str(t_3(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'launchd'), 'stdout'), 'logs.stdout'))
+    yield str(t_5(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'launchd'), 'stdout'), 'logs.stdout'))
     yield '\nLOG_ERR_LAUNCHD='
-    yield str(t_3(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'launchd'), 'stderr'), 'logs.stderr'))
+    yield str(t_5(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'launchd'), 'stderr'), 'logs.stderr'))
     yield '\nLOG_OUT_SYSTEMD='
-    yield str(t_3(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'systemd'), 'stdout'), 'logs.stdout'))
+    yield str(t_5(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'systemd'), 'stdout'), 'logs.stdout'))
     yield '\nLOG_ERR_SYSTEMD='
-    yield str(t_3(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'systemd'), 'stderr'), 'logs.stderr'))
+    yield str(t_5(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'systemd'), 'stderr'), 'logs.stderr'))
     yield '\nCAPTURE_RUNTIME_STATE='
     yield str(('yes' if environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'quarantine'), 'capture_runtime_state') else 'no'))
     yield '\nCAPTURE_IMAGE_METADATA='
@@ -92,10 +105,16 @@ def root(context, missing=missing):
     yield '\nCAPTURE_REDACTED_AUTH_CONFIG='
     yield str(('yes' if environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'quarantine'), 'capture_redacted_auth_config') else 'no'))
     yield '\n'
+    l_0_r = environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'resources')
+    context.vars['r'] = l_0_r
+    context.exported_vars.add('r')
+    yield "CGROUP_LIMITS='"
+    yield str(t_3(context.eval_ctx, (((['memory'] if environment.getattr((undefined(name='r') if l_0_r is missing else l_0_r), 'memory_mb') else []) + (['cpu'] if environment.getattr((undefined(name='r') if l_0_r is missing else l_0_r), 'cpus') else [])) + (['pids'] if environment.getattr((undefined(name='r') if l_0_r is missing else l_0_r), 'pids') else [])), ' '))
+    yield "'\n"
     if (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime') == 'podman'):
         pass
         yield 'SOURCE_IMAGE='
-        yield str(t_2(context, (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'source_image') or ''), 'sourceImage'))
+        yield str(t_4(context, (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'source_image') or ''), 'sourceImage'))
         yield '\nREQUIRE_MACHINE_LAUNCHD='
         yield str(('yes' if environment.getattr(environment.getattr((undefined(name='machine') if l_0_machine is missing else l_0_machine), 'launchd'), 'require_machine') else 'no'))
         yield '\nREQUIRE_MACHINE_SYSTEMD='
@@ -105,11 +124,62 @@ def root(context, missing=missing):
         yield '\nPULL_AUTH='
         yield str(environment.getattr((undefined(name='provenance') if l_0_provenance is missing else l_0_provenance), 'pullAuth'))
         yield '\nLOAD_HINT='
-        yield str(t_2(context, (undefined(name='load_hint') if l_0_load_hint is missing else l_0_load_hint), 'image'))
+        yield str(t_4(context, (undefined(name='load_hint') if l_0_load_hint is missing else l_0_load_hint), 'image'))
         yield '\n'
     else:
         pass
         yield "SOURCE_IMAGE=''\nREQUIRE_MACHINE_LAUNCHD=no\nREQUIRE_MACHINE_SYSTEMD=no\nREQUIRE_LOCAL_IMAGE=no\nPULL_AUTH=''\nLOAD_HINT=''\n"
+    yield '\n# The host directories of the agent\'s volumes: runs "$@" with each.\nvolume_dirs() {\n'
+    def t_6(fiter):
+        for l_1_v in fiter:
+            if ((environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime') == 'podman') and (not environment.getattr(l_1_v, 'named'))):
+                yield l_1_v
+    for l_1_v in t_6(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'volumes')):
+        _loop_vars = {}
+        pass
+        yield '    "$@" '
+        yield str(t_5(context, environment.getattr(l_1_v, 'source'), 'podman.volumes'))
+        yield '\n'
+    l_1_v = missing
+    yield '    :\n}\n\n# The agent\'s named Podman volumes: runs "$@" with each.\nnamed_volumes() {\n'
+    def t_7(fiter):
+        for l_1_v in fiter:
+            if ((environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime') == 'podman') and environment.getattr(l_1_v, 'named')):
+                yield l_1_v
+    for l_1_v in t_7(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'volumes')):
+        _loop_vars = {}
+        pass
+        yield '    "$@" '
+        yield str(t_4(context, environment.getattr(l_1_v, 'source'), 'podman.volumes'))
+        yield '\n'
+    l_1_v = missing
+    yield '    :\n}\n\n# The agent\'s secret files: runs "$@" NAME FILE for each (never their content).\nsecret_files() {\n'
+    for (l_1_name, l_1_secret) in t_2(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'secrets')):
+        _loop_vars = {}
+        pass
+        yield '    "$@" '
+        yield str(t_4(context, l_1_name, 'secrets'))
+        yield ' '
+        yield str(t_5(context, environment.getattr(l_1_secret, 'source'), str_join(('secrets.', l_1_name, ))))
+        yield '\n'
+    l_1_name = l_1_secret = missing
+    yield '    :\n}\n\n# The ports the container publishes: runs "$@" ADDRESS PORT PROTOCOL for each.\npublished_ports() {\n'
+    def t_8(fiter):
+        for l_1_port in fiter:
+            if (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime') == 'podman'):
+                yield l_1_port
+    for l_1_port in t_8(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'ports')):
+        _loop_vars = {}
+        pass
+        yield '    "$@" '
+        yield str(t_4(context, environment.getattr(l_1_port, 'address'), 'podman.ports'))
+        yield ' '
+        yield str(environment.getattr(l_1_port, 'host'))
+        yield ' '
+        yield str(environment.getattr(l_1_port, 'protocol'))
+        yield '\n'
+    l_1_port = missing
+    yield '    :\n}\n'
 
 blocks = {}
-debug_info = '7=38&8=40&9=47&10=49&11=51&12=53&13=55&14=57&15=59&16=61&17=63&18=65&19=67&20=69&21=71&22=73&23=75&24=77&25=79&26=81&27=83&28=85&29=87&30=89&31=91&32=93&33=95&34=98&35=100&36=102&37=104&38=106&39=108'
+debug_info = '7=51&8=53&9=60&10=62&11=64&12=66&13=68&14=70&15=72&16=74&17=76&18=78&19=80&20=82&21=84&22=86&23=88&24=90&25=92&26=94&27=96&28=98&29=100&30=102&31=104&32=106&33=108&34=112&35=114&36=117&37=119&38=121&39=123&40=125&41=127&53=133&54=141&61=145&62=153&69=157&70=161&77=167&78=175'

@@ -12,6 +12,8 @@ def root(context, missing=missing):
     l_0_source = resolve('source')
     l_0_restart = resolve('restart')
     l_0_machine = resolve('machine')
+    l_0_r = resolve('r')
+    l_0_cpu_quota = resolve('cpu_quota')
     l_0_fail_closed = resolve('fail_closed')
     l_0_stop_margin = resolve('stop_margin')
     l_0_logs = resolve('logs')
@@ -118,6 +120,48 @@ def root(context, missing=missing):
         yield str(t_3(context, l_1_name, str_join(('environment.', l_1_name, )), l_1_value))
         yield '\n'
     l_1_name = l_1_value = missing
+    if (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime') != 'podman'):
+        pass
+        for (l_1_name, l_1_secret) in t_2(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'secrets')):
+            _loop_vars = {}
+            pass
+            yield '# Secret '
+            yield str(t_1(context, l_1_name, 'secrets'))
+            yield ': the file, never its content; the program reads the path in $'
+            yield str(t_1(context, l_1_name, 'secrets'))
+            yield '_FILE.\nLoadCredential='
+            yield str(t_5(context, l_1_name, 'secrets'))
+            yield ':'
+            yield str(t_4(context, environment.getattr(l_1_secret, 'source'), str_join(('secrets.', l_1_name, ))))
+            yield '\nEnvironment='
+            yield str(t_5(context, l_1_name, 'secrets'))
+            yield '_FILE=%d/'
+            yield str(t_5(context, l_1_name, 'secrets'))
+            yield '\n'
+        l_1_name = l_1_secret = missing
+        l_0_r = environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'resources')
+        context.vars['r'] = l_0_r
+        context.exported_vars.add('r')
+        if environment.getattr((undefined(name='r') if l_0_r is missing else l_0_r), 'memory_mb'):
+            pass
+            yield 'MemoryMax='
+            yield str(environment.getattr((undefined(name='r') if l_0_r is missing else l_0_r), 'memory_mb'))
+            yield 'M\n'
+        if environment.getattr((undefined(name='r') if l_0_r is missing else l_0_r), 'cpus'):
+            pass
+            yield 'CPUQuota='
+            yield str(context.call((undefined(name='cpu_quota') if l_0_cpu_quota is missing else l_0_cpu_quota), environment.getattr((undefined(name='r') if l_0_r is missing else l_0_r), 'cpus')))
+            yield '\n'
+        if environment.getattr((undefined(name='r') if l_0_r is missing else l_0_r), 'pids'):
+            pass
+            yield 'TasksMax='
+            yield str(environment.getattr((undefined(name='r') if l_0_r is missing else l_0_r), 'pids'))
+            yield '\n'
+        if environment.getattr((undefined(name='r') if l_0_r is missing else l_0_r), 'open_files'):
+            pass
+            yield 'LimitNOFILE='
+            yield str(environment.getattr((undefined(name='r') if l_0_r is missing else l_0_r), 'open_files'))
+            yield '\n'
     yield 'Restart='
     yield str(environment.getattr((undefined(name='restart') if l_0_restart is missing else l_0_restart), 'systemd'))
     yield '\nRestartSec='
@@ -150,4 +194,4 @@ def root(context, missing=missing):
         yield '# runAtLoad = false: no [Install] section, so nothing starts it at login or boot; activation\n# and `agentctl start` do.\n'
 
 blocks = {}
-debug_info = '1=57&7=63&8=65&10=68&16=74&17=77&18=80&19=83&21=86&23=93&29=100&30=102&31=104&34=109&36=112&37=114&38=118&40=122&41=124&42=126&43=128&46=131&47=134&49=137&50=139&51=141&52=143&55=146'
+debug_info = '1=59&7=65&8=67&10=70&16=76&17=79&18=82&19=85&21=88&23=95&29=102&30=104&31=106&34=111&36=114&37=116&38=120&40=123&41=125&42=129&43=133&44=137&46=142&47=145&48=148&50=150&51=153&53=155&54=158&56=160&57=163&60=166&61=168&62=170&63=172&66=175&67=178&69=181&70=183&71=185&72=187&75=190'
