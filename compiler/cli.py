@@ -65,8 +65,14 @@ def _fmt_args(c: argparse.ArgumentParser) -> None:
 
 
 def _import_args(c: argparse.ArgumentParser) -> None:
-    c.add_argument("definition", metavar="PLIST|UNIT")
+    c.add_argument("definition", metavar="PLIST|UNIT", nargs="?")
     c.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    c.add_argument(
+        "--podman-run",
+        action="store_true",
+        help="import a command line instead: agentc import --podman-run -- podman run ...",
+    )
+    c.add_argument("argv", nargs="*", help=argparse.SUPPRESS)
 
 
 # name: (help, arguments)
@@ -278,9 +284,16 @@ def cmd_import(args: argparse.Namespace, out: IO[str]) -> int:
     canonically; what it cannot translate is reported (warnings), never dropped silently."""
     from compiler import render
     from compiler.fmt import format_text
-    from compiler.host.migrate import import_definition
+    from compiler.host.migrate import import_definition, import_podman_run
 
-    text, found = import_definition(args.definition)
+    if args.podman_run:
+        words = [args.definition, *args.argv] if args.definition else list(args.argv)
+        text, found = import_podman_run([w for w in words if w != "--"][:1] + words[1:])
+    elif args.definition is None or args.argv:
+        sys.stderr.write("agentc import: give one PLIST|UNIT, or --podman-run -- podman run ...\n")
+        return EXIT_USAGE
+    else:
+        text, found = import_definition(args.definition)
     if found:
         sys.stderr.write(render.text(found, {}))
     if text is None:

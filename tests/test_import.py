@@ -58,12 +58,12 @@ def test_what_cannot_be_translated_is_said_not_dropped(tmp_path: Path) -> None:
     result = agentc("import", str(unit), "-o", str(tmp_path / "legacy.agent"))
     assert result.returncode == 0
     err = result.stderr.decode()
-    assert f"{unit}:2:1: warning[A406/untranslated]: `podman run -v` has no field" in err
-    assert "`podman run --privileged` has no field" in err  # and the image after it is kept
+    assert f"{unit}:2:1: warning[A406/untranslated]: `podman run --privileged` has no field" in err
     decl = tmp_path / "legacy.agent"
     agent = json.loads(agentc("dump", str(decl)).stdout)["sourceos"]["localAgents"]["legacy"]
     assert agent["environment"] == {"MODE": "prod"} and agent["command"] == ["--serve"]
-    assert agent["sourceImage"] == "ghcr.io/example/legacy:2"
+    assert agent["sourceImage"] == "ghcr.io/example/legacy:2"  # after --privileged, kept
+    assert agent["podman"]["volumes"] == [{"source": "/srv", "target": "/data", "readOnly": False}]
     assert agent["lifecycle"]["maxRestartsPerHour"] == 5  # StartLimitBurst 6 = 1 + 5 restarts
     assert agent["lifecycle"]["restartDelaySeconds"] == 5
     assert agentc("check", "--no-tools", str(decl)).returncode == 0
@@ -139,3 +139,74 @@ def test_a_calendar_job_and_a_shell_string_are_reported_and_fail_the_import(
     assert "raw-shell-launch" in err
     assert "does not pass `agentc check`" in err
     assert (tmp_path / "backup.agent").exists()  # written, for the person to finish
+
+
+_RUN = (
+    "/usr/bin/podman run --rm --name web -p 127.0.0.1:8080:80 -p 5353:53/udp"
+    " -v /srv/web:/data:ro -v web-cache:/cache -v /etc/web/api-token:/run/secrets/token:ro"
+    " --network=bridge --memory 512m --cpus 1.5 --pids-limit 100 --ulimit nofile=4096:4096"
+    " --cap-drop ALL --cap-add NET_BIND_SERVICE --read-only --user 1000:1000 --workdir /app"
+    " --secret db_pass docker.io/library/nginx:1.25 nginx -g daemon-off"
+)
+
+
+def _expected_web(agent: dict) -> None:
+    podman = agent["podman"]
+    assert podman["ports"] == [
+        {"address": "127.0.0.1", "container": 80, "host": 8080, "protocol": "tcp"},
+        {"address": "127.0.0.1", "container": 53, "host": 5353, "protocol": "udp"},
+    ]
+    assert podman["volumes"] == [
+        {"source": "/srv/web", "target": "/data", "readOnly": True},
+        {"source": "web-cache", "target": "/cache", "readOnly": False},
+    ]
+    assert agent["secrets"] == {
+        "API_TOKEN": {"source": "/etc/web/api-token", "target": "/run/secrets/token"}
+    }
+    assert podman["network"] == "bridge" and podman["readOnlyRootfs"] is True
+    assert (podman["user"], podman["workingDir"]) == ("1000:1000", "/app")
+    assert podman["capabilities"] == {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}
+    assert agent["resources"] == {"memoryMB": 512, "cpus": "1.5", "pids": 100, "openFiles": 4096}
+    assert agent["command"] == ["nginx", "-g", "daemon-off"]
+
+
+@pytest.mark.parametrize("kind", ["unit", "plist"])
+def test_a_podman_run_lines_ports_volumes_limits_and_secret_files_are_carried(
+    tmp_path: Path, kind: str
+) -> None:
+    """From an ExecStart and from ProgramArguments alike; `--secret` (content in Podman's
+    store) is reported, never dropped silently."""
+    if kind == "unit":
+        source = tmp_path / "web.service"
+        source.write_text(f"[Unit]\nDescription=web\n\n[Service]\nExecStart={_RUN}\n")
+    else:
+        import plistlib
+
+        source = tmp_path / "com.example.web.plist"
+        source.write_bytes(plistlib.dumps({"Label": "com.example.web",
+                                           "ProgramArguments": _RUN.split()}))  # fmt: skip
+    result = agentc("import", str(source), "-o", str(tmp_path / "web.agent"))
+    assert result.returncode == 0, result.stderr.decode()
+    assert b"--secret db_pass` keeps the secret's content in Podman's store" in result.stderr
+    assert agentc("check", "--no-tools", str(tmp_path / "web.agent")).returncode == 0
+    agent = json.loads(agentc("dump", str(tmp_path / "web.agent")).stdout)
+    _expected_web(agent["sourceos"]["localAgents"]["web"])
+
+
+def test_a_podman_run_command_line_becomes_a_declaration(tmp_path: Path) -> None:
+    result = agentc("import", "--podman-run", "-o", str(tmp_path / "web.agent"), "--",
+                    *_RUN.split())  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode()
+    agent = json.loads(agentc("dump", str(tmp_path / "web.agent")).stdout)
+    _expected_web(agent["sourceos"]["localAgents"]["web"])
+    bad = agentc("import", "--podman-run", "--", "ls", "-l")
+    assert bad.returncode == 1 and b"podman run [OPTIONS] IMAGE" in bad.stderr
+
+
+def test_an_imported_public_port_or_docker_socket_is_named_by_its_rule(tmp_path: Path) -> None:
+    result = agentc("import", "--podman-run", "-o", str(tmp_path / "x.agent"), "--", "podman",
+                    "run", "-p", "0.0.0.0:80:80", "-v", "/var/run/docker.sock:/var/run/docker.sock",
+                    "localhost/x:1")  # fmt: skip
+    assert result.returncode == 1
+    err = result.stderr.decode()
+    assert "error[AG119/public-port]" in err and "error[AG120/dangerous-mount]" in err

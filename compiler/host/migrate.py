@@ -33,6 +33,11 @@ def _key(key: str) -> str:
     return key if _SAFE_KEY.fullmatch(key) else literal(key)
 
 
+def _valid_name(raw: str) -> str:
+    name = re.sub(r"[^a-z0-9_-]+", "-", raw.lower()).strip("-_") or "agent"
+    return name[:64] if re.fullmatch(ir.NAME_PATTERN, name[:64]) else f"a-{name}"[:64]
+
+
 def agent_name(service: Service) -> str:
     """A valid agent name from a label or unit name (`com.example.node-commander` → the last
     component that is not a generic word)."""
@@ -41,8 +46,7 @@ def agent_name(service: Service) -> str:
     raw = re.sub(r"\.(service|plist)$", "", raw)
     raw = raw.removeprefix("sourceos-agent@")
     last = raw.split(".")[-1] if service.kind == "launchd" else raw
-    name = re.sub(r"[^a-z0-9_-]+", "-", last.lower()).strip("-_") or "agent"
-    return name[:64] if re.fullmatch(ir.NAME_PATTERN, name[:64]) else f"a-{name}"[:64]
+    return _valid_name(last)
 
 
 # Settings every declaration carries by construction (agentc writes its own), and why the
@@ -68,8 +72,9 @@ class Importer:
     """Builds one agent's declaration lines and the diagnostics for what it cannot carry:
     every setting of the source is carried, or reported with why, never dropped silently."""
 
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Service, name: str | None = None) -> None:
         self.s = service
+        self.name = name
         self.lines: list[str] = []
         self.diagnostics: list[Diagnostic] = []
         self.used: set[str] = set(_OWN)
@@ -86,7 +91,7 @@ class Importer:
 
     def build(self) -> str:
         s = self.s
-        name = agent_name(s)
+        name = _valid_name(self.name) if self.name else agent_name(s)
         where = os.path.dirname(os.path.abspath(s.path))
         system_wide = where.endswith(("/Library/LaunchAgents", "/Library/LaunchDaemons")) and not (
             where.startswith(os.path.expanduser("~"))
@@ -113,7 +118,8 @@ class Importer:
         self.logs()
         self.unused()
         body = "\n".join(f"  {x}" for x in self.lines)
-        source = f"# Imported by `agentc import` from {s.path} (spec section 14 migration).\n"
+        origin = "a `podman run` command line" if s.path == "<podman run>" else s.path
+        source = f"# Imported by `agentc import` from {origin} (spec section 14 migration).\n"
         return f"{source}sourceos.localAgents.{name} = {{\n{body}\n}};\n"
 
     def secrets(self, env: dict[str, str]) -> None:
@@ -170,37 +176,10 @@ class Importer:
             self.line(f"command = [ {' '.join(literal(a) for a in argv)} ];")
             return
         words = argv[argv.index("run") + 1 :]
-        container = image = None
-        command: list[str] = []
-        i = 0
-        while i < len(words):
-            w = words[i]
-            value = words[i + 1] if i + 1 < len(words) else None
-            if image is not None:
-                command.append(w)
-            elif w in _HANDLED:
-                pass
-            elif w in ("--name",) and value is not None:
-                container, i = value, i + 1
-            elif w.startswith("--name="):
-                container = w.split("=", 1)[1]
-            elif w in ("-e", "--env") and value is not None:
-                k, _, v = value.partition("=")
-                env[k] = v
-                i += 1
-            elif w.startswith("--env="):
-                k, _, v = w[6:].partition("=")
-                env[k] = v
-            elif w.startswith("-"):
-                self.cannot(key, f"`{runtime} run {w}` has no field in a declaration",
-                            "drop it, or run the container without it; agentc never passes"
-                            " options through silently")  # fmt: skip
-                if w in PODMAN_RUN_VALUED and value is not None:
-                    i += 1  # its value goes with it; a flag that takes none leaves the image
-            else:
-                image = w
-            i += 1
-        self.line('runtime = "podman";', f"was `{runtime} run` straight from the service manager")
+        run = _PodmanRun(self, key, runtime)
+        image, container, command = run.parse(words, env)
+        how = "" if self.s.path == "<podman run>" else " straight from the service manager"
+        self.line('runtime = "podman";', f"was `{runtime} run`{how}")
         if image is None:
             self.cannot(key, f"`{runtime} run` names no image", "add `image`")
         elif image.startswith("localhost/"):
@@ -214,6 +193,7 @@ class Importer:
         if command:
             self.line(f"command = [ {' '.join(literal(a) for a in command)} ];")
         self.line('podman.pull = "never";', "section 14: never pull at start")
+        run.declare()
 
     def auth(self, env: dict[str, str]) -> None:
         dropped = sorted(k for k in env if k.startswith(_CREDENTIAL_ENV))
@@ -262,6 +242,223 @@ class Importer:
                 )
             elif path.startswith("/"):
                 self.line(f"logs.{field} = {literal(path)};")
+
+
+_SECRET_WORDS = ("secret", "token", "password", "passwd", "credential", "apikey", "api-key",
+                 "api_key", ".key", ".pem")  # fmt: skip
+_SIZE = re.compile(r"([0-9]+)([bkmg]?)b?", re.IGNORECASE)
+
+
+class _PodmanRun:
+    """The options of a `podman run` line, carried into podman.* fields (docs/quadlet.md), or
+    reported with why not."""
+
+    def __init__(self, importer: Importer, key: str, runtime: str) -> None:
+        self.i = importer
+        self.key = key
+        self.runtime = runtime
+        self.fields: list[tuple[str, str, str]] = []  # (field, value text, why)
+        self.ports: list[str] = []
+        self.volumes: list[str] = []
+        self.secrets: list[tuple[str, str, str]] = []
+        self.caps: dict[str, list[str]] = {"drop": [], "add": []}
+        self.network: str | None = None
+
+    def cannot(self, flag: str, why: str, help: str) -> None:
+        self.i.cannot(self.key, f"`{self.runtime} run {flag}` {why}", help)
+
+    def parse(self, words: list[str], env: dict[str, str]) -> tuple[str | None, str | None, list]:
+        """The image, the container name and the command; every option carried or reported."""
+        image = container = None
+        command: list[str] = []
+        i = 0
+        while i < len(words):
+            w = words[i]
+            if image is not None:
+                command.append(w)
+                i += 1
+                continue
+            flag, eq, inline = w.partition("=") if w.startswith("--") else (w, "", "")
+            value = inline if eq else (words[i + 1] if i + 1 < len(words) else None)
+            takes = flag in PODMAN_RUN_VALUED or flag in _VALUED_MORE
+            if takes and not eq:
+                i += 1
+            i += 1
+            if not flag.startswith("-"):
+                image = w
+            elif flag in _HANDLED:
+                pass
+            elif flag == "--name" and value is not None:
+                container = value
+            elif flag in ("-e", "--env") and value is not None:
+                k, _, v = value.partition("=")
+                env[k] = v
+            elif value is not None and self.option(flag, value):
+                pass
+            elif flag == "--read-only":
+                self.fields.append(("readOnlyRootfs", "true", ""))
+            else:
+                self.cannot(flag, "has no field in a declaration",
+                            "drop it, or run the container without it; agentc never passes"
+                            " options through silently")  # fmt: skip
+        return image, container, command
+
+    def option(self, flag: str, value: str) -> bool:
+        """Carry one valued option; False where it is not one of these."""
+        if flag in ("-p", "--publish"):
+            port = _port(value)
+            if port is None:
+                self.cannot(
+                    f"{flag} {value}",
+                    "is not one port a declaration can publish",
+                    "publish each port on its own: [address:]host:container[/udp]",
+                )
+            else:
+                self.ports.append(port)
+        elif flag in ("-v", "--volume"):
+            self.volume(flag, value)
+        elif flag == "--mount":
+            opts = dict(o.partition("=")[::2] for o in value.split(","))
+            if opts.get("type") != "bind" or ("source" not in opts and "src" not in opts):
+                self.cannot(f"--mount {value}", "is not a bind mount", "declare a volume")
+            else:
+                src = opts.get("source") or opts.get("src", "")
+                dst = opts.get("target") or opts.get("destination") or opts.get("dst", "")
+                ro = ":ro" if "readonly" in opts or opts.get("ro") == "true" else ""
+                self.volume(flag, f"{src}:{dst}{ro}")
+        elif flag in ("--network", "--net"):
+            if value in ("none", "bridge", "host"):
+                self.network = value
+            else:
+                self.cannot(
+                    f"{flag} {value}",
+                    "names a network a declaration cannot",
+                    'use network "none", "bridge" or "host"',
+                )
+        elif flag in ("-m", "--memory"):
+            mb = _megabytes(value)
+            if mb is None:
+                self.cannot(f"{flag} {value}", "is not a memory size", "e.g. --memory 512m")
+            else:
+                self.fields.append(("memoryMB", str(mb), f"was {flag} {value}"))
+        elif flag == "--cpus":
+            self.fields.append(("cpus", literal(value), ""))
+        elif flag == "--pids-limit":
+            self.fields.append(("pids", value if value.isdigit() else literal(value), ""))
+        elif flag == "--ulimit" and value.startswith("nofile="):
+            self.fields.append(("openFiles", value[7:].split(":")[-1], f"was --ulimit {value}"))
+        elif flag in ("--cap-drop", "--cap-add"):
+            self.caps[flag[6:]] += [c.strip().upper() for c in value.split(",") if c.strip()]
+        elif flag in ("-u", "--user"):
+            self.fields.append(("user", literal(value), ""))
+        elif flag in ("-w", "--workdir"):
+            self.fields.append(("workingDir", literal(value), ""))
+        elif flag == "--security-opt" and value in ("no-new-privileges", "no-new-privileges:true"):
+            pass  # agentc's default
+        elif flag == "--secret":
+            self.cannot(
+                f"--secret {value}",
+                "keeps the secret's content in Podman's store",
+                "write it to a file of yours, mode 0600, and declare"
+                " secrets.<NAME> = { source = ...; target = ...; }",
+            )
+        else:
+            return False
+        return True
+
+    def volume(self, flag: str, value: str) -> None:
+        parts = value.split(":")
+        if len(parts) < 2 or not parts[1].startswith("/"):
+            self.cannot(
+                f"{flag} {value}",
+                "is not source:target[:options]",
+                "declare the volume with its target in the container",
+            )
+            return
+        source, target, opts = parts[0], parts[1], set(",".join(parts[2:]).split(","))
+        if source.startswith((".", "~")) and not source.startswith("~/"):
+            self.cannot(f"{flag} {value}", "names a relative source", "declare the absolute path")
+            return
+        read_only = "ro" in opts
+        base = os.path.basename(source).lower()
+        if read_only and "/" in source and any(w in base for w in _SECRET_WORDS):
+            name = re.sub(r"[^A-Z0-9_]+", "_", base.upper()).strip("_") or "SECRET"
+            self.secrets.append((name if not name[0].isdigit() else f"S_{name}", source, target))
+            return
+        ro = " readOnly = true;" if read_only else ""
+        self.volumes.append(f"{{ source = {literal(source)}; target = {literal(target)};{ro} }}")
+
+    def declare(self) -> None:
+        """The podman.*, resources.* and secrets.* lines."""
+        if self.ports:
+            self.i.line(f"podman.ports = [ {' '.join(self.ports)} ];")
+        if self.volumes:
+            self.i.line(
+                f"podman.volumes = [ {' '.join(self.volumes)} ];",
+                "data kept across upgrades; never removed but by --purge-data",
+            )
+        if self.network is not None:
+            self.i.line(f"podman.network = {literal(self.network)};")
+        elif not self.ports:
+            self.i.line('podman.network = "bridge";', "it had the runtime's network; \"none\""
+                        " where it needs none")  # fmt: skip
+        resources = {"memoryMB", "cpus", "pids", "openFiles"}
+        for field, value, why in self.fields:
+            section = "resources" if field in resources else "podman"
+            self.i.line(f"{section}.{field} = {value};", why)
+        if self.caps["drop"]:
+            self.i.line(
+                f"podman.capabilities.drop = [ {' '.join(map(literal, self.caps['drop']))} ];"
+            )
+        else:
+            self.i.line(
+                "podman.capabilities.drop = [ ];",
+                "as it ran; agentc's default drops ALL: tighten when you can",
+            )
+        if self.caps["add"]:
+            self.i.line(
+                f"podman.capabilities.add = [ {' '.join(map(literal, self.caps['add']))} ];"
+            )
+        for name, source, target in self.secrets:
+            where = f"source = {literal(source)}; target = {literal(target)};"
+            self.i.line(f"secrets.{name} = {{ {where} }};", "a read-only file: never copied")
+
+
+_VALUED_MORE = {"-m", "--memory", "--cpus", "--pids-limit", "--ulimit", "--cap-drop",
+                "--cap-add", "--security-opt", "--secret"}  # fmt: skip
+
+
+def _port(value: str) -> str | None:
+    """A `-p` value as a `podman.ports` element, or None (a range, a bad value)."""
+    proto = "tcp"
+    if "/" in value:
+        value, proto = value.rsplit("/", 1)
+    address = None
+    if value.startswith("["):
+        address, _, value = value[1:].partition("]")
+        value = value.lstrip(":")
+    parts = value.split(":")
+    if address is None and len(parts) == 3:
+        address, parts = parts[0], parts[1:]
+    if proto not in ("tcp", "udp") or not all(p.isdigit() for p in parts) or len(parts) > 2:
+        return None
+    container = parts[-1]
+    fields = [f"container = {container};"]
+    if len(parts) == 2 and parts[0]:
+        fields.append(f"host = {parts[0]};")
+    if address:
+        fields.append(f"address = {literal(address)};")
+    if proto != "tcp":
+        fields.append(f"protocol = {literal(proto)};")
+    return "{ " + " ".join(fields) + " }"
+
+
+def _megabytes(value: str) -> int | None:
+    m = _SIZE.fullmatch(value.strip())
+    if not m:
+        return None
+    n = int(m[1]) * {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[m[2].lower()]
+    return max(4, n // 1024**2)
 
 
 def _own_manifest(service: Service) -> dict[str, Any] | None:
@@ -319,6 +516,31 @@ def _value(value: Any) -> str:
             return "{ }"
         return "{ " + " ".join(f"{_key(k)} = {_value(v)};" for k, v in sorted(value.items())) + " }"
     raise CannotEscape(f"no declaration value for {value!r}")
+
+
+def import_podman_run(argv: list[str]) -> tuple[str | None, list[Diagnostic]]:
+    """The declaration for a `podman run ...` command line (podlet's job, with agentc's policy:
+    the same migration as a definition's ExecStart)."""
+    from compiler.span import Span
+
+    where = "<podman run>"
+    if not argv or os.path.basename(argv[0]) not in ("podman", "docker") or "run" not in argv:
+        return None, [
+            checks.UNREADABLE_SERVICE.at(
+                Span.point(where), "expected a command line: podman run [OPTIONS] IMAGE [COMMAND]"
+            )
+        ]
+    service = Service(
+        path=where, kind="systemd", label="", owner_uid=None, argv=tuple(argv),
+        keep_alive=None, restart=None, restart_sec=None, start_limit_burst=None,
+        start_limit_interval=None, logs={}, env={}, keys={}, sections={}, text=" ".join(argv),
+    )  # fmt: skip
+    words = argv[argv.index("run") + 1 :]
+    name = next((w.split("=", 1)[1] for w in words if w.startswith("--name=")), None)
+    if name is None and "--name" in words[:-1]:
+        name = words[words.index("--name") + 1]
+    importer = Importer(service, name or "agent")
+    return importer.build(), importer.diagnostics
 
 
 def import_definition(path: str) -> tuple[str | None, list[Diagnostic]]:
