@@ -20,8 +20,8 @@ from compiler import checks, ir
 from compiler.diagnostics import Diagnostic
 from compiler.escape import CannotEscape
 from compiler.escape import declaration_string as literal
-from compiler.host.service import PODMAN_RUN_VALUED, Service, Unreadable, parse_duration, read
-from compiler.rules.patterns import in_tmp, looks_secret
+from compiler.host.service import Service, Unreadable, parse_duration, read
+from compiler.rules.patterns import PODMAN_RUN_VALUED, in_tmp, looks_secret
 
 _SAFE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_'-]*")
 _CREDENTIAL_ENV = ("DOCKER_CONFIG", "REGISTRY_AUTH_FILE", "CLOUDSDK_", "GOOGLE_APPLICATION_")
@@ -280,7 +280,7 @@ class _PodmanRun:
                 continue
             flag, eq, inline = w.partition("=") if w.startswith("--") else (w, "", "")
             value = inline if eq else (words[i + 1] if i + 1 < len(words) else None)
-            takes = flag in PODMAN_RUN_VALUED or flag in _VALUED_MORE
+            takes = flag in PODMAN_RUN_VALUED
             if takes and not eq:
                 i += 1
             i += 1
@@ -422,10 +422,6 @@ class _PodmanRun:
         for name, source, target in self.secrets:
             where = f"source = {literal(source)}; target = {literal(target)};"
             self.i.line(f"secrets.{name} = {{ {where} }};", "a read-only file: never copied")
-
-
-_VALUED_MORE = {"-m", "--memory", "--cpus", "--pids-limit", "--ulimit", "--cap-drop",
-                "--cap-add", "--security-opt", "--secret"}  # fmt: skip
 
 
 def _port(value: str) -> str | None:

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from compiler.escape import sh
-from compiler.host.service import PODMAN_RUN_VALUED, Service, Unreadable, read
+from compiler.host.service import Service, Unreadable, read
+from compiler.rules.patterns import PODMAN_RUN_VALUED
 
 # What redaction replaces (agentctl's `redact` in shell/agentctl.sh is the same four patterns
 # for sed; tests/test_redaction.py holds both to one corpus): the string value of any key that

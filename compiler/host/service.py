@@ -22,11 +22,6 @@ _UNITS = {"us": 1e-6, "usec": 1e-6, "ms": 1e-3, "msec": 1e-3, "s": 1, "sec": 1, 
 
 
 # `podman run` options that take a value (the image is the first word that is neither).
-PODMAN_RUN_VALUED = {
-    "--name", "-e", "--env", "--env-file", "-v", "--volume", "-p", "--publish", "--label", "-l",
-    "--authfile", "--network", "--net", "--entrypoint", "-w", "--workdir", "-u", "--user",
-    "--mount", "--pull", "--cidfile", "--stop-timeout", "--hostname", "-h",
-}  # fmt: skip
 
 
 class Unreadable(Exception):

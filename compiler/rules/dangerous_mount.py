@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from compiler import ir
 from compiler.rules.base import Finding, Rule
+from compiler.rules.patterns import container_run_args, run_option_values
+
+if TYPE_CHECKING:
+    from compiler.host.service import Service
 
 # Sockets that let a container start other containers as the host's user (or root).
 SOCKETS = ("/var/run/docker.sock", "/run/docker.sock", "/run/podman/podman.sock",
@@ -64,4 +69,22 @@ class DangerousMount(Rule):
                     f"`{agent.name}` mounts {volume.source} into its container: {why}",
                     "mount only the directory the agent needs, or"
                     ' waivers.dangerous-mount = "why";',
+                )
+
+    def audit(self, service: Service) -> Iterable[Finding]:
+        args = container_run_args(service.argv)
+        volumes = run_option_values(args or [], "-v", "--volume")
+        mounts = run_option_values(args or [], "--mount")
+        sources = [v.split(":")[0] for v in volumes]
+        for mount in mounts:
+            opts = dict(o.partition("=")[::2] for o in mount.split(","))
+            sources.append(opts.get("source") or opts.get("src") or "")
+        home = os.path.expanduser("~")
+        for source in sources:
+            why = danger(ir.HOME if source in (home, "~", "$HOME") else source)
+            if why:
+                yield Finding(
+                    service.command_span,
+                    f"{service.label or service.path}: mounts {source} into a container: {why}",
+                    "mount only the directory the service needs",
                 )

@@ -83,6 +83,14 @@ def home_relative(path: str) -> bool:
 
 
 RUNTIMES = ("podman", "docker")
+# `podman run` options that take a value (the next word unless written `--opt=value`).
+PODMAN_RUN_VALUED = {
+    "--name", "-e", "--env", "--env-file", "-v", "--volume", "-p", "--publish", "--label", "-l",
+    "--authfile", "--network", "--net", "--entrypoint", "-w", "--workdir", "-u", "--user",
+    "--mount", "--pull", "--cidfile", "--stop-timeout", "--hostname", "-h", "-m", "--memory",
+    "--cpus", "--pids-limit", "--ulimit", "--cap-drop", "--cap-add", "--security-opt",
+    "--secret",
+}  # fmt: skip
 
 
 def container_run_args(argv: tuple[str, ...] | list[str]) -> list[str] | None:
@@ -98,3 +106,21 @@ def runs_container(argv: tuple[str, ...] | list[str]) -> bool:
     if container_run_args(argv) is not None:
         return True
     return any(" run " in f" {a} " and any(r in a for r in RUNTIMES) for a in argv)
+
+
+def run_option_values(args: list[str], *flags: str) -> list[str]:
+    """The values of `flags` (`-p 80`, `--publish=80`) among the options of a `podman run`,
+    before the image."""
+    values = []
+    i = 0
+    while i < len(args):
+        word = args[i]
+        if not word.startswith("-"):
+            break  # the image: what follows is the container's command
+        name, eq, inline = word.partition("=")
+        if name in flags:
+            values.append(inline if eq else args[i + 1] if i + 1 < len(args) else "")
+        if name in PODMAN_RUN_VALUED and not eq:
+            i += 1  # its value
+        i += 1
+    return values

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from compiler import ir
 from compiler.rules.base import Finding, Rule
+from compiler.rules.patterns import container_run_args, run_option_values
+
+if TYPE_CHECKING:
+    from compiler.host.service import Service
 
 
 def loopback(address: str) -> bool:
@@ -51,4 +56,21 @@ class PublicPort(Rule):
                     f" {port.address}, reachable from other hosts",
                     'publish on loopback (remove address, or address = "127.0.0.1";), or'
                     ' waivers.public-port = "why";',
+                )
+
+    def audit(self, service: Service) -> Iterable[Finding]:
+        args = container_run_args(service.argv)
+        for value in run_option_values(args or [], "-p", "--publish"):
+            spec = value.rsplit("/", 1)[0]
+            if spec.startswith("["):
+                address = spec[1:].partition("]")[0]
+            else:
+                parts = spec.split(":")
+                address = parts[0] if len(parts) == 3 else "0.0.0.0"  # Podman's default
+            if not loopback(address or "0.0.0.0"):
+                yield Finding(
+                    service.command_span,
+                    f"{service.label or service.path}: publishes {value} on {address or '0.0.0.0'},"
+                    " reachable from other hosts",
+                    "publish on 127.0.0.1: -p 127.0.0.1:HOST:CONTAINER",
                 )
