@@ -138,10 +138,30 @@ class PodmanStore:
                 break
             self.podman("rm", "-f", "-t", "0", *ids, check=False)
             time.sleep(0.3)
+        self._kill_port_forwarders()
         if final:
             self._kill_strays()
             if self.user is not None:
                 self.user.kill_all()  # the pause process, and anything a test left behind
+
+    def _kill_port_forwarders(self) -> None:
+        """rootlessport, by PID, once every container of this store is gone: a `podman run` a
+        test's teardown killed (as a simulated launchd job is) leaves its port forwarder
+        holding the published port, which the next test's preflight would rightly report."""
+        if self.user is None:
+            return
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                if proc.stat().st_uid != self.user.uid:
+                    continue
+                name = (proc / "comm").read_text().strip()
+            except OSError:
+                continue
+            if name.startswith("rootlessport"):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(int(proc.name), signal.SIGKILL)
 
     def _kill_strays(self) -> None:
         """Last resort at the end of the session: any conmon still serving this store, by PID."""
