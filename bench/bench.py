@@ -117,9 +117,14 @@ def cold_compile(runs: int, tmp: Path, baseline: Path | None) -> dict:
 
 
 def declarations(n: int, tmp: Path) -> Path:
+    """n copies of the example, each its own agent publishing its own host port."""
     text = EXAMPLE.read_text()
     path = tmp / f"agents-{n}.agent"
-    path.write_text("\n".join(text.replace("node-commander", f"a{i:04d}") for i in range(n)))
+    path.write_text("\n".join(
+        text.replace("node-commander", f"a{i:04d}")
+        .replace("container = 4317;", f"container = 4317; host = {20000 + i};")
+        for i in range(n)
+    ))  # fmt: skip
     return path
 
 

@@ -1516,18 +1516,26 @@ preflight_podman() {
 
 # --- preflight: volumes, secrets and published ports -------------------------------
 
+# The check ($1) a walk over one of the facts' lists gives: `skip` with $3 where the walk saw
+# nothing ($2 empty), `fail` with WALK_PROBLEM and WALK_FIX, the first problem it found, else
+# `pass` with $4.
+report_walk() {
+    if [ -z "$2" ]; then
+        check "$1" skip "$3"
+    elif [ -n "$WALK_PROBLEM" ]; then
+        check "$1" fail "$WALK_PROBLEM" "$WALK_FIX"
+    else
+        check "$1" pass "$4"
+    fi
+}
+
 # volume-source: each host directory mounted into the container exists or can be made at
 # install, is the user's, and (user scope) is no link out of the user's home.
 check_volume_sources() {
-    VS_DIRS='' VS_CREATE='' VS_PROBLEM='' VS_FIX=''
+    VS_DIRS='' VS_CREATE='' WALK_PROBLEM='' WALK_FIX=''
     volume_dirs volume_problem
-    if [ -z "$VS_DIRS" ]; then
-        check volume-source skip "no host directory is mounted"
-    elif [ -n "$VS_PROBLEM" ]; then
-        check volume-source fail "$VS_PROBLEM" "$VS_FIX"
-    else
-        check volume-source pass "yours:$VS_DIRS${VS_CREATE:+; install creates (mode 0700):$VS_CREATE}"
-    fi
+    report_walk volume-source "$VS_DIRS" "no host directory is mounted" \
+        "yours:$VS_DIRS${VS_CREATE:+; install creates (mode 0700):$VS_CREATE}"
 }
 
 # resource-limits: the limits that need cgroup controllers (CGROUP_LIMITS: memory, cpu, pids)
@@ -1569,16 +1577,16 @@ check_resource_limits() {
     fi
 }
 
-# One volume directory $1 for check_volume_sources (VS_PROBLEM: the first problem found).
+# One volume directory $1 for check_volume_sources (WALK_PROBLEM: the first problem found).
 # shellcheck disable=SC2317  # called through volume_dirs
 volume_problem() {
     vs_dir=$1
     VS_DIRS="$VS_DIRS $vs_dir"
-    [ -z "$VS_PROBLEM" ] || return 0
+    [ -z "$WALK_PROBLEM" ] || return 0
     if [ -L "$vs_dir" ]; then
         if ! vs_real=$(cd -P "$vs_dir" 2>/dev/null && pwd -P); then
-            VS_PROBLEM="$vs_dir is a link to nothing"
-            VS_FIX="remove the link, or point it at a directory of yours"
+            WALK_PROBLEM="$vs_dir is a link to nothing"
+            WALK_FIX="remove the link, or point it at a directory of yours"
             return 0
         fi
         vs_home=$(cd -P "$HOME" 2>/dev/null && pwd -P)
@@ -1586,8 +1594,8 @@ volume_problem() {
         "$vs_home"/*) ;;
         *)
             if [ "$SCOPE" = user ]; then
-                VS_PROBLEM="$vs_dir is a link out of your home, to $vs_real"
-                VS_FIX="declare $vs_real itself as the source, or replace the link with a directory"
+                WALK_PROBLEM="$vs_dir is a link out of your home, to $vs_real"
+                WALK_FIX="declare $vs_real itself as the source, or replace the link with a directory"
                 return 0
             fi
             ;;
@@ -1595,21 +1603,21 @@ volume_problem() {
     fi
     if [ -e "$vs_dir" ]; then
         if [ ! -d "$vs_dir" ]; then
-            VS_PROBLEM="$vs_dir is not a directory"
-            VS_FIX="move it aside, or declare another source"
+            WALK_PROBLEM="$vs_dir is not a directory"
+            WALK_FIX="move it aside, or declare another source"
             return 0
         fi
         # shellcheck disable=SC2046  # the words of one `ls -ln` line: mode, links, owner
         set -- $(ls -lnd "$vs_dir" 2>/dev/null)
         if [ "${3:-}" != "$USER_ID" ]; then
-            VS_PROBLEM="$vs_dir belongs to uid ${3:-unknown}, not to the agent's user ($USER_ID); agentc never changes an existing directory's owner"
-            VS_FIX="sudo chown -R $(id -un 2>/dev/null) '$vs_dir', or declare a directory of your own"
+            WALK_PROBLEM="$vs_dir belongs to uid ${3:-unknown}, not to the agent's user ($USER_ID); agentc never changes an existing directory's owner"
+            WALK_FIX="sudo chown -R $(id -un 2>/dev/null) '$vs_dir', or declare a directory of your own"
         fi
         return 0
     fi
     if read_only_dir "$vs_dir"; then
-        VS_PROBLEM="$vs_dir does not exist and cannot be created (a read-only place)"
-        VS_FIX="create it yourself, owned by $(id -un 2>/dev/null), or declare another source"
+        WALK_PROBLEM="$vs_dir does not exist and cannot be created (a read-only place)"
+        WALK_FIX="create it yourself, owned by $(id -un 2>/dev/null), or declare another source"
         return 0
     fi
     VS_CREATE="$VS_CREATE $vs_dir"
@@ -1618,15 +1626,10 @@ volume_problem() {
 # secret-file: each secret file exists, is the user's and is readable by nobody else. Only its
 # metadata is looked at, never its content.
 check_secret_files() {
-    SF_NAMES='' SF_PROBLEM='' SF_FIX=''
+    SF_NAMES='' WALK_PROBLEM='' WALK_FIX=''
     secret_files secret_problem
-    if [ -z "$SF_NAMES" ]; then
-        check secret-file skip "no secret declared"
-    elif [ -n "$SF_PROBLEM" ]; then
-        check secret-file fail "$SF_PROBLEM" "$SF_FIX"
-    else
-        check secret-file pass "$SF_NAMES: the user's own files, mode 0600 or narrower"
-    fi
+    report_walk secret-file "$SF_NAMES" "no secret declared" \
+        "$SF_NAMES: the user's own files, mode 0600 or narrower"
 }
 
 # One secret for check_secret_files: its name $1 and file $2.
@@ -1634,30 +1637,30 @@ check_secret_files() {
 secret_problem() {
     sf_name=$1 sf_file=$2
     SF_NAMES="$SF_NAMES${SF_NAMES:+, }$sf_name"
-    [ -z "$SF_PROBLEM" ] || return 0
+    [ -z "$WALK_PROBLEM" ] || return 0
     sh_quote "$sf_file"
     if [ ! -e "$sf_file" ]; then
-        SF_PROBLEM="secret $sf_name: $sf_file does not exist"
-        SF_FIX="write it, readable by you only: (umask 077 && cat >$SHQ) (agentc never reads or copies it)"
+        WALK_PROBLEM="secret $sf_name: $sf_file does not exist"
+        WALK_FIX="write it, readable by you only: (umask 077 && cat >$SHQ) (agentc never reads or copies it)"
         return 0
     fi
     if [ ! -f "$sf_file" ]; then
-        SF_PROBLEM="secret $sf_name: $sf_file is not a regular file"
-        SF_FIX="declare the file itself"
+        WALK_PROBLEM="secret $sf_name: $sf_file is not a regular file"
+        WALK_FIX="declare the file itself"
         return 0
     fi
     # shellcheck disable=SC2046  # the words of one `ls -ln` line: mode, links, owner
     set -- $(ls -ln "$sf_file" 2>/dev/null)
     if [ "${3:-}" != "$USER_ID" ]; then
-        SF_PROBLEM="secret $sf_name: $sf_file belongs to uid ${3:-unknown}, not to the agent's user ($USER_ID)"
-        SF_FIX="chown $(id -un 2>/dev/null) $SHQ"
+        WALK_PROBLEM="secret $sf_name: $sf_file belongs to uid ${3:-unknown}, not to the agent's user ($USER_ID)"
+        WALK_FIX="chown $(id -un 2>/dev/null) $SHQ"
         return 0
     fi
     case ${1:-} in
     -r[w-]-------*) ;;
     *)
-        SF_PROBLEM="secret $sf_name: $sf_file is mode ${1:-unknown}, wider than 0600"
-        SF_FIX="chmod 600 $SHQ"
+        WALK_PROBLEM="secret $sf_name: $sf_file is mode ${1:-unknown}, wider than 0600"
+        WALK_FIX="chmod 600 $SHQ"
         ;;
     esac
 }
@@ -1665,17 +1668,18 @@ secret_problem() {
 # port-free: each published host port is free on its address, or held by this agent's own
 # container (a running generation being replaced).
 check_ports_free() {
-    PF_ANY='' PF_PORTS='' PF_OWN='' PF_PROBLEM='' PF_FIX='' PF_BLIND=''
+    PF_ANY='' PF_PORTS='' PF_OWN='' PF_BLIND='' PF_UNSURE='' WALK_PROBLEM='' WALK_FIX=''
     published_ports port_problem
-    if [ -z "$PF_ANY" ]; then
-        check port-free skip "no port published"
-    elif [ -n "$PF_PROBLEM" ]; then
-        check port-free fail "$PF_PROBLEM" "$PF_FIX"
-    elif [ -n "$PF_BLIND" ]; then
+    if [ -n "$PF_BLIND" ] && [ -z "$WALK_PROBLEM" ]; then
         check port-free skip "cannot see listening sockets here (no /proc/net, no lsof)"
-    else
-        check port-free pass "${PF_PORTS:+free:$PF_PORTS}${PF_PORTS:+${PF_OWN:+; }}${PF_OWN:+held by the container of this agent:$PF_OWN}"
+        return 0
     fi
+    if [ -n "$PF_UNSURE" ] && [ -z "$WALK_PROBLEM" ]; then
+        check port-free skip "a container holds$PF_UNSURE, and Podman does not answer to say whose"
+        return 0
+    fi
+    report_walk port-free "$PF_ANY" "no port published" \
+        "${PF_PORTS:+free:$PF_PORTS}${PF_PORTS:+${PF_OWN:+; }}${PF_OWN:+held by the container of this agent:$PF_OWN}"
 }
 
 # One published port for check_ports_free: its address $1, host port $2 and protocol $3.
@@ -1683,15 +1687,15 @@ check_ports_free() {
 port_problem() {
     pp_where="$1:$2/$3"
     PF_ANY=yes
-    [ -z "$PF_PROBLEM" ] || return 0
+    [ -z "$WALK_PROBLEM" ] || return 0
     # Rootless Podman on Linux cannot bind below the kernel's unprivileged port start: `podman
     # create` accepts it, and every start would fail.
     if [ "$PLATFORM" = linux ] && [ "$USER_ID" != 0 ] && [ -z "$CONNECTION" ]; then
         pp_first=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null) || pp_first=1024
         case $pp_first in '' | *[!0-9]*) pp_first=1024 ;; esac
         if [ "$2" -lt "$pp_first" ]; then
-            PF_PROBLEM="$pp_where: rootless Podman cannot publish a port below $pp_first (net.ipv4.ip_unprivileged_port_start)"
-            PF_FIX="publish a host port of $pp_first or more (podman.ports: host = <port>;), or lower it: sudo sysctl net.ipv4.ip_unprivileged_port_start=$2"
+            WALK_PROBLEM="$pp_where: rootless Podman cannot publish a port below $pp_first (net.ipv4.ip_unprivileged_port_start)"
+            WALK_FIX="publish a host port of $pp_first or more (podman.ports: host = <port>;), or lower it: sudo sysctl net.ipv4.ip_unprivileged_port_start=$2"
             return 0
         fi
     fi
@@ -1700,9 +1704,17 @@ port_problem() {
     '') PF_PORTS="$PF_PORTS $pp_where" ;;
     '?') PF_BLIND=yes PF_PORTS="$PF_PORTS $pp_where" ;;
     "container $CONTAINER") PF_OWN="$PF_OWN $pp_where" ;;
+    rootlessport* | gvproxy* | conmon* | pasta* | slirp4netns*)
+        if [ "${SOCKET_OK:-no}" = yes ]; then
+            WALK_PROBLEM="$pp_where is in use by $HOLDER, a Podman port forwarder no container of this Podman owns"
+            WALK_FIX="stop $HOLDER, or publish another host port (podman.ports: host = <port>;)"
+        else
+            PF_UNSURE="$PF_UNSURE $pp_where"  # whose container: Podman does not answer
+        fi
+        ;;
     *)
-        PF_PROBLEM="$pp_where is in use by $HOLDER"
-        PF_FIX="stop $HOLDER, or publish another host port (podman.ports: host = <port>;)"
+        WALK_PROBLEM="$pp_where is in use by $HOLDER"
+        WALK_FIX="stop $HOLDER, or publish another host port (podman.ports: host = <port>;)"
         ;;
     esac
 }

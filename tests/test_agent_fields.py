@@ -120,12 +120,12 @@ def test_the_wrapper_passes_every_value_through_the_sh_escaper(tmp_path: Path) -
   }};""",
     )
     wrapper = arts["bin/sourceos-agent-a"].decode()
-    start = wrapper.index("with_run_options() {")
-    body = wrapper[start : wrapper.index("\n}\n", start)]
-    # Run the generated function with stand-ins: print each word it passes.
+    start = wrapper.index("host_sources() {")
+    body = wrapper[start : wrapper.index("\n}\n", wrapper.index("with_run_options() {"))]
+    # Run the generated functions with stand-ins: print each word Podman would be given.
     script = (
         "volume_source() { VOLUME_SOURCE=$1; }\nsecret_source() { SECRET_SOURCE=$1; }\n"
-        + body + "\n}\nHOME=/home/u\nwith_run_options printf '<%s>\\n'\n"
+        + body + "\n}\nHOME=/home/u\nhost_sources\nwith_run_options printf '<%s>\\n'\n"
     )  # fmt: skip
     dash = require_tool("dash")
     out = subprocess.run([dash, "-c", script], capture_output=True, text=True, check=True)

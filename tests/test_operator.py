@@ -302,13 +302,16 @@ def test_quarantine_of_a_half_installed_agent_leaves_nothing_enabled(
 
 
 def test_uninstall_leaves_no_trace(darwin: DarwinHost, store: PodmanStore) -> None:
+    """But the agent's data: its volume, which only --purge-data removes."""
     before = listing(darwin.home)
     agent = node_commander(darwin)
     assert darwin.activate(agent).returncode == 0
     result = sourceos_agent(darwin, "uninstall", "node-commander", "--json")
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
-    assert doc["kept"] == "" and doc["state"] == "absent"
+    data = darwin.home / ".local" / "share" / "node-commander"
+    assert doc["kept"] == f"data {data} (agentctl uninstall --purge-data removes it)"
+    assert doc["state"] == "absent" and data.is_dir()
     after = listing(darwin.home, skip=("Library/Logs",))
     leftovers = [p for p in after if p not in before]
     # Empty parent directories that install created may stay; no file of the agent does.
