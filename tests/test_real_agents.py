@@ -87,6 +87,15 @@ def everything_written(host: LinuxHost | DarwinHost, *trees: Path) -> bytes:
     return data
 
 
+def logs(host: LinuxHost | DarwinHost) -> str:
+    """The agent's logs and what the user's manager says of the unit: why a start failed."""
+    out = [p.read_text() for p in sorted(host.home.rglob("*.log")) if p.is_file()]
+    if isinstance(host, LinuxHost):
+        out.append(host.manager.systemctl("status", "sourceos-agent@web.service",
+                                          check=False).stdout)  # fmt: skip
+    return "\n".join(out)
+
+
 def test_a_podman_agent_serves_on_loopback_keeps_its_data_and_reads_its_secret(
     linux: LinuxHost,
 ) -> None:
@@ -94,7 +103,8 @@ def test_a_podman_agent_serves_on_loopback_keeps_its_data_and_reads_its_secret(
     secret(linux)
     agent = web_agent(linux, port)
     result = linux.activate(agent, "--json")
-    assert (result.returncode, json.loads(result.stdout)["state"]) == (0, "running"), result.stdout
+    state = (result.returncode, json.loads(result.stdout)["state"])
+    assert state == (0, "running"), result.stdout + logs(linux)
     c = checks(result)
     assert [c[i]["status"] for i in ("volume-source", "secret-file", "port-free")] == [
         "pass", "pass", "pass"
