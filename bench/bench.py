@@ -31,6 +31,13 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 AGENTC = str(Path(PYTHON).parent / "agentc")
 EXAMPLE = ROOT / "examples" / "node-commander.agent"
+
+
+def example(source: Path | None = None) -> Path:
+    """A source tree's own node-commander (an older compiler does not read newer fields)."""
+    return (source or ROOT) / "examples" / "node-commander.agent"
+
+
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 # Instant stand-ins: answer as the real tools do for a host where every check passes.
@@ -100,7 +107,8 @@ def cold_compile(runs: int, tmp: Path, baseline: Path | None) -> dict:
     if baseline is not None:
         subprocess.run([PYTHON, "-m", "compileall", "-q", str(baseline / "compiler")], env=ENV,
                        capture_output=True, check=False)  # fmt: skip
-        variants["baseline_tools"] = ([PYTHON, "-m", "compiler", *args], baseline, None)
+        old_args = ["compile", str(example(baseline)), "-o", str(out)]
+        variants["baseline_tools"] = ([PYTHON, "-m", "compiler", *old_args], baseline, None)
     times: dict[str, list[float]] = {k: [] for k in variants}
     for i in range(runs):
         for key, (argv, cwd, env) in variants.items():
@@ -116,10 +124,10 @@ def cold_compile(runs: int, tmp: Path, baseline: Path | None) -> dict:
     }
 
 
-def declarations(n: int, tmp: Path) -> Path:
-    """n copies of the example, each its own agent publishing its own host port."""
-    text = EXAMPLE.read_text()
-    path = tmp / f"agents-{n}.agent"
+def declarations(n: int, tmp: Path, source: Path | None = None) -> Path:
+    """n copies of a tree's example, each its own agent publishing its own host port."""
+    text = example(source).read_text()
+    path = tmp / f"agents-{n}{'-baseline' if source else ''}.agent"
     path.write_text("\n".join(
         text.replace("node-commander", f"a{i:04d}")
         .replace("container = 4317;", f"container = 4317; host = {20000 + i};")
@@ -153,8 +161,8 @@ def throughput(sizes: list[int], tmp: Path, source: Path = ROOT) -> dict:
     rows = {}
     env = ENV
     for n in sizes:
-        path = declarations(n, tmp)
-        argv = [PYTHON, "-c", THROUGHPUT, str(source), str(EXAMPLE), str(path), str(n)]
+        path = declarations(n, tmp, None if source == ROOT else source)
+        argv = [PYTHON, "-c", THROUGHPUT, str(source), str(example(source)), str(path), str(n)]
         result = subprocess.run(argv, env=env, capture_output=True, text=True, check=True)
         elapsed = json.loads(result.stdout)
         rows[n] = {
@@ -179,7 +187,8 @@ def compile_many(n: int, tmp: Path, baseline: Path | None, runs: int = 1) -> dic
     off = {**ENV, "AGENTC_LINT_CACHE": "off"}
     warm = {**ENV, "AGENTC_LINT_CACHE": str(tmp / f"compile-cache-{n}")}
     ours = [AGENTC, "compile", str(path), "-o", str(out)]
-    old = [PYTHON, "-m", "compiler", "compile", str(path), "-o", str(out)]
+    old_path = declarations(n, tmp, baseline) if baseline else path
+    old = [PYTHON, "-m", "compiler", "compile", str(old_path), "-o", str(out)]
     timed(ours, env=warm)  # fills the warm cache
     times: dict[str, list[float]] = {
         "tools_no_cache_s": [], "tools_s": [], "baseline_tools_no_cache_s": []
@@ -203,7 +212,8 @@ def check_many(n: int, tmp: Path, baseline: Path | None, runs: int = 1) -> dict:
     ours = [AGENTC, "check", str(path)]
     out: dict = {"agents": n, "tools_empty_cache_s": timed(ours, env=cache)}
     old_cache = {**ENV, "AGENTC_LINT_CACHE": str(tmp / f"baseline-check-cache-{n}")}
-    old = [PYTHON, "-m", "compiler", "check", str(path)]
+    old_path = declarations(n, tmp, baseline) if baseline else path
+    old = [PYTHON, "-m", "compiler", "check", str(old_path)]
     if baseline is not None:  # as warm as ours: its own cache, filled by a first run
         timed(old, baseline, old_cache)
     times: dict[str, list[float]] = {"tools_s": [], "no_tools_s": [], "baseline_tools_s": []}
@@ -221,8 +231,8 @@ def stub_host(tmp: Path, source: Path | None = None) -> tuple[Path, dict]:
     tools answer instantly."""
     out = tmp / "out"
     agentc = [AGENTC] if source is None else [PYTHON, "-m", "compiler"]
-    subprocess.run([*agentc, "compile", "--no-tools", str(EXAMPLE), "-o", str(out)], env=ENV,
-                   cwd=source, check=True, capture_output=True)  # fmt: skip
+    argv = [*agentc, "compile", "--no-tools", str(example(source)), "-o", str(out)]
+    subprocess.run(argv, env=ENV, cwd=source, check=True, capture_output=True)
     bin_ = tmp / "bin"
     bin_.mkdir(exist_ok=True)
     tools = (("podman", PODMAN_STUB), ("launchctl", LAUNCHCTL_STUB),

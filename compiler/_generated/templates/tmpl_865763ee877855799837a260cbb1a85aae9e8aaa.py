@@ -46,6 +46,12 @@ def root(context, missing=missing):
         @internalcode
         def t_5(*unused):
             raise TemplateRuntimeError("No filter named 'sh_home' found.")
+    try:
+        t_6 = environment.filters['string']
+    except KeyError:
+        @internalcode
+        def t_6(*unused):
+            raise TemplateRuntimeError("No filter named 'string' found.")
     pass
     yield '# shellcheck disable=SC2034,SC2016,SC2088,SC1003  # facts: read by the library above; literal values\nset -u\numask 022\n\n# --- facts: agent '
     yield str(t_1(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'))
@@ -130,11 +136,11 @@ def root(context, missing=missing):
         pass
         yield "SOURCE_IMAGE=''\nREQUIRE_MACHINE_LAUNCHD=no\nREQUIRE_MACHINE_SYSTEMD=no\nREQUIRE_LOCAL_IMAGE=no\nPULL_AUTH=''\nLOAD_HINT=''\n"
     yield '\n# The host directories of the agent\'s volumes: runs "$@" with each.\nvolume_dirs() {\n'
-    def t_6(fiter):
+    def t_7(fiter):
         for l_1_v in fiter:
             if ((environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime') == 'podman') and (not environment.getattr(l_1_v, 'named'))):
                 yield l_1_v
-    for l_1_v in t_6(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'volumes')):
+    for l_1_v in t_7(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'volumes')):
         _loop_vars = {}
         pass
         yield '    "$@" '
@@ -142,11 +148,11 @@ def root(context, missing=missing):
         yield '\n'
     l_1_v = missing
     yield '    :\n}\n\n# The agent\'s named Podman volumes: runs "$@" with each.\nnamed_volumes() {\n'
-    def t_7(fiter):
+    def t_8(fiter):
         for l_1_v in fiter:
             if ((environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime') == 'podman') and environment.getattr(l_1_v, 'named')):
                 yield l_1_v
-    for l_1_v in t_7(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'volumes')):
+    for l_1_v in t_8(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'volumes')):
         _loop_vars = {}
         pass
         yield '    "$@" '
@@ -164,17 +170,17 @@ def root(context, missing=missing):
         yield '\n'
     l_1_name = l_1_secret = missing
     yield '    :\n}\n\n# The ports the container publishes: runs "$@" ADDRESS PORT PROTOCOL for each.\npublished_ports() {\n'
-    def t_8(fiter):
+    def t_9(fiter):
         for l_1_port in fiter:
             if (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime') == 'podman'):
                 yield l_1_port
-    for l_1_port in t_8(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'ports')):
+    for l_1_port in t_9(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'podman'), 'ports')):
         _loop_vars = {}
         pass
         yield '    "$@" '
         yield str(t_4(context, environment.getattr(l_1_port, 'address'), 'podman.ports'))
         yield ' '
-        yield str(environment.getattr(l_1_port, 'host'))
+        yield str(t_4(context, t_6(environment.getattr(l_1_port, 'host')), 'podman.ports'))
         yield ' '
         yield str(environment.getattr(l_1_port, 'protocol'))
         yield '\n'
@@ -182,4 +188,4 @@ def root(context, missing=missing):
     yield '    :\n}\n'
 
 blocks = {}
-debug_info = '7=51&8=53&9=60&10=62&11=64&12=66&13=68&14=70&15=72&16=74&17=76&18=78&19=80&20=82&21=84&22=86&23=88&24=90&25=92&26=94&27=96&28=98&29=100&30=102&31=104&32=106&33=108&34=112&35=114&36=117&37=119&38=121&39=123&40=125&41=127&53=133&54=141&61=145&62=153&69=157&70=161&77=167&78=175'
+debug_info = '7=57&8=59&9=66&10=68&11=70&12=72&13=74&14=76&15=78&16=80&17=82&18=84&19=86&20=88&21=90&22=92&23=94&24=96&25=98&26=100&27=102&28=104&29=106&30=108&31=110&32=112&33=114&34=118&35=120&36=123&37=125&38=127&39=129&40=131&41=133&53=139&54=147&61=151&62=159&69=163&70=167&77=173&78=181'
