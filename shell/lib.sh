@@ -1611,7 +1611,8 @@ volume_problem() {
         set -- $(ls -lnd "$vs_dir" 2>/dev/null)
         if [ "${3:-}" != "$USER_ID" ]; then
             WALK_PROBLEM="$vs_dir belongs to uid ${3:-unknown}, not to the agent's user ($USER_ID); agentc never changes an existing directory's owner"
-            WALK_FIX="sudo chown -R $(id -un 2>/dev/null) '$vs_dir', or declare a directory of your own"
+            sh_quote "$vs_dir"
+            WALK_FIX="sudo chown -R $(id -un 2>/dev/null) $SHQ, or declare a directory of your own"
         fi
         return 0
     fi
