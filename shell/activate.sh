@@ -24,7 +24,7 @@ report_json() {
     [ "$ALLOW_FAILED" = yes ] && allow=true
     printf '{'
     json_pairs agent "$AGENT" state "$STATE" platform "$PLATFORM" declarationSha256 "$DECLARATION_SHA256"
-    printf ',"allowFailedPreflight":%s,"steps":[' "$allow"
+    printf ',"allowFailedPreflight":%s,"unchanged":%s,"steps":[' "$allow" "$UNCHANGED"
     sep=
     while IFS="$TAB" read -r s st d; do
         [ -n "$s" ] || continue
@@ -94,6 +94,10 @@ report_text() {
 $CHECKS
 CHECKS
         printf '%s' "$passed"
+    elif [ "$UNCHANGED" = true ]; then
+        echo "$AGENT preflight: skipped, unchanged"
+    else
+        echo "$AGENT preflight: not run"
     fi
     while IFS= read -r r; do
         [ -n "$r" ] && echo "- action: run \`$r\`"
@@ -107,7 +111,7 @@ $STEPS
 STEPS
     case $STATE in
     staged) echo "- persistence: staged but not enabled${STAGED_NOW:+ (see $STAGED_DIR/remediation.txt)}" ;;
-    running) echo "- persistence: installed, enabled and running" ;;
+    running) echo "- persistence: installed, enabled and running${UNCHANGED_TEXT:-}" ;;
     enabled) echo "- persistence: installed and enabled, not running" ;;
     installed) echo "- persistence: installed, not enabled" ;;
     absent) echo "- persistence: nothing installed" ;;
@@ -470,10 +474,7 @@ install_files() {
         mkdir -p "$@" || return 1
     fi
     install_atomic "$WRAPPER_FILE" "$WRAPPER_SOURCE" || return 1
-    write_atomic "$SERVICE_FILE" 644 rendered_service || return 1
-    if [ "$PLATFORM" = linux ]; then
-        bounded 60 systemctl_ daemon-reload || return 1
-    fi
+    write_atomic "$SERVICE_FILE" 644 rendered_service
 }
 
 enable_service() {
@@ -491,6 +492,7 @@ enable_service() {
             return 1
         fi
     else
+        # enable reloads the manager, which then reads the unit install wrote: one reload.
         if ! out=$(bounded_exec 60 systemctl_ enable ${RUNTIME_UNITS:+--runtime} "$UNIT_NAME" 2>&1); then
             ENABLE_ERROR=$(oneline "$out")
             return 1
@@ -638,6 +640,7 @@ begin() {
     EXIT=0
     STAGED_NOW=
     CREATED_AUTHFILE=
+    UNCHANGED=false UNCHANGED_TEXT=
     LOCKED=no
     RECOVERED=
     WE_ENABLED_OVERRIDE=no
@@ -742,12 +745,35 @@ stage_or_go_on() {
     finish
 }
 
+# This generation is installed, enabled and running the very process (and container) the
+# activation that started it saw healthy: a switch in which the agent did not change costs a
+# few looks, with no lint, preflight, container or wait. Anything else goes the whole way.
+unchanged_fast() {
+    [ "$DRY_RUN" = no ] && [ "$STAGE_ONLY" = no ] && [ -z "$RECOVERED" ] &&
+        [ -f "$HEALTHY_FILE" ] && read -r uf_sha uf_pid uf_cid <"$HEALTHY_FILE" &&
+        [ "$uf_sha" = "$DECLARATION_SHA256" ] || return 0
+    installed_identical && sm_enabled && sm_state && [ "$SMS" = running ] || return 0
+    sm_pid
+    [ "$SMP" = "$uf_pid" ] || return 0
+    if [ "$uf_cid" != - ]; then
+        IFS= read -r uf_now <"$CIDFILE" 2>/dev/null && [ "$uf_now" = "$uf_cid" ] || return 0
+    fi
+    SKIP_REASON="unchanged: this generation runs, as its activation saw it healthy"
+    skip_rest lint-wrapper lint-service-definition preflight install enable start
+    step health pass "the same process ($SMP) the last activation saw healthy"
+    UNCHANGED=true UNCHANGED_TEXT=" (unchanged)"
+    STATE=running
+    finish
+}
+
 # This generation already installed, enabled and healthy: nothing to do.
 unchanged_or_go_on() {
     installed_identical && sm_enabled && sm_state && [ "$SMS" = running ] && wait_healthy || return 0
+    record_healthy "$pid"
     SKIP_REASON="unchanged: this generation is already installed, enabled and healthy"
     skip_rest install enable start
     step health pass "healthy"
+    UNCHANGED=true UNCHANGED_TEXT=" (unchanged)"
     STATE=running
     finish
 }
@@ -756,6 +782,7 @@ unchanged_or_go_on() {
 # rollback; the agent registered.
 install_step() {
     journal install
+    [ ! -e "$HEALTHY_FILE" ] || rm -f "$HEALTHY_FILE"
     backup_previous
     if ! install_files; then
         rollback install "cannot write $SERVICE_FILE or $WRAPPER_FILE (read-only or full?)"
@@ -811,6 +838,7 @@ health_step() {
     if ! wait_healthy; then
         rollback health "$HEALTH_ERROR"
     fi
+    record_healthy "$pid"
     if [ "$HEALTH_TYPE" = podman-container ]; then
         step health pass "container $CONTAINER running"
     else
@@ -829,6 +857,7 @@ activate_main() {
     journal evaluate
     evaluate || check_failed
     [ "$ENABLED" = yes ] || remove_disabled
+    unchanged_fast
     journal lint-wrapper
     lint_wrapper || check_failed
     journal lint-service-definition

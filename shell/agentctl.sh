@@ -210,6 +210,7 @@ result() {
 
 healthy_or_fail() {
     wait_healthy || refuse 4 "$AGENT did not become healthy: $HEALTH_ERROR" failed
+    record_healthy "$pid"
 }
 
 cmd_start() {

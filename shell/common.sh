@@ -15,6 +15,8 @@ state_layout() {
     LOCK_DIR=$STATE_DIR/lock                    # one activation at a time
     STATE_BIN_DIR=$STATE_DIR/bin                # the installed wrapper
     STATE_AUTHFILE=$STATE_DIR/auth.json         # the empty authfile where none is declared
+    CIDFILE=$STATE_DIR/container.id             # the running container's ID (systemd, local)
+    HEALTHY_FILE=$STATE_DIR/healthy             # "generation pid container-id" last seen healthy
 }
 
 # --- Podman ------------------------------------------------------------------------

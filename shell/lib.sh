@@ -951,6 +951,16 @@ wait_healthy() {
     fi
 }
 
+# What wait_healthy saw healthy, for the next activation's unchanged check: this generation,
+# its main process ($1) and, where the wrapper records one, its container's ID.
+record_healthy() {
+    rh_cid=-
+    [ -f "$CIDFILE" ] && IFS= read -r rh_cid <"$CIDFILE" && [ -n "$rh_cid" ] || rh_cid=-
+    printf '%s %s %s\n' "$DECLARATION_SHA256" "$1" "$rh_cid" >"$HEALTHY_FILE.$$" 2>/dev/null &&
+        mv -f "$HEALTHY_FILE.$$" "$HEALTHY_FILE" 2>/dev/null
+    return 0
+}
+
 # The clock is read from the second look on (healthy takes two looks at least; the first
 # counts as a second before), so a service healthy at the second look costs no clock process.
 healthy_loop() {
@@ -966,7 +976,9 @@ healthy_loop() {
         sm_pid
         pid=$SMP
         sm_forget
-        if [ "$HEALTH_TYPE" = podman-container ]; then
+        # Under systemd without a connection the unit's state is the container's (conmon is
+        # its main process and notified readiness): Podman is asked only elsewhere.
+        if [ "$HEALTH_TYPE" = podman-container ] && { [ "$PLATFORM" = darwin ] || [ -n "$CONNECTION" ]; }; then
             c=$(container_state)
             case $c in
             stopping | exited | dead | removing | paused)

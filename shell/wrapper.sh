@@ -34,8 +34,8 @@ fail_closed() {
 
 # --- the steps of a start ---------------------------------------------------------
 
-# MANAGER, the platform's LOG_APP and CONNECTION, PROBE and MODE from the arguments, STATE_DIR,
-# PATH and CIDFILE; a usage error exits 2.
+# MANAGER, the platform's LOG_APP and CONNECTION, PROBE and MODE from the arguments, STATE_DIR
+# and its layout, PATH; a usage error exits 2.
 wrapper_setup() {
     MANAGER=${SOURCEOS_AGENT_MANAGER:-systemd}
     if [ "$MANAGER" = launchd ]; then
@@ -64,10 +64,6 @@ wrapper_setup() {
     state_layout
     PATH=/opt/podman/bin:/opt/homebrew/bin:/usr/local/bin:/run/current-system/sw/bin:/nix/var/nix/profiles/default/bin${HOME:+:$HOME/.nix-profile/bin}:${PATH:-/usr/bin:/bin:/usr/sbin:/sbin}
     export PATH
-
-    # The container's ID, written by `podman run --cidfile` under systemd: the unit's stop and
-    # clean-up act on exactly the container this start made, never on a name.
-    CIDFILE=$STATE_DIR/container.id
 }
 
 # systemd's ExecStop= and ExecStopPost= (MODE stop or cleanup), then exit.
@@ -75,6 +71,8 @@ stop_or_clean_up() {
     # As Podman's own units do: stop the container within the declared shutdown timeout (the
     # unit's TimeoutStopSec leaves Podman time beyond it), then remove it, whatever ended the
     # service: a stop, a crash, a kill -9 of the main process.
+    # CIDFILE is written by `podman run --cidfile` under systemd: they act on exactly the
+    # container this start made, never on a name.
     # Through a connection (no ID file: the run stayed in the foreground) they act on the
     # container of the agent's name, and only if this agent made it.
     if [ -f "$CIDFILE" ]; then

@@ -264,3 +264,20 @@ def test_a_system_wrapper_runs_in_the_environment_a_system_manager_gives(
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "parameter not set" not in result.stderr
+
+
+@pytest.mark.real
+def test_an_agent_named_like_a_command_compiles_shellcheck_clean(tmp_path: Path) -> None:
+    """`AGENT=git` in the facts is a name, not a command: shellcheck's SC2209 (`var=git`)
+    once failed the build of an agent named git, delta or sudo."""
+    from tests.conftest import agentc
+
+    require_tool("shellcheck")
+    decl = tmp_path / "names.agent"
+    decl.write_text("".join(
+        f'sourceos.localAgents.{n} = {{ runtime = "native"; command = [ "/bin/true" ]; }};\n'
+        for n in ("git", "delta", "sudo", "grep")
+    ))  # fmt: skip
+    result = agentc("compile", str(decl), "-o", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stdout.decode() + result.stderr.decode()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["delta", "git", "grep", "sudo"]

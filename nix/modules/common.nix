@@ -40,9 +40,17 @@ let
   activateLine = prefix: dry: name: ''
     ${prefix} env PATH=${lib.escapeShellArg toolPath}:"$PATH" ${compiled}/${lib.escapeShellArg name}/bin/activate ${dry} || echo "sourceos: agent "${lib.escapeShellArg name}" not activated (exit $?); see: sourceos-agent status "${lib.escapeShellArg name} >&2
   '';
+  # A switch's activation lines, run together: one function per agent (its line), then the
+  # runner (../lib/activate-agents.sh), which overlaps their waits and prints each agent's
+  # report whole, in this order.
+  activateAll = lines: lib.optionalString (lines != [ ]) ''
+    ${builtins.readFile ../lib/activate-agents.sh}
+    ${lib.concatImapStrings (i: line: "_sourceos_agent_${toString i}() {\n  ${line}}\n") lines}
+    sourceos_activate_agents ${lib.concatMapStringsSep " " (i: "_sourceos_agent_${toString i}") (lib.range 1 (lib.length lines))}
+  '';
   # System activation runs as root: a system agent is activated directly, a user agent
   # through `asUser <user>` (the platform's way to enter that user's session).
-  systemActivation = asUser: dry: lib.concatMapStrings
+  systemActivation = asUser: dry: activateAll (map
     (name:
       let
         a = enabled.${name};
@@ -51,7 +59,7 @@ let
       if a.scope == "system" then activateLine "" dry name
       else if user == null then throw "sourceos.localAgents.${name}: a user-scope agent needs `user` (or the platform's primary user) for system activation"
       else activateLine (asUser (lib.escapeShellArg user)) dry name)
-    (lib.attrNames enabled);
+    (lib.attrNames enabled));
   names = lib.attrNames enabled;
   ownerWord = "\"$owner\"";
   # Each activation records the agents it activated (`name user`, user `-` for a system
@@ -82,5 +90,5 @@ let
     enabled;
 in
 {
-  inherit compiled perAgent enabled activateLine systemActivation retire names;
+  inherit compiled perAgent enabled activateLine activateAll systemActivation retire names;
 }

@@ -25,7 +25,7 @@ in
         fi
       ''}
       ${common.retire (_: "") "\${DRY_RUN:+--dry-run}" "\"\${XDG_STATE_HOME:-$HOME/.local/state}/sourceos/nix-agents\""}
-      ${lib.concatMapStrings (common.activateLine "" "\${DRY_RUN:+--dry-run}") common.names}
+      ${common.activateAll (map (common.activateLine "" "\${DRY_RUN:+--dry-run}") common.names)}
     '';
   };
 }

@@ -53,7 +53,7 @@ def root(context, missing=missing):
         def t_6(*unused):
             raise TemplateRuntimeError("No filter named 'string' found.")
     pass
-    yield '# shellcheck disable=SC2034,SC2016,SC2088,SC1003  # facts: read by the library above; literal values\nset -u\numask 022\n\n# --- facts: agent '
+    yield '# shellcheck disable=SC2034,SC2016,SC2088,SC1003,SC2209  # facts: read by the library above; literal values\nset -u\numask 022\n\n# --- facts: agent '
     yield str(t_1(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'))
     yield ' as declared ---------------------------------\n'
     template = environment.get_template('_facts_run.sh.j2', '_facts.sh.j2')

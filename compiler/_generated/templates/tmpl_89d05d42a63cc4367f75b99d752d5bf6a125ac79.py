@@ -59,7 +59,7 @@ def root(context, missing=missing):
     yield str(t_1(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'))
     yield ', compiled from '
     yield str(t_1(context, (undefined(name='source') if l_0_source is missing else l_0_source), 'source'))
-    yield ' ====\n# shellcheck disable=SC2034,SC2016,SC2088,SC1003  # facts: read by the library above; literal values\nset -u\numask 077\n\n'
+    yield ' ====\n# shellcheck disable=SC2034,SC2016,SC2088,SC1003,SC2209  # facts: read by the library above; literal values\nset -u\numask 077\n\n'
     template = environment.get_template('_facts_run.sh.j2', 'sourceos-agent.j2')
     gen = template.root_render_func(template.new_context(context.get_all(), True, {}))
     try:
