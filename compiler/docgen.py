@@ -28,6 +28,7 @@ _TYPES = {
     "strings": "list of strings",
     "decimal": "int or decimal string",
     "volume": "path string or volume name",
+    "check": "string or list of strings",
 }
 
 

@@ -198,6 +198,7 @@ class Emitter:
             "logs": {m: log_paths(agent, m) for m in ("launchd", "systemd")},
             "machine": {m: podman_machine(agent, m) for m in ("launchd", "systemd")},
             "health_commands": health_commands(agent),
+            "health_check": health_check(agent),
             "provenance": provenance(agent),
             "problems": self.problems,
             "publish": publish,
@@ -419,11 +420,36 @@ def install_locations(agent: ir.Agent) -> dict[str, Any]:
     }
 
 
+def health_check(agent: ir.Agent) -> dict[str, Any]:
+    """The declared check as the scripts run it: its argv (type command), what a report names
+    it by, and the settle window (at most the start period)."""
+    health = agent.health
+    argv = health.command if health.type == "command" and isinstance(health.command, tuple) else ()
+    named = {
+        "http": health.url or "",
+        "tcp": f"127.0.0.1:{health.port}",
+        "command": " ".join(argv),
+        "process": "the service manager's main process",
+        "podman-container": f"container {agent.container_name}",
+    }[health.type]
+    start = health.start_period_seconds or agent.lifecycle.startup_timeout_seconds
+    return {
+        "argv": argv,
+        "named": named,
+        "start": start,
+        "settle": min(agent.lifecycle.settle_seconds, start),
+        "log_max_bytes": agent.logs.max_size_mb * 1024 * 1024,
+    }
+
+
 def health_commands(agent: ir.Agent) -> dict[str, str]:
     """The health command status prints under each manager: as declared, else through that
     manager's connection (`podman_machine`)."""
+    command = agent.health.command
+    if isinstance(command, tuple):  # type = "command": the check itself, as one would type it
+        command = " ".join(escape.sh(word) for word in command)
     if agent.health.given("command") or agent.runtime != "podman":
-        return dict.fromkeys(("launchd", "systemd"), agent.health.command or "")
+        return dict.fromkeys(("launchd", "systemd"), command or "")
     return {
         m: health_command(agent, podman_machine(agent, m)["connection"])
         for m in ("launchd", "systemd")

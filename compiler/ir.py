@@ -480,6 +480,16 @@ class Lifecycle(Node):
     shutdown_timeout_seconds: int = decl(
         "shutdownTimeoutSeconds", "int", 10, "Time to stop before being killed.", "3", minimum=1
     )
+    settle_seconds: int = decl(
+        "settleSeconds",
+        "int",
+        10,
+        "After the health check first passes, activation watches this long (at most"
+        " `health.startPeriodSeconds`): a restart, an exit or a failed check within it is a"
+        " failed activation, rolled back. `0`: healthy at the first passing check.",
+        "DESIGN 2a",
+        minimum=0,
+    )
     restart_delay_seconds: int = decl(
         "restartDelaySeconds",
         "int",
@@ -534,6 +544,25 @@ class Logs(Node):
         "3",
         nullable=True,
     )
+    max_size_mb: int = decl(
+        "maxSizeMB",
+        "int",
+        10,
+        "No log file of the agent grows past this many MB: the wrapper writes the agent's"
+        " output and its own log through a rotator (also under launchd, which never rotates).",
+        "DESIGN 2a",
+        minimum=1,
+        maximum=4096,
+    )
+    keep: int = decl(
+        "keep",
+        "int",
+        5,
+        "Rotated copies kept of each log (`<file>.1` the newest).",
+        "DESIGN 2a",
+        minimum=1,
+        maximum=100,
+    )
     span: Span = attrs.field(default=None, eq=False, repr=False)
     spans: Mapping[str, Span] = spans_field()
 
@@ -547,23 +576,77 @@ class Health(Node):
         "enum",
         "podman-container",
         "`podman-container`: the container's state is `expected`; `process`: the service"
-        " manager reports the job running. Default `process` for runtimes other than podman.",
-        "3",
-        choices=("podman-container", "process"),
+        " manager reports the job running; `command`: `command` (an argv list) exits 0;"
+        " `http`: a GET of `url` answers 2xx or 3xx; `tcp`: 127.0.0.1:`port` accepts a"
+        " connection. Default `process` for runtimes other than podman.",
+        "3, DESIGN 2a",
+        choices=("podman-container", "process", "command", "http", "tcp"),
         derived=True,
     )
     expected: str = decl(
         "expected", "enum", "running", "State that counts as healthy.", "3", choices=("running",)
     )
-    command: str | None = decl(
+    command: str | tuple[str, ...] | None = decl(
         "command",
-        "string",
+        "check",
         None,
-        "Operator-visible health command (shown by status); derived from `podman.connection`"
-        " and `containerName` when omitted for the podman runtime.",
-        "3",
+        'For `type = "command"` the check, an argv list run as the agent\'s user, with no'
+        " stdin, within `timeoutSeconds`. For the other types a string: the hand check"
+        " `status` prints; derived from `podman.connection` and `containerName` when omitted"
+        " for the podman runtime.",
+        "3, DESIGN 2a",
         nullable=True,
         derived=True,
+    )
+    url: str | None = decl(
+        "url",
+        "string",
+        None,
+        'For `type = "http"`: the URL to GET, on loopback (`http://127.0.0.1:PORT/path`)'
+        " unless rule `remote-health-check` is waived; no proxy is used.",
+        "DESIGN 2a",
+        nullable=True,
+    )
+    port: int | None = decl(
+        "port",
+        "int",
+        None,
+        'For `type = "tcp"`: the port on 127.0.0.1 that must accept a connection.',
+        "DESIGN 2a",
+        nullable=True,
+        minimum=1,
+        maximum=65535,
+    )
+    start_period_seconds: int | None = decl(
+        "startPeriodSeconds",
+        "int",
+        None,
+        "How long activation waits for the first passing check; failures before it do not"
+        " count after activation either. Default `lifecycle.startupTimeoutSeconds`.",
+        "DESIGN 2a",
+        nullable=True,
+        minimum=1,
+        derived=True,
+    )
+    interval_seconds: int = decl(
+        "intervalSeconds",
+        "int",
+        30,
+        "After activation the wrapper runs the check this often (`command`, `http`, `tcp`).",
+        "DESIGN 2a",
+        minimum=1,
+    )
+    timeout_seconds: int = decl(
+        "timeoutSeconds", "int", 5, "One check's time limit.", "DESIGN 2a", minimum=1
+    )
+    retries: int = decl(
+        "retries",
+        "int",
+        3,
+        "Failed checks in a row that end a run as a failure (killed, as Podman's"
+        " `--health-on-failure=kill`): the restart policy and the breaker count it as a crash.",
+        "DESIGN 2a",
+        minimum=1,
     )
     span: Span = attrs.field(default=None, eq=False, repr=False)
     spans: Mapping[str, Span] = spans_field()

@@ -182,6 +182,12 @@ class Lowering:
             return syn.value
         if kind == "argv":
             return self._argv(where, syn)
+        if kind == "check":
+            if isinstance(syn, List):
+                return self._argv(where, syn)
+            if not isinstance(syn, Str):
+                return self._wrong_type(where, syn, "a string or an argv list", meta["nullable"])
+            return syn.value
         if kind == "strings":
             if not isinstance(syn, List):
                 return self._wrong_type(where, syn, "a list of strings")
@@ -442,6 +448,9 @@ def derive(agent: ir.Agent) -> ir.Agent:
     health = agent.health
     if not health.given("type") and agent.runtime != "podman":
         health = attrs.evolve(health, type="process")
+    if health.start_period_seconds is None:
+        start = agent.lifecycle.startup_timeout_seconds
+        health = attrs.evolve(health, start_period_seconds=start)
     if not health.given("command") and agent.runtime == "podman":
         health = attrs.evolve(health, command=health_command(agent, agent.podman.connection))
     return agent if health is agent.health else attrs.evolve(agent, health=health)

@@ -174,7 +174,83 @@ def validate(agent: ir.Agent) -> list[Diagnostic]:
         )
     out += _container_fields(agent)
     out += _secrets(agent)
+    out += _health(agent)
     return out
+
+
+def _health(agent: ir.Agent) -> list[Diagnostic]:
+    """The declared check: what its type needs, and no other type's fields (DESIGN 2a)."""
+    out: list[Diagnostic] = []
+    health = agent.health
+    argv = isinstance(health.command, tuple)
+    if health.type == "command" and not argv:
+        out.append(
+            checks.MISSING_REQUIRED.at(
+                health.at("command") if health.given("command") else health.at("type"),
+                f'`{agent.name}.health.type = "command"` needs `health.command` as an argv list',
+                'e.g. command = [ "/usr/local/bin/agent-ping" "--quiet" ];',
+            )
+        )
+    elif argv and health.type != "command":
+        out.append(
+            checks.WRONG_TYPE.at(
+                health.at("command"),
+                f'`{agent.name}.health.command` is an argv list only for type = "command";'
+                f" for type {health.type!r} it is the hand check `status` prints, a string",
+                'use type = "command", or give the command as one string',
+            )
+        )
+    elif argv and not health.command[0]:
+        out.append(
+            checks.OUT_OF_RANGE.at(
+                health.at("command"),
+                f"`{agent.name}.health.command` must name the program as its first element",
+                'e.g. command = [ "/usr/bin/true" ];',
+            )
+        )
+    for kind, key, value in (("http", "url", health.url), ("tcp", "port", health.port)):
+        if health.type == kind and value is None:
+            out.append(
+                checks.MISSING_REQUIRED.at(
+                    health.at("type"),
+                    f'`{agent.name}.health.type = "{kind}"` needs `health.{key}`',
+                    (
+                        'e.g. url = "http://127.0.0.1:8080/health";'
+                        if kind == "http"
+                        else "e.g. port = 8080;"
+                    ),
+                )
+            )
+        elif health.type != kind and value is not None:
+            out.append(
+                checks.INVALID_VALUE.at(
+                    health.at(key),
+                    f'`{agent.name}.health.{key}` applies to type = "{kind}" only, not'
+                    f" {health.type!r}",
+                    f'remove it, or use type = "{kind}"',
+                )
+            )
+    if health.url is not None and health_url_host(health.url) is None:
+        out.append(
+            checks.INVALID_VALUE.at(
+                health.at("url"),
+                f"`{agent.name}.health.url` {health.url!r} is not an http:// or https:// URL",
+                'e.g. url = "http://127.0.0.1:8080/health";',
+            )
+        )
+    return out
+
+
+_HEALTH_URL = re.compile(
+    r"https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::[0-9]{1,5})?(?:[/?#][!-~]*)?"
+)
+
+
+def health_url_host(url: str) -> str | None:
+    """The host an http health check's URL names (brackets kept off an IPv6 address), or None
+    when it is no plain http(s) URL: no user part, no space or control character."""
+    match = _HEALTH_URL.fullmatch(url)
+    return match.group(1).strip("[]") if match else None
 
 
 _PODMAN_ONLY = ("ports", "volumes", "network", "args", "workingDir", "user", "readOnlyRootfs",

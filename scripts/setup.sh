@@ -26,9 +26,11 @@ cd "$(dirname "$0")/.."
 #                           user-mode network (Debian's podman only recommends them)
 #   python3 util-linux      the test users' Python for the simulators (the venv's interpreter
 #                           may sit under root's home), and setpriv to run as them
+#   curl netcat-openbsd     what the http and tcp health checks run (macOS ships curl and a BSD
+#   netcat-traditional      nc); both netcats, as the tcp check must work with either
 PACKAGES="podman runc catatonit busybox-static shellcheck nix-bin dash posh mksh yash zsh
 systemd libxml2-utils python3-venv git bison make gcc procps perl uidmap slirp4netns python3
-util-linux"
+util-linux curl netcat-openbsd netcat-traditional"
 
 # Strict in CI: CI set to anything but empty, false or 0 (any case, blanks ignored), as the
 # tests read it (tests/conftest.py).

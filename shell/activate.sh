@@ -35,7 +35,13 @@ report_json() {
     done <<STEPS
 $STEPS
 STEPS
-    printf '],"preflight":['
+    printf ']'
+    if [ -n "$HEALTH_REPORT" ]; then # the check, what it said last, and how long it took
+        printf ',"health":{'
+        json_pairs type "$HEALTH_TYPE" check "$HEALTH_NAMED" status "$HEALTH_REPORT" output "$HEALTH_OUT"
+        printf ',"seconds":%s,"settleSeconds":%s}' "${HEALTH_SECONDS:-0}" "$SETTLE"
+    fi
+    printf ',"preflight":['
     checks_json
     printf '],"remediation":['
     sep=
@@ -62,6 +68,7 @@ check_title() {
     secret-file) TITLE=secrets ;;
     port-free) TITLE=ports ;;
     resource-limits) TITLE=limits ;;
+    health-tool) TITLE=health ;;
     log-directory) TITLE=logs ;;
     label-not-disabled | label-not-conflicting) TITLE=label ;;
     service-not-duplicated) TITLE="legacy service" ;;
@@ -641,6 +648,7 @@ begin() {
     STAGED_NOW=
     CREATED_AUTHFILE=
     UNCHANGED=false UNCHANGED_TEXT=
+    HEALTH_REPORT='' HEALTH_OUT='' HEALTH_SECONDS=0
     LOCKED=no
     RECOVERED=
     WE_ENABLED_OVERRIDE=no
@@ -756,11 +764,17 @@ unchanged_fast() {
     sm_pid
     [ "$SMP" = "$uf_pid" ] || return 0
     if [ "$uf_cid" != - ]; then
-        IFS= read -r uf_now <"$CIDFILE" 2>/dev/null && [ "$uf_now" = "$uf_cid" ] || return 0
+        uf_now= # no newline after the ID: read fails at the end, having read it
+        IFS= read -r uf_now <"$CIDFILE" 2>/dev/null
+        [ "$uf_now" = "$uf_cid" ] || return 0
     fi
+    # A declared check is cheap and bounded: it runs once. One that fails sends the agent the
+    # whole way (its restart, or its rollback to what last passed).
+    health_check || return 0
     SKIP_REASON="unchanged: this generation runs, as its activation saw it healthy"
     skip_rest lint-wrapper lint-service-definition preflight install enable start
-    step health pass "the same process ($SMP) the last activation saw healthy"
+    HEALTH_REPORT=pass HEALTH_SECONDS=0
+    step health pass "the same process ($SMP) the last activation saw healthy${HEALTH_OUT:+; $HEALTH_OUT}"
     UNCHANGED=true UNCHANGED_TEXT=" (unchanged)"
     STATE=running
     finish
@@ -770,9 +784,10 @@ unchanged_fast() {
 unchanged_or_go_on() {
     installed_identical && sm_enabled && sm_state && [ "$SMS" = running ] && wait_healthy || return 0
     record_healthy "$pid"
+    HEALTH_REPORT=pass
     SKIP_REASON="unchanged: this generation is already installed, enabled and healthy"
     skip_rest install enable start
-    step health pass "healthy"
+    step health pass "healthy${HEALTH_OUT:+: $HEALTH_OUT}"
     UNCHANGED=true UNCHANGED_TEXT=" (unchanged)"
     STATE=running
     finish
@@ -832,18 +847,23 @@ start_step() {
     step start pass "started"
 }
 
-# health: the agent is up and stays up; else roll back.
+# health: the agent is up and its check passes within the start period, and it stays so for
+# the settle window; else roll back.
 health_step() {
     journal health
     if ! wait_healthy; then
+        HEALTH_REPORT=fail
         rollback health "$HEALTH_ERROR"
     fi
+    HEALTH_REPORT=pass
     record_healthy "$pid"
-    if [ "$HEALTH_TYPE" = podman-container ]; then
-        step health pass "container $CONTAINER running"
-    else
-        step health pass "service running"
-    fi
+    settled=
+    [ "$SETTLE" = 0 ] || settled="; settled ${SETTLE}s"
+    case $HEALTH_TYPE in
+    podman-container) step health pass "container $CONTAINER running$settled" ;;
+    process) step health pass "service running$settled" ;;
+    *) step health pass "$HEALTH_OUT after ${HEALTH_SECONDS}s$settled" ;;
+    esac
 }
 
 # --- main ------------------------------------------------------------------------

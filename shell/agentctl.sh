@@ -5,14 +5,14 @@
 # facts end the script, with the call of agentctl_main that runs it.
 #
 # Usage: agentctl VERB [--json] [options]
-#   preflight | stage | install | activate | start | stop | restart | status |
+#   preflight | stage | install | activate | start | stop | restart | status | health |
 #   logs [-n N] [-f] | doctor | quarantine [--output-dir DIR] | uninstall
 # start and restart refuse while preflight fails, unless --allow-failed-preflight.
 
 # --- status and preflight -------------------------------------------------------------
 usage() {
     echo "usage: agentctl VERB [--json] [options]"
-    echo "  preflight | stage | install | activate | start | stop | restart | status |"
+    echo "  preflight | stage | install | activate | start | stop | restart | status | health |"
     echo "  logs [-n N] [-f] | doctor | quarantine [--output-dir DIR] |"
     echo "  uninstall [--purge-data [--yes]]"
 }
@@ -37,11 +37,12 @@ last_exit() {
         props=$(systemctl_ show -p Result -p ExecMainStatus --value "$UNIT_NAME" 2>/dev/null | tr '\n' ' ')
         [ -n "$props" ] && echo "result $props" | sed 's/ *$//'
     fi
-    # The wrapper's last fail-closed word among the app log's last 20 lines.
+    # The wrapper's last fail-closed word, or its health watch's, among the app log's last 20
+    # lines.
     [ -f "$LOG_APP" ] || return 0
     said=
     while IFS= read -r le_line; do
-        case $le_line in *fail-closed*) said=$le_line ;; esac
+        case $le_line in *fail-closed* | *"]: unhealthy: "*) said=$le_line ;; esac
     done <<LOG
 $(tail -n 20 "$LOG_APP" 2>/dev/null)
 LOG
@@ -70,18 +71,31 @@ LAST
     [ -f "$STATE_DIR/quarantined" ] && quarantined=$(cat "$STATE_DIR/quarantined" 2>/dev/null)
     container=
     [ "$RUNTIME" = podman ] && container=$(container_state)
+    CSTATE=$container SMS=$manager # what health_now reads
+    # Stopped, with the restarts the breaker allows used up (launchd counts the first run too).
+    LIMIT_REACHED=false
+    case $manager in failed | stopped)
+        lr_restarts=${runs:-0}
+        [ "$PLATFORM" != darwin ] || lr_restarts=$((lr_restarts - 1))
+        [ -z "$BREAKER_MAX" ] || [ "$lr_restarts" -lt "$BREAKER_MAX" ] || LIMIT_REACHED=true
+        ;;
+    esac
+    # An agent that runs but fails its check is not `running`.
+    health_now
+    case $state:$HEALTH_STATE in running:unhealthy) state=unhealthy ;; esac
     if [ "$JSON" = yes ]; then
         printf '{'
         json_pairs agent "$AGENT" label "$LABEL" state "$state" platform "$PLATFORM" \
             serviceManager "$manager" pid "$pid" container "${container:-}" restarts "${runs:-0}" \
             lastExit "$last" generation "${generation:-$DECLARATION_SHA256}" source "$HERE" \
             serviceFile "$SERVICE_FILE" quarantined "$quarantined"
-        printf ',"logs":{'
+        printf ',"restartLimitReached":%s,"logs":{' "$LIMIT_REACHED"
         json_pairs app "$LOG_APP" stdout "$LOG_OUT" stderr "$LOG_ERR"
         printf '},"owner":{'
         json_pairs project "$OWNER_PROJECT" component "$OWNER_COMPONENT" contact "$OWNER_CONTACT"
         printf '},"health":{'
-        json_pairs type "$HEALTH_TYPE" command "$HEALTH_COMMAND"
+        json_pairs type "$HEALTH_TYPE" command "$HEALTH_COMMAND" check "$HEALTH_NAMED" \
+            status "$HEALTH_STATE" output "$HEALTH_OUT" since "$HEALTH_SINCE"
         printf '},"published":['
         JA_SEP=
         published_ports published_json
@@ -92,7 +106,9 @@ LAST
         printf '],"provenance":%s}\n' "$(cat "$PROVENANCE_FILE" 2>/dev/null || echo null)"
         return 0
     fi
-    echo "$AGENT ($LABEL): $state${quarantined:+ (quarantined to $quarantined)}"
+    shown=$state
+    [ "$state" != unhealthy ] || shown="running (unhealthy since $HEALTH_SINCE: $HEALTH_OUT)"
+    echo "$AGENT ($LABEL): $shown${quarantined:+ (quarantined to $quarantined)}"
     echo "- owner: $OWNER_PROJECT / $OWNER_COMPONENT (contact: $OWNER_CONTACT)"
     echo "- service manager: $([ "$PLATFORM" = darwin ] && echo "launchd $DOMAIN" || echo "systemd$SCOPE_FLAG") reports $manager${pid:+, pid $pid}"
     if [ "$RUNTIME" = podman ]; then
@@ -102,10 +118,11 @@ LAST
         echo "- image: ${prov:-not recorded (activation records it)}${SOURCE_IMAGE:+, tagged from $SOURCE_IMAGE}"
     fi
     echo "- restarts/runs: ${runs:-0}${last:+; last exit: $last}"
+    [ "$LIMIT_REACHED" = false ] || echo "- restart limit reached: the first start and $BREAKER_MAX restarts within the hour (maxRestartsPerHour = $BREAKER_MAX); not restarted until: agentctl restart"
     echo "- generation: ${generation:-$DECLARATION_SHA256} from $HERE"
     echo "- service file: $SERVICE_FILE"
     echo "- logs: $LOG_APP, $LOG_OUT, $LOG_ERR"
-    echo "- health: $HEALTH_TYPE${HEALTH_COMMAND:+; check by hand: $HEALTH_COMMAND}"
+    echo "- health: $HEALTH_STATE ($HEALTH_TYPE: $HEALTH_OUT)${HEALTH_COMMAND:+; check by hand: $HEALTH_COMMAND}"
     PUBLISHED='' DATA=''
     published_ports list_published
     volume_dirs list_volume
@@ -161,6 +178,58 @@ $CHECKS
 CHECKS
     fi
     [ "$PREFLIGHT_FAILED" = 0 ]
+}
+
+# health_now: the agent's health at this moment, for status, doctor and `agentctl health`:
+# HEALTH_STATE healthy, unhealthy or down (not running), HEALTH_OUT why, HEALTH_SINCE since
+# when it is unhealthy (the wrapper's watch says when its checks began to fail, else now).
+# SMS (sm_state) and, for podman, CSTATE (the container's state) are read by the caller.
+health_now() {
+    HEALTH_SINCE=
+    if [ "$SMS" != running ]; then
+        HEALTH_STATE=down HEALTH_OUT="the service manager reports it $SMS"
+        return 1
+    fi
+    if [ "$RUNTIME" = podman ] && [ "$CSTATE" != running ]; then
+        HEALTH_STATE=unhealthy HEALTH_OUT="container $CONTAINER is ${CSTATE:-absent}"
+    elif health_check; then
+        HEALTH_STATE=healthy
+        [ -n "$HEALTH_OUT" ] || HEALTH_OUT="running, as $HEALTH_NAMED"
+        return 0
+    else
+        HEALTH_STATE=unhealthy
+    fi
+    hn_word='' hn_since=''
+    [ -f "$HEALTH_FILE" ] && read -r hn_word hn_since _ <"$HEALTH_FILE" 2>/dev/null
+    if [ "$hn_word" = unhealthy ] && [ -n "$hn_since" ]; then
+        HEALTH_SINCE=$hn_since
+    else
+        HEALTH_SINCE=$(date -u '+%Y-%m-%dT%H:%M:%SZ')
+    fi
+    return 1
+}
+
+# The declared check, run now: exit 0 healthy, 1 unhealthy or not running.
+cmd_health() {
+    [ "$PLATFORM" = darwin ] && sm_look
+    sm_state
+    sm_pid
+    CSTATE=
+    [ "$RUNTIME" = podman ] && [ "$SMS" = running ] && CSTATE=$(container_state)
+    sm_forget
+    health_now
+    hc_rc=$?
+    if [ "$JSON" = yes ]; then
+        printf '{'
+        json_pairs agent "$AGENT" status "$HEALTH_STATE" type "$HEALTH_TYPE" check "$HEALTH_NAMED" \
+            output "$HEALTH_OUT" since "$HEALTH_SINCE" serviceManager "$SMS" pid "$SMP"
+        printf '}\n'
+    elif [ "$HEALTH_STATE" = unhealthy ]; then
+        echo "$AGENT: unhealthy since $HEALTH_SINCE: $HEALTH_OUT"
+    else
+        echo "$AGENT: $HEALTH_STATE ($HEALTH_TYPE: $HEALTH_OUT)"
+    fi
+    return "$hc_rc"
 }
 
 # --- start, stop, restart -------------------------------------------------------------
@@ -663,6 +732,7 @@ agentctl_main() {
 
     case $VERB in
     status) cmd_status ;;
+    health) cmd_health || exit 1 ;;
     preflight) cmd_preflight || exit 3 ;;
     start) cmd_start ;;
     stop) cmd_stop ;;

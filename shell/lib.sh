@@ -152,8 +152,7 @@ lib_setup() {
     WRAPPER_FILE=$STATE_BIN_DIR/$WRAPPER_NAME
     AUTHFILE=${AUTHFILE_DECLARED:-$STATE_AUTHFILE}
     # timeout(1) where the PATH above has it (macOS has none): see bounded.
-    TIMEOUT_BIN=
-    command -v timeout >/dev/null 2>&1 && TIMEOUT_BIN=timeout
+    find_timeout
     BOUNDED_EXEC=no
 }
 
@@ -301,92 +300,7 @@ json_pairs() {
     done
 }
 
-# --- bounded commands: a time limit without timeout(1), pauses, checksums -------------
-# Run a command (podman_ and systemctl_ included) with stdin closed, killed after $1 seconds:
-# timeout(1) where the host has it (Linux, busybox), which signals the command's whole process
-# group; elsewhere (macOS) a watcher that signals the command's process tree (a credential
-# helper it started included), TERM, then KILL what is left two seconds later.
-bounded() {
-    limit=$1
-    shift
-    case $1 in
-    podman_)
-        shift
-        if [ -n "${CONNECTION:-}" ]; then set -- podman --connection "$CONNECTION" "$@"; else set -- podman "$@"; fi
-        ;;
-    systemctl_)
-        shift
-        if [ "$SCOPE" = user ]; then set -- systemctl --user "$@"; else set -- systemctl "$@"; fi
-        ;;
-    esac
-    if [ -n "$TIMEOUT_BIN" ]; then
-        [ "${BOUNDED_EXEC:-no}" = no ] || exec "$TIMEOUT_BIN" "$limit" "$@" </dev/null
-        "$TIMEOUT_BIN" "$limit" "$@" </dev/null
-        return
-    fi
-    bounded_start=$(date +%s)
-    "$@" </dev/null &
-    bounded_pid=$!
-    (
-        # A look a second, with no trap: the TERM this shell sends once the command has
-        # answered ends the watcher at once. (A trapped TERM can be lost to a shell about to
-        # block in `wait`, as posh and mksh showed: the watcher then sat out the whole limit.)
-        n=0
-        while [ "$n" -lt "$limit" ]; do
-            sleep 1
-            kill -0 "$bounded_pid" 2>/dev/null || exit 0
-            n=$((n + 1))
-        done
-        trap '' TERM # from here on, the command ending does not end the clean-up
-        tree=$(descendants "$bounded_pid")
-        # shellcheck disable=SC2086  # process IDs, one per word
-        kill -TERM "$bounded_pid" $tree 2>/dev/null
-        for _ in 1 2 3 4 5 6 7 8 9 10; do
-            left=
-            for p in $bounded_pid $tree; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
-            [ -n "$left" ] || break
-            pause
-        done
-        # shellcheck disable=SC2086
-        [ -z "$left" ] || kill -KILL $left 2>/dev/null
-    ) >/dev/null 2>&1 &
-    bounded_watch=$!
-    wait "$bounded_pid"
-    bounded_rc=$?
-    kill -TERM "$bounded_watch" 2>/dev/null
-    wait "$bounded_watch" 2>/dev/null
-    # As timeout(1): 124 once the time ran out, whatever the command made of its signal (Podman
-    # exits 0 on a TERM). Whole seconds: an answer in the last one may count as none. (Busybox
-    # sh runs its own timeout applet above, which says 143 instead.)
-    [ $(($(date +%s) - bounded_start)) -lt "$limit" ] || return 124
-    return "$bounded_rc"
-}
-
-# bounded, as the whole of a command substitution: where timeout(1) runs the command, the
-# substitution's subshell becomes timeout (exec), one process fewer. Never call it outside
-# $(...): it would replace this script.
-bounded_exec() {
-    BOUNDED_EXEC=yes
-    bounded "$@"
-}
-
-# The process IDs below $1 (its children, theirs, ...), from one ps listing.
-descendants() {
-    ps -A -o pid= -o ppid= 2>/dev/null | awk -v root="$1" '
-        { parent[$1] = $2 }
-        END {
-            for (p in parent) {
-                q = p
-                for (hops = 0; q != root && (q in parent) && hops < 64; hops++) q = parent[q]
-                if (q == root && p != root) print p
-            }
-        }'
-}
-
-pause() {
-    sleep 0.2 2>/dev/null || sleep 1
-}
-
+# --- checksums ----------------------------------------------------------------------
 # The file's sum, read from stdin: the tools escape a name holding a backslash.
 sha256_of() {
     if command -v sha256sum >/dev/null 2>&1; then
@@ -939,8 +853,11 @@ queried_registries() {
 }
 
 # --- health ---------------------------------------------------------------------------
-# Healthy: the service manager reports the same main process running at two looks a
-# second apart (a crash loop changes the PID) and, for podman, the container is running.
+# Healthy: within the start period the service manager runs the agent and the declared check
+# passes; then, for the settle window, the same main process keeps running (a crash loop
+# changes the PID) and the check keeps passing. For podman agents the container is running
+# too. HEALTH_ERROR says why not, HEALTH_OUT what the check said last, HEALTH_SECONDS how long
+# it took; `pid` is the healthy main process.
 wait_healthy() {
     last_pid=
     if ! healthy_loop; then
@@ -951,26 +868,19 @@ wait_healthy() {
     fi
 }
 
-# What wait_healthy saw healthy, for the next activation's unchanged check: this generation,
-# its main process ($1) and, where the wrapper records one, its container's ID.
-record_healthy() {
-    rh_cid=-
-    [ -f "$CIDFILE" ] && IFS= read -r rh_cid <"$CIDFILE" && [ -n "$rh_cid" ] || rh_cid=-
-    printf '%s %s %s\n' "$DECLARATION_SHA256" "$1" "$rh_cid" >"$HEALTHY_FILE.$$" 2>/dev/null &&
-        mv -f "$HEALTHY_FILE.$$" "$HEALTHY_FILE" 2>/dev/null
-    return 0
-}
-
-# The clock is read from the second look on (healthy takes two looks at least; the first
-# counts as a second before), so a service healthy at the second look costs no clock process.
+# A look a second: the service manager's state and main process, the container where the
+# manager cannot vouch for it, and the declared check once the process runs.
 healthy_loop() {
-    started='' looks=0
+    started=$(date +%s) settled_from='' HEALTH_OUT='' HEALTH_SECONDS=0
     while :; do
         [ "$PLATFORM" = darwin ] && sm_look
         sm_state
         sm=$SMS
+        now=$(date +%s)
+        HEALTH_SECONDS=$((now - started))
         if [ "$sm" = failed ]; then
             HEALTH_ERROR="the service manager reports the agent failed"
+            [ -z "$settled_from" ] || HEALTH_ERROR="$HEALTH_ERROR during the ${SETTLE}s settle window"
             return 1
         fi
         sm_pid
@@ -991,22 +901,42 @@ healthy_loop() {
             c=n/a
         fi
         if [ "$sm" = running ] && [ -n "$pid" ]; then
-            [ "$pid" = "$last_pid" ] && return 0
+            if [ -n "$settled_from" ] && [ "$pid" != "$last_pid" ]; then
+                HEALTH_ERROR="restarted during the ${SETTLE}s settle window (process $last_pid, then $pid)"
+                return 1
+            fi
             last_pid=$pid
+            if health_check; then
+                [ -n "$settled_from" ] || settled_from=$now
+                [ $((now - settled_from)) -lt "$SETTLE" ] || return 0
+            elif [ -n "$settled_from" ]; then
+                HEALTH_ERROR="the health check failed during the ${SETTLE}s settle window: $HEALTH_OUT"
+                return 1
+            fi
+        elif [ -n "$settled_from" ]; then
+            HEALTH_ERROR="exited during the ${SETTLE}s settle window (service: $sm)"
+            return 1
         else
             last_pid=
         fi
-        looks=$((looks + 1))
-        if [ "$looks" -ge 2 ]; then
-            now=$(date +%s)
-            [ -n "$started" ] || started=$((now - 1))
-            if [ $((now - started)) -ge "$STARTUP_TIMEOUT" ]; then
-                HEALTH_ERROR="not healthy within ${STARTUP_TIMEOUT}s (service: $sm, container: ${c:-absent})"
-                return 1
-            fi
+        if [ -z "$settled_from" ] && [ "$HEALTH_SECONDS" -ge "$HEALTH_START_PERIOD" ]; then
+            HEALTH_ERROR="not healthy within ${HEALTH_START_PERIOD}s (service: $sm, container: ${c:-absent}${HEALTH_OUT:+, check: $HEALTH_OUT})"
+            return 1
         fi
         sleep 1
     done
+}
+
+# What wait_healthy saw healthy, for the next activation's unchanged check: this generation,
+# its main process ($1) and, where the wrapper records one, its container's ID.
+record_healthy() {
+    rh_cid=
+    # Podman writes the ID with no newline: read fails at the end of the file, having read it.
+    [ -f "$CIDFILE" ] && IFS= read -r rh_cid <"$CIDFILE"
+    [ -n "$rh_cid" ] || rh_cid=-
+    printf '%s %s %s\n' "$DECLARATION_SHA256" "$1" "$rh_cid" >"$HEALTHY_FILE.$$" 2>/dev/null &&
+        mv -f "$HEALTHY_FILE.$$" "$HEALTHY_FILE" 2>/dev/null
+    return 0
 }
 
 # --- preflight ---------------------------------------------------------------
@@ -1104,6 +1034,31 @@ preflight() {
         else
             check service-not-duplicated pass "no other definition runs ${CONTAINER:+container $CONTAINER, }${IMAGE:-$PROGRAM}"
         fi
+    fi
+    check_health_tool
+}
+
+# health-tool: what the declared check runs is on this host (macOS ships curl and a BSD nc;
+# a Debian host may have neither).
+check_health_tool() {
+    case $HEALTH_TYPE in
+    http) ht_tool=curl ht_package=curl ;;
+    tcp) ht_tool=nc ht_package=netcat-openbsd ;;
+    command) ht_tool=$HEALTH_PROGRAM ht_package= ;;
+    *)
+        check health-tool skip "type $HEALTH_TYPE: the service manager and Podman answer it"
+        return 0
+        ;;
+    esac
+    if ht_path=$(command -v "$ht_tool" 2>/dev/null) && [ -n "$ht_path" ]; then
+        check health-tool pass "$HEALTH_TYPE check: $ht_path"
+    elif [ -n "$ht_package" ]; then
+        ht_fix="sudo apt-get install $ht_package"
+        [ "$PLATFORM" = darwin ] && ht_fix="brew install $ht_package"
+        check health-tool fail "the $HEALTH_TYPE health check needs $ht_tool, which is not installed" "$ht_fix"
+    else
+        sh_quote "$ht_tool"
+        check health-tool fail "the health check's program $ht_tool is missing or not executable" "install it, or fix health.command (ls -l $SHQ)"
     fi
 }
 

@@ -62,6 +62,7 @@ wrapper_setup() {
     # nothing below needs one.
     STATE_DIR=${SOURCEOS_AGENT_STATE_DIR:-${XDG_STATE_HOME:-${HOME:-}/.local/state}/sourceos/agents/$AGENT}
     state_layout
+    find_timeout
     PATH=/opt/podman/bin:/opt/homebrew/bin:/usr/local/bin:/run/current-system/sw/bin:/nix/var/nix/profiles/default/bin${HOME:+:$HOME/.nix-profile/bin}:${PATH:-/usr/bin:/bin:/usr/sbin:/sbin}
     export PATH
 }
@@ -154,6 +155,7 @@ run_program() {
         done <"$ENV_FILE"
     fi
     log "starting $PROGRAM"
+    start_watch
     with_command exec "$PROGRAM" </dev/null
 }
 
@@ -289,6 +291,7 @@ run_container() {
         pull=never
         [ "$PULL" = always ] && pull=always
         set -- ${1+"$@"} run --name "$CONTAINER" --replace --rm --init --pull="$pull"
+        rm -f "$CONMON_PIDFILE" # the health watch's: this run's conmon only
         if [ "$MANAGER" = systemd ] && [ -z "$CONNECTION" ]; then
             # Podman's systemd integration (what Quadlet writes): conmon stays in the unit's cgroup
             # and tells systemd the container is up (Type=notify), `podman run` returns, and the
@@ -296,7 +299,8 @@ run_container() {
             # conmon runs on the other end and cannot notify this manager: the run stays in the
             # foreground of a Type=simple unit.)
             rm -f "$CIDFILE"
-            set -- ${1+"$@"} --detach --sdnotify=conmon --cgroups=no-conmon --cidfile "$CIDFILE"
+            set -- ${1+"$@"} --detach --sdnotify=conmon --cgroups=no-conmon --cidfile "$CIDFILE" \
+                --conmon-pidfile "$CONMON_PIDFILE"
         fi
     fi
     set -- ${1+"$@"} --label "org.sourceos.agent=$AGENT" --authfile "$AUTHFILE" --stop-timeout "$STOP_TIMEOUT"
@@ -312,7 +316,64 @@ run_container() {
         exit 0
     fi
     log "starting container $CONTAINER from $IMAGE"
+    start_watch
     with_run_options then_image exec "$@" </dev/null
+}
+
+# --- the health watch ---------------------------------------------------------------
+# After a start, a declared check (command, http, tcp) runs every HEALTH_INTERVAL seconds
+# beside the agent. HEALTH_RETRIES failures in a row (counted once a check has passed or the
+# start period is over) end the run as a failure, as Podman's --health-on-failure=kill does:
+# the container or the program is killed, and the restart policy and the breaker count it as
+# a crash. The watch's word is in HEALTH_FILE for status; it ends with the agent, whose
+# cgroup (systemd) or process group (launchd) it shares.
+start_watch() {
+    case $HEALTH_TYPE in command | http | tcp) ;; *) return 0 ;; esac
+    rm -f "$HEALTH_FILE"
+    sw_main=$$ # after exec: the program, or `podman run` (which detaches under systemd)
+    (watch_health "$sw_main") </dev/null >/dev/null 2>&1 &
+}
+
+# Whether the watched run goes on: the main process, or conmon where `podman run` detached.
+watched_alive() {
+    if [ -f "$CONMON_PIDFILE" ]; then
+        wa_pid= # conmon writes no newline: read fails at the end of the file, having read it
+        IFS= read -r wa_pid <"$CONMON_PIDFILE" 2>/dev/null || [ -n "$wa_pid" ] || return 1
+    else
+        wa_pid=$1
+    fi
+    [ -n "$wa_pid" ] && kill -0 "$wa_pid" 2>/dev/null
+}
+
+watch_health() {
+    wh_started=$(date +%s) wh_passed=no wh_fails=0 wh_since=
+    while :; do
+        sleep "$HEALTH_INTERVAL"
+        watched_alive "$1" || exit 0
+        if health_check; then
+            [ "$wh_fails$wh_passed" = 0yes ] || watch_word healthy "$(date -u '+%Y-%m-%dT%H:%M:%SZ')" "$HEALTH_OUT"
+            wh_passed=yes wh_fails=0
+            continue
+        fi
+        [ "$wh_passed" = yes ] || [ $(($(date +%s) - wh_started)) -ge "$HEALTH_START_PERIOD" ] || continue
+        wh_fails=$((wh_fails + 1))
+        [ "$wh_fails" -gt 1 ] || wh_since=$(date -u '+%Y-%m-%dT%H:%M:%SZ')
+        watch_word unhealthy "$wh_since" "$HEALTH_OUT"
+        if [ "$wh_fails" -ge "$HEALTH_RETRIES" ]; then
+            log "unhealthy: $wh_fails checks in a row failed since $wh_since ($HEALTH_OUT); ending this run"
+            if [ "$RUNTIME" = podman ]; then
+                podman_ kill --signal KILL "$CONTAINER" >/dev/null 2>&1
+            else
+                kill -KILL "$1" 2>/dev/null
+            fi
+            exit 0
+        fi
+    done
+}
+
+# HEALTH_FILE := "$1 $2 $3" (word, since, what the check said), replaced whole.
+watch_word() {
+    printf '%s %s %s\n' "$1" "$2" "$3" >"$HEALTH_FILE.$$" && mv -f "$HEALTH_FILE.$$" "$HEALTH_FILE"
 }
 
 # VOLUME_SOURCE: what a volume's host directory $1 is mounted from. A start fails closed when

@@ -207,10 +207,25 @@ def hidden(*programs: str) -> Iterator[None]:
         shutil.rmtree(blank.parent, ignore_errors=True)
 
 
-def compile_agent(out: Path, name: str, body: str) -> Path:
-    """Compile `sourceos.localAgents.<name> = { body };` into out/<name>/."""
+# The tests' agents settle for one second (two looks a second apart) instead of the default
+# ten: the suite activates a few hundred. A test of the settle window itself says so.
+QUICK_SETTLE = "lifecycle.settleSeconds = 1;"
+
+
+def quick_settle(declaration: Path, name: str) -> Path:
+    """Give agent `name` in `declaration` (an example's copy) the tests' settle window."""
+    with declaration.open("a") as f:
+        f.write(f"sourceos.localAgents.{name}.{QUICK_SETTLE}\n")
+    return declaration
+
+
+def compile_agent(out: Path, name: str, body: str, settle: bool = True) -> Path:
+    """Compile `sourceos.localAgents.<name> = { body };` into out/<name>/ (with the tests'
+    settle window unless `settle` is false or the body sets one)."""
     decl = out / f"{name}.agent"
     out.mkdir(parents=True, exist_ok=True)
+    if settle and "settleSeconds" not in body:
+        body = f"{body}\n{QUICK_SETTLE}"
     decl.write_text(f"sourceos.localAgents.{name} = {{\n{body}\n}};\n")
     trees, result = build([str(decl)])
     errors = [d for d in result.diagnostics if d.is_error]

@@ -22,6 +22,7 @@ from tests.hosts import (
     checks,
     compile_agent,
     credential_helper,
+    quick_settle,
 )
 
 pytestmark = pytest.mark.real
@@ -38,6 +39,7 @@ def node_commander(host) -> Path:
     """The bundled example, compiled as a user would."""
     host.out.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "examples" / "node-commander.agent", host.out / "nc.agent")
+    quick_settle(host.out / "nc.agent", "node-commander")
     from compiler.pipeline import build, write_tree
 
     trees, _ = build([str(host.out / "nc.agent")])

@@ -36,6 +36,7 @@ def test_spec_section_3_block_parses_as_written() -> None:
         "startupTimeoutSeconds": 20,
         "shutdownTimeoutSeconds": 10,
         "restartDelaySeconds": 10,
+        "settleSeconds": 10,
     }
 
 
@@ -50,9 +51,11 @@ def test_defaults_are_the_spec_section_3_values(tmp_path: Path) -> None:
     full = json.loads(agentc("dump", str(ROOT / "examples" / "spec-section-3.agent")).stdout)
     short = json.loads(agentc("dump", str(minimal)).stdout)
     spec_logs = full["sourceos"]["localAgents"]["demo-agent"].pop("logs")
-    assert short["sourceos"]["localAgents"]["demo-agent"].pop("logs") == dict.fromkeys(
-        ("app", "stderr", "stdout")
-    )
+    assert short["sourceos"]["localAgents"]["demo-agent"].pop("logs") == {
+        **dict.fromkeys(("app", "stderr", "stdout")), "maxSizeMB": 10, "keep": 5
+    }
+    for key in ("maxSizeMB", "keep"):  # beyond the spec: its example names none
+        spec_logs.pop(key)
     assert short["sourceos"] == full["sourceos"]
     assert short["effective"]["demo-agent"]["launchd"]["logs"] == spec_logs
     assert short["effective"]["demo-agent"]["systemd"]["logs"] == {

@@ -40,7 +40,9 @@ def test_the_incident_plist_becomes_a_clean_section_14_declaration(tmp_path: Pat
     assert agent["environment"] == {}  # DOCKER_CONFIG and the gcloud helper variable dropped
     lc = agent["lifecycle"]
     assert (lc["restart"], lc["keepAlive"]["successfulExit"]) == ("bounded", False)
-    assert agent["logs"] == {"app": None, "stdout": None, "stderr": None}  # out of /tmp
+    assert agent["logs"] == {  # out of /tmp
+        "app": None, "stdout": None, "stderr": None, "maxSizeMB": 10, "keep": 5
+    }  # fmt: skip
     text = decl.read_text()
     for change in ("was system-wide", "a local runtime image", "dropped CLOUDSDK_AUTH",
                    "bounded restarts (was KeepAlive = true)", "was /tmp/node-commander.out.log",

@@ -51,6 +51,10 @@ def test_an_unchanged_podman_agent_is_verified_without_a_wait_a_preflight_or_a_c
     assert (first["state"], first["unchanged"]) == ("running", False), first
     log = logging_shims(linux, linux.bin, "sleep", "podman")
     main = linux.manager.show("sourceos-agent@demo.service", "MainPID")["MainPID"]
+    # What the activation saw healthy: this generation, conmon, the container it runs.
+    recorded = (linux.state_dir("demo") / "healthy").read_text().split()
+    container = (linux.state_dir("demo") / "container.id").read_text().strip()
+    assert recorded == [first["declarationSha256"], main, container], recorded
 
     start = time.perf_counter()
     again = report(linux.activate(agent, "--json"))

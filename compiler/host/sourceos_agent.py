@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 VERBS = (
     "install", "stage", "start", "stop", "restart", "status", "logs", "doctor", "preflight",
-    "quarantine", "uninstall", "activate",
+    "quarantine", "uninstall", "activate", "health",
 )  # fmt: skip
 USAGE = """usage: sourceos-agent VERB NAME [options]   (VERB: {verbs})
        sourceos-agent list [--json]
@@ -251,6 +251,9 @@ def doctor() -> tuple[dict[str, Any], int]:
                     f"the image was replaced since activation: {provenance['runtimeImage']} is"
                     f" now {current}, activation ran {recorded['imageId']}"
                 )
+        health = status.get("health") or {}
+        if health.get("status") == "unhealthy":
+            notes.append(f"unhealthy since {health.get('since')}: {health.get('output')}")
         declared = manifest.get("declaration", {}).get("lifecycle", {})
         restarts = _restarts(status)
         allowed = declared.get("maxRestartsPerHour") if declared.get("restart") != "manual" else 0

@@ -14,6 +14,7 @@ from compiler.rules.missing_quarantine import MissingQuarantine
 from compiler.rules.opaque_store_command import OpaqueStoreCommand
 from compiler.rules.public_port import PublicPort
 from compiler.rules.raw_shell_launch import RawShellLaunch
+from compiler.rules.remote_health_check import RemoteHealthCheck
 from compiler.rules.remote_runtime_image import RemoteRuntimeImage
 from compiler.rules.secret_in_definition import SecretInDefinition
 from compiler.rules.start_limit_never_trips import StartLimitNeverTrips
@@ -59,6 +60,7 @@ REGISTRY: tuple[Rule, ...] = _registry(
     PublicPort(),
     DangerousMount(),
     HostNetwork(),
+    RemoteHealthCheck(),
 )
 BY_NAME: dict[str, Rule] = {r.name: r for r in REGISTRY}
 

@@ -11,7 +11,8 @@ let
         if field.kind == "string" || field.kind == "path" then types.str
         else if field.kind == "enum" then types.enum field.choices
         else if field.kind == "bool" then types.bool
-        else if field.kind == "int" then types.ints.positive
+        else if field.kind == "int" then (if (field.minimum or 1) == 0 then types.ints.unsigned else types.ints.positive)
+        else if field.kind == "check" then types.either types.str (types.listOf types.str)
         else if field.kind == "argv" then types.listOf types.str
         else if field.kind == "env" || field.kind == "waivers" then types.attrsOf types.str
         else if field.kind == "keepalive" then types.either types.bool (types.submodule { options = optionsOf "" field.fields; })

@@ -10,6 +10,7 @@ def root(context, missing=missing):
     l_0_agent = resolve('agent')
     l_0_declaration_sha256 = resolve('declaration_sha256')
     l_0_version = resolve('version')
+    l_0_health_check = resolve('health_check')
     l_0_health_commands = resolve('health_commands')
     l_0_logs = resolve('logs')
     l_0_machine = resolve('machine')
@@ -76,8 +77,8 @@ def root(context, missing=missing):
     yield str(t_4(context, (undefined(name='declaration_sha256') if l_0_declaration_sha256 is missing else l_0_declaration_sha256), 'declaration'))
     yield '\nAGENTC_VERSION='
     yield str(t_4(context, (undefined(name='version') if l_0_version is missing else l_0_version), 'version'))
-    yield '\nHEALTH_TYPE='
-    yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'health'), 'type'))
+    yield '\nSETTLE='
+    yield str(t_4(context, t_6(environment.getattr((undefined(name='health_check') if l_0_health_check is missing else l_0_health_check), 'settle')), 'lifecycle.settleSeconds'))
     yield '\nHEALTH_COMMAND_LAUNCHD='
     yield str(t_4(context, environment.getattr((undefined(name='health_commands') if l_0_health_commands is missing else l_0_health_commands), 'launchd'), 'health.command'))
     yield '\nHEALTH_COMMAND_SYSTEMD='
@@ -188,4 +189,4 @@ def root(context, missing=missing):
     yield '    :\n}\n'
 
 blocks = {}
-debug_info = '7=57&8=59&9=66&10=68&11=70&12=72&13=74&14=76&15=78&16=80&17=82&18=84&19=86&20=88&21=90&22=92&23=94&24=96&25=98&26=100&27=102&28=104&29=106&30=108&31=110&32=112&33=114&34=118&35=120&36=123&37=125&38=127&39=129&40=131&41=133&53=139&54=147&61=151&62=159&69=163&70=167&77=173&78=181'
+debug_info = '7=58&8=60&9=67&10=69&11=71&12=73&13=75&14=77&15=79&16=81&17=83&18=85&19=87&20=89&21=91&22=93&23=95&24=97&25=99&26=101&27=103&28=105&29=107&30=109&31=111&32=113&33=115&34=119&35=121&36=124&37=126&38=128&39=130&40=132&41=134&53=140&54=148&61=152&62=160&69=164&70=168&77=174&78=182'

@@ -10,7 +10,6 @@ def root(context, missing=missing):
     l_0_agent = resolve('agent')
     l_0_source = resolve('source')
     l_0_fail_closed = resolve('fail_closed')
-    l_0_restart = resolve('restart')
     l_0_container_args = resolve('container_args')
     try:
         t_1 = environment.filters['comment']
@@ -48,12 +47,6 @@ def root(context, missing=missing):
         @internalcode
         def t_6(*unused):
             raise TemplateRuntimeError("No filter named 'sort' found.")
-    try:
-        t_7 = environment.tests['none']
-    except KeyError:
-        @internalcode
-        def t_7(*unused):
-            raise TemplateRuntimeError("No test named 'none' found.")
     pass
     yield '# ==== this agent: '
     yield str(t_1(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'))
@@ -68,8 +61,6 @@ def root(context, missing=missing):
     finally: gen.close()
     yield 'FAIL_CLOSED='
     yield str((undefined(name='fail_closed') if l_0_fail_closed is missing else l_0_fail_closed))
-    yield '\nBREAKER_MAX='
-    yield str((environment.getattr((undefined(name='restart') if l_0_restart is missing else l_0_restart), 'restarts_per_hour') if (not t_7(environment.getattr((undefined(name='restart') if l_0_restart is missing else l_0_restart), 'restarts_per_hour'))) else "''"))
     yield '\nSTOP_TIMEOUT='
     yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'shutdown_timeout_seconds'))
     yield '\nENV_FILE='
@@ -204,4 +195,4 @@ def root(context, missing=missing):
     yield '\nwrapper_main ${1+"$@"}\n'
 
 blocks = {}
-debug_info = '3=59&8=63&9=70&10=72&11=74&12=76&13=78&14=81&19=84&20=87&21=90&22=92&25=96&26=100&27=102&35=106&36=109&37=110&38=115&39=118&40=122&41=133&42=137&43=141&44=144&45=145&46=148&47=149&49=152&50=156&51=158&52=162&53=164&55=167&56=170&57=172&58=175&59=176&60=179&61=180&62=183&68=187&76=197'
+debug_info = '3=52&8=56&9=63&10=65&11=67&12=69&13=72&18=75&19=78&20=81&21=83&24=87&25=91&26=93&34=97&35=100&36=101&37=106&38=109&39=113&40=124&41=128&42=132&43=135&44=136&45=139&46=140&48=143&49=147&50=149&51=153&52=155&54=158&55=161&56=163&57=166&58=167&59=170&60=171&61=174&67=178&75=188'

@@ -8,7 +8,9 @@ def root(context, missing=missing):
     cond_expr_undefined = Undefined
     if 0: yield None
     l_0_agent = resolve('agent')
+    l_0_restart = resolve('restart')
     l_0_logs = resolve('logs')
+    l_0_health_check = resolve('health_check')
     l_0_machine = resolve('machine')
     try:
         t_1 = environment.filters['sh']
@@ -22,6 +24,18 @@ def root(context, missing=missing):
         @internalcode
         def t_2(*unused):
             raise TemplateRuntimeError("No filter named 'sh_home' found.")
+    try:
+        t_3 = environment.filters['string']
+    except KeyError:
+        @internalcode
+        def t_3(*unused):
+            raise TemplateRuntimeError("No filter named 'string' found.")
+    try:
+        t_4 = environment.tests['none']
+    except KeyError:
+        @internalcode
+        def t_4(*unused):
+            raise TemplateRuntimeError("No test named 'none' found.")
     pass
     yield 'AGENT='
     yield str(t_1(context, environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'name'), 'name'))
@@ -29,10 +43,34 @@ def root(context, missing=missing):
     yield str(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime'))
     yield '\nSTARTUP_TIMEOUT='
     yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'lifecycle'), 'startup_timeout_seconds'))
+    yield '\nBREAKER_MAX='
+    yield str((environment.getattr((undefined(name='restart') if l_0_restart is missing else l_0_restart), 'restarts_per_hour') if (not t_4(environment.getattr((undefined(name='restart') if l_0_restart is missing else l_0_restart), 'restarts_per_hour'))) else "''"))
     yield '\nLOG_APP_LAUNCHD='
     yield str(t_2(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'launchd'), 'app'), 'logs.app'))
     yield '\nLOG_APP_SYSTEMD='
     yield str(t_2(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'systemd'), 'app'), 'logs.app'))
+    yield '\nLOG_MAX_BYTES='
+    yield str(t_1(context, t_3(environment.getattr((undefined(name='health_check') if l_0_health_check is missing else l_0_health_check), 'log_max_bytes')), 'logs.maxSizeMB'))
+    yield '\nLOG_KEEP='
+    yield str(t_1(context, t_3(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'logs'), 'keep')), 'logs.keep'))
+    yield '\nHEALTH_TYPE='
+    yield str(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'health'), 'type'))
+    yield '\nHEALTH_URL='
+    yield str(t_1(context, (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'health'), 'url') or ''), 'health.url'))
+    yield '\nHEALTH_PORT='
+    yield str(t_1(context, t_3((environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'health'), 'port') or '')), 'health.port'))
+    yield '\nHEALTH_NAMED='
+    yield str(t_1(context, environment.getattr((undefined(name='health_check') if l_0_health_check is missing else l_0_health_check), 'named'), 'health'))
+    yield '\nHEALTH_PROGRAM='
+    yield str(t_2(context, (environment.getitem(environment.getattr((undefined(name='health_check') if l_0_health_check is missing else l_0_health_check), 'argv'), 0) if environment.getattr((undefined(name='health_check') if l_0_health_check is missing else l_0_health_check), 'argv') else ''), 'health.command'))
+    yield '\nHEALTH_START_PERIOD='
+    yield str(t_1(context, t_3(environment.getattr((undefined(name='health_check') if l_0_health_check is missing else l_0_health_check), 'start')), 'health.startPeriodSeconds'))
+    yield '\nHEALTH_INTERVAL='
+    yield str(t_1(context, t_3(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'health'), 'interval_seconds')), 'health.intervalSeconds'))
+    yield '\nHEALTH_TIMEOUT='
+    yield str(t_1(context, t_3(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'health'), 'timeout_seconds')), 'health.timeoutSeconds'))
+    yield '\nHEALTH_RETRIES='
+    yield str(t_1(context, t_3(environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'health'), 'retries')), 'health.retries'))
     yield '\n'
     if (environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'runtime') == 'podman'):
         pass
@@ -58,6 +96,14 @@ def root(context, missing=missing):
         yield "IMAGE=''\nCONTAINER=''\nCONNECTION_LAUNCHD=''\nCONNECTION_SYSTEMD=''\nPULL=''\nAUTH_MODE=''\nAUTHFILE_DECLARED=''\nALLOW_AMBIENT=no\nPROGRAM="
         yield str(t_2(context, environment.getitem(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'command'), 0), 'command'))
         yield '\n'
+    yield '\n# The declared health check\'s argv (type = "command"): runs "$@" with it appended.\nhealth_argv() {\n    "$@"'
+    for l_1_arg in environment.getattr((undefined(name='health_check') if l_0_health_check is missing else l_0_health_check), 'argv'):
+        _loop_vars = {}
+        pass
+        yield ' '
+        yield str(t_2(context, l_1_arg, 'health.command'))
+    l_1_arg = missing
+    yield '\n}\n'
 
 blocks = {}
-debug_info = '3=27&4=29&5=31&6=33&7=35&8=37&9=40&10=42&11=44&12=46&13=48&14=50&15=52&16=54&27=59'
+debug_info = '3=41&4=43&5=45&6=47&7=49&8=51&9=53&10=55&11=57&12=59&13=61&14=63&15=65&16=67&17=69&18=71&19=73&20=75&21=78&22=80&23=82&24=84&25=86&26=88&27=90&28=92&39=97&44=100'
