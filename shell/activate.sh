@@ -554,6 +554,7 @@ undo() {
 
 rollback() {
     step "$1" fail "$2"
+    [ "$1" = install ] || keep_first_failure "$1 failed: $2"
     what=$(undo)
     step rollback pass "$what"
     REMEDIATION="${REMEDIATION}$HERE/bin/agentctl logs -n 50$NL"

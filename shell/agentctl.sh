@@ -89,7 +89,15 @@ LAST
             serviceManager "$manager" pid "$pid" container "${container:-}" restarts "${runs:-0}" \
             lastExit "$last" generation "${generation:-$DECLARATION_SHA256}" source "$HERE" \
             serviceFile "$SERVICE_FILE" quarantined "$quarantined"
-        printf ',"restartLimitReached":%s,"logs":{' "$LIMIT_REACHED"
+        printf ',"restartLimitReached":%s,"firstFailure":' "$LIMIT_REACHED"
+        if first_failure; then
+            printf '{'
+            json_pairs file "$FIRST_FAILURE_FILE" reason "$FIRST_FAILURE"
+            printf '}'
+        else
+            printf 'null'
+        fi
+        printf ',"logs":{'
         json_pairs app "$LOG_APP" stdout "$LOG_OUT" stderr "$LOG_ERR"
         printf '},"owner":{'
         json_pairs project "$OWNER_PROJECT" component "$OWNER_COMPONENT" contact "$OWNER_CONTACT"
@@ -118,6 +126,9 @@ LAST
         echo "- image: ${prov:-not recorded (activation records it)}${SOURCE_IMAGE:+, tagged from $SOURCE_IMAGE}"
     fi
     echo "- restarts/runs: ${runs:-0}${last:+; last exit: $last}"
+    if first_failure; then
+        echo "- first failure of this generation: $FIRST_FAILURE (kept in $FIRST_FAILURE_FILE)"
+    fi
     [ "$LIMIT_REACHED" = false ] || echo "- restart limit reached: the first start and $BREAKER_MAX restarts within the hour (maxRestartsPerHour = $BREAKER_MAX); not restarted until: agentctl restart"
     echo "- generation: ${generation:-$DECLARATION_SHA256} from $HERE"
     echo "- service file: $SERVICE_FILE"
@@ -207,6 +218,14 @@ health_now() {
         HEALTH_SINCE=$(date -u '+%Y-%m-%dT%H:%M:%SZ')
     fi
     return 1
+}
+
+# FIRST_FAILURE: when and why this generation first failed to start, where that was kept.
+first_failure() {
+    FIRST_FAILURE=
+    [ -f "$FIRST_FAILURE_FILE" ] || return 1
+    { IFS= read -r ff_generation && IFS= read -r FIRST_FAILURE; } <"$FIRST_FAILURE_FILE"
+    [ "$ff_generation" = "generation $GENERATION" ] && [ -n "$FIRST_FAILURE" ]
 }
 
 # The declared check, run now: exit 0 healthy, 1 unhealthy or not running.
@@ -503,7 +522,7 @@ cmd_quarantine() {
     fi
     # 4. logs
     if [ "$CAPTURE_LOGS" = yes ]; then
-        for f in "$LOG_APP" "$LOG_OUT" "$LOG_ERR"; do
+        for f in "$LOG_APP" "$LOG_OUT" "$LOG_ERR" "$FIRST_FAILURE_FILE"; do
             if [ -f "$f" ]; then
                 if cp "$f" "$dir/${f##*/}"; then
                     record "${f##*/}" captured "$f"

@@ -19,6 +19,7 @@ state_layout() {
     CONMON_PIDFILE=$STATE_DIR/conmon.pid        # its conmon's, where `podman run` detached
     HEALTHY_FILE=$STATE_DIR/healthy             # "generation pid container-id" last seen healthy
     HEALTH_FILE=$STATE_DIR/health               # the wrapper's watch: "healthy|unhealthy SINCE WHY"
+    FIRST_FAILURE_FILE=$STATE_DIR/first-failure.log # the logs when a generation first failed
 }
 
 # --- Podman ------------------------------------------------------------------------
@@ -214,4 +215,24 @@ health_line() {
             }
             print substr(out, 1, 200)
         }')
+}
+
+# --- the first failure of a generation ------------------------------------------------
+
+# FIRST_FAILURE_FILE: the logs' last lines when this generation first failed to start ($1:
+# why), kept apart from their rotation for status and quarantine; once per generation.
+keep_first_failure() {
+    if [ -f "$FIRST_FAILURE_FILE" ] && IFS= read -r kf_head <"$FIRST_FAILURE_FILE" &&
+        [ "$kf_head" = "generation $GENERATION" ]; then
+        return 0
+    fi
+    {
+        printf 'generation %s\n%s: %s\n' "$GENERATION" "$(date -u '+%Y-%m-%dT%H:%M:%SZ')" "$1"
+        for kf in "$LOG_APP" "$LOG_OUT" "$LOG_ERR"; do
+            [ -f "$kf" ] || continue
+            printf '==== the last 50 lines of %s\n' "$kf"
+            tail -n 50 "$kf"
+        done
+    } >"$FIRST_FAILURE_FILE.$$" 2>/dev/null && mv -f "$FIRST_FAILURE_FILE.$$" "$FIRST_FAILURE_FILE"
+    return 0
 }

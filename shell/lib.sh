@@ -886,9 +886,9 @@ healthy_loop() {
         sm_pid
         pid=$SMP
         sm_forget
-        # Under systemd without a connection the unit's state is the container's (conmon is
-        # its main process and notified readiness): Podman is asked only elsewhere.
-        if [ "$HEALTH_TYPE" = podman-container ] && { [ "$PLATFORM" = darwin ] || [ -n "$CONNECTION" ]; }; then
+        # Podman is asked even where conmon is the unit's main process: a container whose stop
+        # is under way (`stopping`) still has its conmon, and the unit still runs.
+        if [ "$HEALTH_TYPE" = podman-container ]; then
             c=$(container_state)
             case $c in
             stopping | exited | dead | removing | paused)

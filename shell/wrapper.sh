@@ -18,14 +18,26 @@
 log() {
     line="$(date -u '+%Y-%m-%dT%H:%M:%SZ') sourceos-agent-${AGENT}[$$]: $*"
     printf '%s\n' "$line" >&2
-    [ "$PROBE" = yes ] || printf '%s\n' "$line" >>"$LOG_APP" 2>/dev/null || :
+    [ "$PROBE" = no ] || return 0
+    # The app log is written a line at a time, here only: shifted when the next line would
+    # pass the bound.
+    if [ -f "$LOG_APP" ] && [ $(($(wc -c <"$LOG_APP") + ${#line} + 1)) -gt "$LOG_MAX_BYTES" ]; then
+        LOG_FILE=$LOG_APP LOG_KEEP=$LOG_KEEP sh -c "$SHIFT_LOGS"
+    fi
+    printf '%s\n' "$line" >>"$LOG_APP" 2>/dev/null || :
 }
+
+# The shift of a full log (LOG_FILE, in the environment): FILE.N-1 becomes FILE.N down to
+# FILE becoming FILE.1, LOG_KEEP copies kept. One sh text, for log() and the rotators' awk.
+# shellcheck disable=SC2016  # expanded by the sh that runs it
+SHIFT_LOGS='i=$LOG_KEEP; rm -f "$LOG_FILE.$i"; while [ "$i" -gt 1 ]; do j=$((i - 1)); [ ! -e "$LOG_FILE.$j" ] || mv -f "$LOG_FILE.$j" "$LOG_FILE.$i"; i=$j; done; mv -f "$LOG_FILE" "$LOG_FILE.1"'
 
 fail_closed() {
     log "fail-closed: $*"
     if [ "$PROBE" = yes ]; then
         exit 1
     fi
+    keep_first_failure "fail-closed: $*"
     if [ "$MANAGER" = launchd ]; then
         exit 0
     fi
@@ -39,9 +51,11 @@ fail_closed() {
 wrapper_setup() {
     MANAGER=${SOURCEOS_AGENT_MANAGER:-systemd}
     if [ "$MANAGER" = launchd ]; then
-        LOG_APP=$LOG_APP_LAUNCHD CONNECTION=$CONNECTION_LAUNCHD
+        LOG_APP=$LOG_APP_LAUNCHD LOG_OUT=$LOG_OUT_LAUNCHD LOG_ERR=$LOG_ERR_LAUNCHD
+        CONNECTION=$CONNECTION_LAUNCHD
     else
-        LOG_APP=$LOG_APP_SYSTEMD CONNECTION=$CONNECTION_SYSTEMD
+        LOG_APP=$LOG_APP_SYSTEMD LOG_OUT=$LOG_OUT_SYSTEMD LOG_ERR=$LOG_ERR_SYSTEMD
+        CONNECTION=$CONNECTION_SYSTEMD
     fi
     PROBE=no
     MODE=start
@@ -120,6 +134,53 @@ breaker() {
         fail_closed "started $recent times in the last hour, the first start and $BREAKER_MAX restarts (maxRestartsPerHour = $BREAKER_MAX); not starting again until an operator runs: agentctl restart"
     fi
     printf '%s%s\n' "$kept" "$now" >"$STARTS_FILE.tmp" && mv -f "$STARTS_FILE.tmp" "$STARTS_FILE"
+}
+
+# The agent's standard output and error reach their files through one rotator each (awk,
+# reading a FIFO): a file that would pass LOG_MAX_BYTES is shifted (SHIFT_LOGS) between two
+# lines, so no line is lost or split, whatever the service manager does with the files it
+# opened (launchd never rotates them). The rotators end when the agent's streams close.
+bound_logs() {
+    # Only under a service manager (its definition names itself): run by hand, the wrapper
+    # speaks to the person's terminal.
+    [ "$PROBE" = no ] && [ -n "${SOURCEOS_AGENT_MANAGER:-}" ] || return 0
+    for bl in out err; do
+        rm -f "$STATE_DIR/$bl.pipe"
+        mkfifo -m 600 "$STATE_DIR/$bl.pipe" 2>/dev/null || {
+            log "cannot make $STATE_DIR/$bl.pipe: this run's output is not bounded"
+            return 0
+        }
+    done
+    rotate_log "$LOG_OUT" <"$STATE_DIR/out.pipe" >/dev/null 2>&1 &
+    rotate_log "$LOG_ERR" <"$STATE_DIR/err.pipe" >/dev/null 2>&1 &
+    exec >"$STATE_DIR/out.pipe" 2>"$STATE_DIR/err.pipe"
+    rm -f "$STATE_DIR/out.pipe" "$STATE_DIR/err.pipe" # open at both ends: the names can go
+}
+
+# stdin, line by line, appended to the file $1, shifted before it would pass the bound.
+rotate_log() {
+    mkdir -p "${1%/*}" 2>/dev/null
+    rl_size=0
+    [ ! -f "$1" ] || rl_size=$(wc -c <"$1")
+    # mawk (Debian's awk) fills its whole input buffer before it hands over a line: a quiet
+    # agent's last lines would wait for the next 4 KB. Interactive, it reads line by line.
+    set -- "$1"
+    case $(awk -W version 2>&1 </dev/null) in mawk*) set -- "$1" -W interactive ;; esac
+    rl_file=$1
+    shift
+    LOG_FILE=$rl_file LOG_KEEP=$LOG_KEEP SHIFT_LOGS=$SHIFT_LOGS LC_ALL=C awk ${1+"$@"} -v max="$LOG_MAX_BYTES" -v size="$rl_size" '
+        BEGIN { file = ENVIRON["LOG_FILE"] }
+        {
+            n = length($0) + 1
+            if (size > 0 && size + n > max) {
+                close(file)
+                system(ENVIRON["SHIFT_LOGS"])
+                size = 0
+            }
+            print >> file
+            fflush(file)
+            size += n
+        }'
 }
 
 # A declared environment file must be readable before anything starts.
@@ -299,8 +360,11 @@ run_container() {
             # conmon runs on the other end and cannot notify this manager: the run stays in the
             # foreground of a Type=simple unit.)
             rm -f "$CIDFILE"
+            # The container's output goes to conmon's, which is this wrapper's (the log
+            # rotators'), as Quadlet's units pass it through: not to an unbounded file of
+            # Podman's own.
             set -- ${1+"$@"} --detach --sdnotify=conmon --cgroups=no-conmon --cidfile "$CIDFILE" \
-                --conmon-pidfile "$CONMON_PIDFILE"
+                --conmon-pidfile "$CONMON_PIDFILE" --log-driver passthrough
         fi
     fi
     set -- ${1+"$@"} --label "org.sourceos.agent=$AGENT" --authfile "$AUTHFILE" --stop-timeout "$STOP_TIMEOUT"
@@ -361,6 +425,7 @@ watch_health() {
         watch_word unhealthy "$wh_since" "$HEALTH_OUT"
         if [ "$wh_fails" -ge "$HEALTH_RETRIES" ]; then
             log "unhealthy: $wh_fails checks in a row failed since $wh_since ($HEALTH_OUT); ending this run"
+            keep_first_failure "unhealthy: $HEALTH_OUT"
             if [ "$RUNTIME" = podman ]; then
                 podman_ kill --signal KILL "$CONTAINER" >/dev/null 2>&1
             else
@@ -411,6 +476,7 @@ wrapper_main() {
     wrapper_setup ${1+"$@"}
     [ "$MODE" = start ] || stop_or_clean_up
     make_dirs
+    bound_logs
     breaker
     check_env_file
     [ "$RUNTIME" = podman ] || run_program

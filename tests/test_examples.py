@@ -52,7 +52,9 @@ def test_defaults_are_the_spec_section_3_values(tmp_path: Path) -> None:
     short = json.loads(agentc("dump", str(minimal)).stdout)
     spec_logs = full["sourceos"]["localAgents"]["demo-agent"].pop("logs")
     assert short["sourceos"]["localAgents"]["demo-agent"].pop("logs") == {
-        **dict.fromkeys(("app", "stderr", "stdout")), "maxSizeMB": 10, "keep": 5
+        **dict.fromkeys(("app", "stderr", "stdout")),
+        "maxSizeMB": 10,
+        "keep": 5,
     }
     for key in ("maxSizeMB", "keep"):  # beyond the spec: its example names none
         spec_logs.pop(key)

@@ -162,6 +162,26 @@ def test_an_agent_that_exits_three_seconds_after_start_fails_its_settle_window(
     health = next(s for s in out["steps"] if s["step"] == "health")
     assert "settle window" in health["detail"], health
     assert linux.manager.show("sourceos-agent@flaky.service", "LoadState")["LoadState"] != "loaded"
+    first = (linux.state_dir("flaky") / "first-failure.log").read_text().splitlines()
+    assert first[0] == f"generation {out['declarationSha256']}"
+    assert "health failed: " in first[1] and "settle window" in first[1], first
+
+
+def test_on_the_simulated_mac_an_agent_that_exits_after_three_seconds_fails_to_settle(
+    darwin: DarwinHost,
+) -> None:
+    agent = compile_agent(
+        darwin.out, "flaky",
+        f'image = "{IMAGE}";\ncommand = [ "/bin/sh" "-c" "sleep 3; exit 1" ];\n'
+        'lifecycle.restart = "bounded";\nwaivers.raw-shell-launch = "a test agent that dies";\n',
+        settle=False,  # the default window
+    )  # fmt: skip
+    result = darwin.activate(agent, "--json")
+    out = report(result)
+    assert (result.returncode, out["state"]) == (4, "absent"), result.stdout
+    health = next(s for s in out["steps"] if s["step"] == "health")
+    assert "settle window" in health["detail"], health
+    assert darwin.loaded() == []
 
 
 @pytest.mark.parametrize("netcat", ["nc.openbsd", "nc.traditional"])
@@ -327,4 +347,65 @@ def test_an_agent_unhealthy_after_activation_is_restarted_within_its_limit_then_
     assert status.splitlines()[0] == "web (org.sourceos.agent.web): enabled", status
     assert "unhealthy: 2 checks in a row failed since" in status, status
     assert "- restart limit reached: the first start and 2 restarts within the hour" in status
+    # The first failure's output is kept apart from the logs' rotation.
+    assert "- first failure of this generation: " in status and "unhealthy: HTTP 404" in status
+    first = (linux.state_dir("web") / "first-failure.log").read_text()
+    assert first.splitlines()[1].endswith(
+        f"unhealthy: HTTP 404 from http://127.0.0.1:{port}/index.html"
+    )
+    assert "==== the last 50 lines of" in first and "starting container web" in first
     assert json.loads(linux.agentctl(agent, "status", "--json").stdout)["restartLimitReached"]
+
+
+# --- bounded logs -----------------------------------------------------------------------
+
+WRITER = (
+    '[ "/usr/bin/awk" "BEGIN { for (i = 1; i <= LINES; i++) printf \\"%07d %s\\\\n\\", i,'
+    ' \\"PAD\\"; fflush(); system(\\"exec sleep 300\\") }" ]'
+)
+
+
+@pytest.mark.parametrize("platform", ["linux", "darwin"])
+def test_logs_stay_within_their_bound_and_no_line_is_lost_across_rotations(
+    request: pytest.FixtureRequest, platform: str
+) -> None:
+    """A native agent writes 120,000 lines of 100 bytes (11.4 MB) as fast as it can; with
+    logs.maxSizeMB = 1 every file stays within 1 MB, and the lines in the file and its
+    rotated copies are every line, once, in order. With keep = 3 only three copies stay."""
+    host = request.getfixturevalue(platform)
+    lines, pad = 120_000, "x" * 91
+    command = WRITER.replace("LINES", str(lines)).replace("PAD", pad)
+    agent = compile_agent(
+        host.out, "chatty",
+        f'runtime = "native";\ncommand = {command};\nlogs = {{ maxSizeMB = 1; keep = 20; }};\n',
+    )  # fmt: skip
+    result = host.activate(agent, "--json")
+    assert report(result)["state"] == "running", result.stdout
+    out = Path(report(host.agentctl(agent, "status", "--json"))["logs"]["stdout"])
+    files = [out, *(out.with_name(f"{out.name}.{i}") for i in range(1, 21))]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        text = b"".join(f.read_bytes() for f in reversed(files) if f.exists())
+        if text.count(b"\n") >= lines:
+            break
+        time.sleep(1)
+    numbers = [int(line.split()[0]) for line in text.decode().splitlines()]
+    assert numbers == list(range(1, lines + 1)), (len(numbers), numbers[:3], numbers[-3:])
+    sizes = [f.stat().st_size for f in files if f.exists()]
+    assert len(sizes) == 12 and max(sizes) <= 1024 * 1024, sizes
+    host.agentctl(agent, "uninstall")
+
+    agent = compile_agent(
+        host.out, "chatty",
+        f'runtime = "native";\ncommand = {command};\nlogs = {{ maxSizeMB = 1; keep = 3; }};\n',
+    )  # fmt: skip
+    for f in files:
+        f.unlink(missing_ok=True)
+    assert report(host.activate(agent, "--json"))["state"] == "running"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not out.with_name(f"{out.name}.3").exists():
+        time.sleep(1)
+    time.sleep(3)
+    present = sorted(f.name for f in files if f.exists())
+    assert present == sorted([out.name, *(f"{out.name}.{i}" for i in (1, 2, 3))]), present
+    assert all(f.stat().st_size <= 1024 * 1024 for f in files if f.exists())

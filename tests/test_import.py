@@ -212,3 +212,37 @@ def test_an_imported_public_port_or_docker_socket_is_named_by_its_rule(tmp_path:
     assert result.returncode == 1
     err = result.stderr.decode()
     assert "error[AG119/public-port]" in err and "error[AG120/dangerous-mount]" in err
+
+
+@pytest.mark.parametrize(
+    ("cmd", "argv"),
+    [
+        ("curl -fs http://localhost:8080/health",
+         ["/bin/sh", "-c", "curl -fs http://localhost:8080/health"]),
+        ('["CMD", "/bin/check", "--quiet"]', ["/bin/check", "--quiet"]),
+        ('["CMD-SHELL", "test -f /ready"]', ["/bin/sh", "-c", "test -f /ready"]),
+    ],
+)  # fmt: skip
+def test_a_podman_health_check_becomes_a_command_check_in_the_container(
+    tmp_path: Path, cmd: str, argv: list[str]
+) -> None:
+    """--health-cmd (what a unit Quadlet generated from HealthCmd= runs, too) is run in the
+    container through podman exec; its interval, timeout, start period and retries carry."""
+    unit = tmp_path / "api.service"
+    run = [
+        "/usr/bin/podman", "run", "--rm", "--name", "api", "--health-cmd", cmd,
+        "--health-interval", "1m30s", "--health-timeout", "500ms", "--health-retries", "4",
+        "--health-start-period", "20s", "--health-on-failure", "kill", "localhost/api:1",
+    ]  # fmt: skip
+    import shlex
+
+    unit.write_text(f"[Service]\nExecStart={shlex.join(run)}\n")
+    result = agentc("import", str(unit), "-o", str(tmp_path / "api.agent"))
+    assert result.returncode == 0, result.stderr.decode()
+    assert agentc("check", "--no-tools", str(tmp_path / "api.agent")).returncode == 0
+    agent = json.loads(agentc("dump", str(tmp_path / "api.agent")).stdout)
+    health = agent["sourceos"]["localAgents"]["api"]["health"]
+    assert health["type"] == "command"
+    assert health["command"] == ["podman", "exec", "api", *argv]
+    assert (health["intervalSeconds"], health["timeoutSeconds"]) == (90, 1)
+    assert (health["startPeriodSeconds"], health["retries"]) == (20, 4)

@@ -127,6 +127,10 @@ def test_doctor_local_runtime_over_three_agents(darwin: DarwinHost) -> None:
     assert by_name["node-commander"]["health"] == {
         "type": "podman-container",
         "command": "podman --connection podman-machine-default ps --filter name=node-commander",
+        "check": "container node-commander",
+        "status": "healthy",
+        "output": "running, as container node-commander",
+        "since": "",
     }
     assert by_name["staged-one"]["state"] == "staged"
     assert any("local-image" in f for f in by_name["staged-one"]["preflightFailures"])

@@ -239,3 +239,24 @@ def test_a_home_manager_switch_reports_every_agent_whole_and_in_order(
             "- persistence: installed, enabled and running (unchanged)",
         ]
     assert blocks["bravo"][0] == "bravo preflight: failed"
+
+
+def test_sourceos_agent_activates_several_agents_side_by_side(darwin: DarwinHost) -> None:
+    """`sourceos-agent activate A B` runs both agents' activations together and prints their
+    reports in the order named; the exit status is the worst."""
+    body = 'runtime = "native"; command = [ "/bin/sleep" "300" ];'
+    for name in ("one", "two"):
+        agent = compile_agent(darwin.out, name, body)
+        assert report(darwin.activate(agent, "--json"))["state"] == "running"
+    result = darwin.sourceos_agent("activate", "two", "one", "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    docs = json.loads(result.stdout)
+    assert [(d["agent"], d["state"], d["unchanged"]) for d in docs] == [
+        ("two", "running", True), ("one", "running", True)
+    ]  # fmt: skip
+    text = darwin.sourceos_agent("activate", "one", "two")
+    assert [line.split()[0] for line in text.stdout.splitlines() if "preflight:" in line] == [
+        "one", "two"
+    ]  # fmt: skip
+    missing = darwin.sourceos_agent("activate", "one", "nobody")
+    assert missing.returncode == 2 and "nobody" in missing.stderr

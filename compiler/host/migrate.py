@@ -194,6 +194,8 @@ class Importer:
             self.line(f"command = [ {' '.join(literal(a) for a in command)} ];")
         self.line('podman.pull = "never";', "section 14: never pull at start")
         run.declare()
+        own = _valid_name(self.name) if self.name else agent_name(self.s)
+        run.declare_health(container or own)
 
     def auth(self, env: dict[str, str]) -> None:
         dropped = sorted(k for k in env if k.startswith(_CREDENTIAL_ENV))
@@ -263,6 +265,7 @@ class _PodmanRun:
         self.secrets: list[tuple[str, str, str]] = []
         self.caps: dict[str, list[str]] = {"drop": [], "add": []}
         self.network: str | None = None
+        self.health: dict[str, str] = {}  # health.<field> -> value text
 
     def cannot(self, flag: str, why: str, help: str) -> None:
         self.i.cannot(self.key, f"`{self.runtime} run {flag}` {why}", help)
@@ -355,6 +358,24 @@ class _PodmanRun:
             self.fields.append(("workingDir", literal(value), ""))
         elif flag == "--security-opt" and value in ("no-new-privileges", "no-new-privileges:true"):
             pass  # agentc's default
+        elif flag == "--health-cmd":
+            self.health["cmd"] = value
+        elif flag in _HEALTH_SPANS:
+            try:
+                seconds = parse_duration(value)
+            except ValueError:
+                seconds = math.inf
+            if not math.isfinite(seconds):
+                self.cannot(f"{flag} {value}", "is not a time span", "e.g. 30s or 1m30s")
+            else:
+                self.health[_HEALTH_SPANS[flag]] = str(max(1, math.ceil(seconds)))
+        elif flag == "--health-retries":
+            if not value.isdigit() or int(value) < 1:
+                self.cannot(f"{flag} {value}", "is not a count", "e.g. --health-retries 3")
+            else:
+                self.health["retries"] = value
+        elif flag == "--health-on-failure":
+            pass  # agentc ends an unhealthy run as `kill` does, for the restart policy
         elif flag == "--secret":
             self.cannot(
                 f"--secret {value}",
@@ -422,6 +443,48 @@ class _PodmanRun:
         for name, source, target in self.secrets:
             where = f"source = {literal(source)}; target = {literal(target)};"
             self.i.line(f"secrets.{name} = {{ {where} }};", "a read-only file: never copied")
+
+    def declare_health(self, container: str) -> None:
+        """The health.* lines: Podman's in-container check, run by agentc through podman exec
+        in the agent's container, with its interval, timeout, start period and retries."""
+        cmd = self.health.get("cmd")
+        if cmd is not None:
+            argv = _health_argv(cmd)
+            if argv is None:
+                self.cannot(f"--health-cmd {cmd}", "is not a command", "declare health.command")
+            else:
+                exec_argv = ["podman", "exec", container, *argv]
+                self.i.line('health.type = "command";', "was --health-cmd, run in the container")
+                self.i.line(f"health.command = [ {' '.join(map(literal, exec_argv))} ];")
+        for flag, field in (*_HEALTH_SPANS.items(), ("--health-retries", "retries")):
+            if field in self.health:
+                self.i.line(f"health.{field} = {self.health[field]};", f"was {flag}")
+
+
+# Podman's health time spans and the health.* fields they become (whole seconds, rounded up).
+_HEALTH_SPANS = {
+    "--health-interval": "intervalSeconds",
+    "--health-timeout": "timeoutSeconds",
+    "--health-start-period": "startPeriodSeconds",
+}
+
+
+def _health_argv(cmd: str) -> list[str] | None:
+    """A --health-cmd as the argv Podman runs in the container: a JSON list (`["CMD", ...]`
+    exec'd, `["CMD-SHELL", "..."]` through sh), else a string, which Podman runs with sh -c."""
+    if cmd.lstrip().startswith("["):
+        try:
+            words = json.loads(cmd)
+        except ValueError:
+            return None
+        if not words or not all(isinstance(w, str) for w in words):
+            return None
+        if words[0] == "CMD":
+            return words[1:] or None
+        if words[0] == "CMD-SHELL":
+            return ["/bin/sh", "-c", " ".join(words[1:])] if words[1:] else None
+        return words
+    return ["/bin/sh", "-c", cmd] if cmd.strip() else None
 
 
 def _port(value: str) -> str | None:

@@ -22,6 +22,7 @@ VERBS = (
     "quarantine", "uninstall", "activate", "health",
 )  # fmt: skip
 USAGE = """usage: sourceos-agent VERB NAME [options]   (VERB: {verbs})
+       sourceos-agent activate NAME NAME... [--json]   (side by side, reports in order)
        sourceos-agent list [--json]
        sourceos-agent doctor local-runtime [--json]
        sourceos-agent quarantine --foreign LABEL|PATH [--output-dir DIR] [--json]
@@ -73,6 +74,48 @@ def _json_of(agentctl: Path, *args: str) -> dict[str, Any]:
         return json.loads(result.stdout)
     except (OSError, ValueError, subprocess.TimeoutExpired) as err:
         return {"error": f"{agentctl} {' '.join(args)}: {err}"}
+
+
+def _together(calls: list[tuple[Path, str]]) -> list[dict[str, Any]]:
+    """`_json_of` for each (agentctl, verb), run side by side (each mostly waits for the
+    service manager and Podman), in the order given."""
+    if len(calls) < 2:
+        return [_json_of(agentctl, verb) for agentctl, verb in calls]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(16, len(calls))) as pool:
+        return list(pool.map(lambda call: _json_of(*call), calls))
+
+
+def _activate_many(names: list[str], rest: list[str]) -> int:
+    """`activate` of several agents side by side: each report printed whole, in the order
+    named (with --json, a list of the reports); the exit status is the worst."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    agents = registered()
+    missing = [n for n in names if n not in agents]
+    if missing:
+        return _refuse(["activate", *names, *rest], f"no registered agent `{missing[0]}`")
+
+    def run(name: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(agents[name]), "activate", *rest], capture_output=True,
+                              text=True, stdin=subprocess.DEVNULL)  # fmt: skip
+
+    with ThreadPoolExecutor(max_workers=min(16, len(names))) as pool:
+        results = list(pool.map(run, names))
+    if "--json" in rest:
+        docs = []
+        for result in results:
+            try:
+                docs.append(json.loads(result.stdout))
+            except ValueError:
+                docs.append({"result": "failed", "output": result.stdout + result.stderr})
+        print(json.dumps(docs, indent=2, sort_keys=True))
+    else:
+        for result in results:
+            sys.stdout.write(result.stdout)
+            sys.stderr.write(result.stderr)
+    return max(r.returncode for r in results)
 
 
 def _image_id(image: str | None) -> str | None:
@@ -228,9 +271,11 @@ def doctor() -> tuple[dict[str, Any], int]:
     cannot: list[str] = []
     if host_platform() not in ("darwin", "linux"):
         cannot.append(f"unsupported platform {platform.system()}")
-    for name, agentctl in registered().items():
-        status = _json_of(agentctl, "status")
-        preflight = _json_of(agentctl, "preflight")
+    agents_now = registered()
+    answers = _together([(agentctl, verb) for agentctl in agents_now.values()
+                         for verb in ("status", "preflight")])  # fmt: skip
+    for index, (name, agentctl) in enumerate(agents_now.items()):
+        status, preflight = answers[2 * index], answers[2 * index + 1]
         if "error" in status:
             cannot.append(status["error"])
         manifest_path = agentctl.parent.parent / "manifest.json"
@@ -461,7 +506,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args[0] == "list":
         agents = registered()
-        rows = {n: _json_of(p, "status").get("state", "unknown") for n, p in agents.items()}
+        statuses = _together([(p, "status") for p in agents.values()])
+        rows = {n: st.get("state", "unknown") for n, st in zip(agents, statuses, strict=True)}
         if "--json" in args:
             print(json.dumps({"agents": rows}, indent=2, sort_keys=True))
         else:
@@ -482,6 +528,9 @@ def main(argv: list[str] | None = None) -> int:
             return _refuse(args, f"unknown verb or missing agent name; {usage}")
         sys.stderr.write(usage + "\n")
         return 2
+    names = [a for a in args[1:] if not a.startswith("-")]
+    if args[0] == "activate" and len(names) > 1:
+        return _activate_many(names, [a for a in args[1:] if a.startswith("-")])
     verb, name, rest = args[0], args[1], args[2:]
     agentctl = registered().get(name)
     if agentctl is None:

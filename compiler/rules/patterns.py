@@ -89,7 +89,8 @@ PODMAN_RUN_VALUED = {
     "--authfile", "--network", "--net", "--entrypoint", "-w", "--workdir", "-u", "--user",
     "--mount", "--pull", "--cidfile", "--stop-timeout", "--hostname", "-h", "-m", "--memory",
     "--cpus", "--pids-limit", "--ulimit", "--cap-drop", "--cap-add", "--security-opt",
-    "--secret",
+    "--secret", "--health-cmd", "--health-interval", "--health-retries",
+    "--health-start-period", "--health-timeout", "--health-on-failure",
 }  # fmt: skip
 
 

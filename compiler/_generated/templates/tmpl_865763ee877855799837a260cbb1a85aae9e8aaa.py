@@ -12,7 +12,6 @@ def root(context, missing=missing):
     l_0_version = resolve('version')
     l_0_health_check = resolve('health_check')
     l_0_health_commands = resolve('health_commands')
-    l_0_logs = resolve('logs')
     l_0_machine = resolve('machine')
     l_0_provenance = resolve('provenance')
     l_0_load_hint = resolve('load_hint')
@@ -93,14 +92,6 @@ def root(context, missing=missing):
     yield str(t_5(context, (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'install'), 'launchd_dir') or ''), 'install.launchdDir'))
     yield '\nINSTALL_SYSTEMD_DIR='
     yield str(t_5(context, (environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'install'), 'systemd_dir') or ''), 'install.systemdDir'))
-    yield '\nLOG_OUT_LAUNCHD='
-    yield str(t_5(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'launchd'), 'stdout'), 'logs.stdout'))
-    yield '\nLOG_ERR_LAUNCHD='
-    yield str(t_5(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'launchd'), 'stderr'), 'logs.stderr'))
-    yield '\nLOG_OUT_SYSTEMD='
-    yield str(t_5(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'systemd'), 'stdout'), 'logs.stdout'))
-    yield '\nLOG_ERR_SYSTEMD='
-    yield str(t_5(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'systemd'), 'stderr'), 'logs.stderr'))
     yield '\nCAPTURE_RUNTIME_STATE='
     yield str(('yes' if environment.getattr(environment.getattr((undefined(name='agent') if l_0_agent is missing else l_0_agent), 'quarantine'), 'capture_runtime_state') else 'no'))
     yield '\nCAPTURE_IMAGE_METADATA='
@@ -189,4 +180,4 @@ def root(context, missing=missing):
     yield '    :\n}\n'
 
 blocks = {}
-debug_info = '7=58&8=60&9=67&10=69&11=71&12=73&13=75&14=77&15=79&16=81&17=83&18=85&19=87&20=89&21=91&22=93&23=95&24=97&25=99&26=101&27=103&28=105&29=107&30=109&31=111&32=113&33=115&34=119&35=121&36=124&37=126&38=128&39=130&40=132&41=134&53=140&54=148&61=152&62=160&69=164&70=168&77=174&78=182'
+debug_info = '7=57&8=59&9=66&10=68&11=70&12=72&13=74&14=76&15=78&16=80&17=82&18=84&19=86&20=88&21=90&22=92&23=94&24=96&25=98&26=100&27=102&28=104&29=106&30=110&31=112&32=115&33=117&34=119&35=121&36=123&37=125&49=131&50=139&57=143&58=151&65=155&66=159&73=165&74=173'

@@ -10,6 +10,7 @@ def root(context, missing=missing):
     l_0_agent = resolve('agent')
     l_0_restart = resolve('restart')
     l_0_logs = resolve('logs')
+    l_0_declaration_sha256 = resolve('declaration_sha256')
     l_0_health_check = resolve('health_check')
     l_0_machine = resolve('machine')
     try:
@@ -49,6 +50,16 @@ def root(context, missing=missing):
     yield str(t_2(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'launchd'), 'app'), 'logs.app'))
     yield '\nLOG_APP_SYSTEMD='
     yield str(t_2(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'systemd'), 'app'), 'logs.app'))
+    yield '\nLOG_OUT_LAUNCHD='
+    yield str(t_2(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'launchd'), 'stdout'), 'logs.stdout'))
+    yield '\nLOG_ERR_LAUNCHD='
+    yield str(t_2(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'launchd'), 'stderr'), 'logs.stderr'))
+    yield '\nLOG_OUT_SYSTEMD='
+    yield str(t_2(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'systemd'), 'stdout'), 'logs.stdout'))
+    yield '\nLOG_ERR_SYSTEMD='
+    yield str(t_2(context, environment.getattr(environment.getattr((undefined(name='logs') if l_0_logs is missing else l_0_logs), 'systemd'), 'stderr'), 'logs.stderr'))
+    yield '\nGENERATION='
+    yield str(t_1(context, (undefined(name='declaration_sha256') if l_0_declaration_sha256 is missing else l_0_declaration_sha256), 'declaration'))
     yield '\nLOG_MAX_BYTES='
     yield str(t_1(context, t_3(environment.getattr((undefined(name='health_check') if l_0_health_check is missing else l_0_health_check), 'log_max_bytes')), 'logs.maxSizeMB'))
     yield '\nLOG_KEEP='
@@ -106,4 +117,4 @@ def root(context, missing=missing):
     yield '\n}\n'
 
 blocks = {}
-debug_info = '3=41&4=43&5=45&6=47&7=49&8=51&9=53&10=55&11=57&12=59&13=61&14=63&15=65&16=67&17=69&18=71&19=73&20=75&21=78&22=80&23=82&24=84&25=86&26=88&27=90&28=92&39=97&44=100'
+debug_info = '3=42&4=44&5=46&6=48&7=50&8=52&9=54&10=56&11=58&12=60&13=62&14=64&15=66&16=68&17=70&18=72&19=74&20=76&21=78&22=80&23=82&24=84&25=86&26=89&27=91&28=93&29=95&30=97&31=99&32=101&33=103&44=108&49=111'
