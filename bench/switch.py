@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -54,7 +55,10 @@ def compile_tree(source: Path, decl: Path, out: Path) -> list[Path]:
 
 def switch_script(path: Path, agents: list[Path], together: bool) -> Path:
     """The activation lines of a switch: through the runner, or one after another."""
-    lines = [f'"{a}/bin/activate" >/dev/null || echo "{a.name} not activated" >&2' for a in agents]
+    lines = [
+        f'"{a}/bin/activate" --json >"{path}.{a.name}.json" || echo "{a.name} not activated" >&2'
+        for a in agents
+    ]
     if together:
         funcs = "".join(f"_sourceos_agent_{i}() {{\n  {line}\n}}\n" for i, line in enumerate(lines))
         call = " ".join(f"_sourceos_agent_{i}" for i in range(len(lines)))
@@ -70,7 +74,9 @@ def timed_switch(host: LinuxHost, script: Path, env: dict) -> float:
     result = host.run(["sh", str(script)], env=env, timeout=900)
     elapsed = time.perf_counter() - start
     if result.returncode != 0 or result.stderr.strip():
-        raise RuntimeError(f"switch failed: {result.stdout}{result.stderr}")
+        reports = "".join(p.read_text() for p in sorted(script.parent.glob(f"{script.name}.*")))
+        logs = "".join(f"== {p}\n{p.read_text()}" for p in sorted(host.home.rglob("*.err.log")))
+        raise RuntimeError(f"switch failed: {result.stdout}{result.stderr}{reports}{logs}")
     return elapsed
 
 
@@ -131,7 +137,8 @@ def main() -> int:
             host.cleanup()
         store.cleanup(final=True)
         owner.kill_all()
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not os.environ.get("AGENTC_BENCH_KEEP"):
+            shutil.rmtree(tmp, ignore_errors=True)
     one = results["after"].get("1")
     rows = []
     for n in sizes:

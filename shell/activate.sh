@@ -129,6 +129,7 @@ STEPS
 }
 
 finish() {
+    manager_unlock
     step status pass "$STATE"
     if [ "$DRY_RUN" = no ] && [ -d "$STATE_DIR" ]; then
         if [ "$LOCKED" = yes ]; then # written in the lock directory; renamed in whole by one mv
@@ -169,6 +170,7 @@ journal() {
 # --- the lock: one activation at a time, stale locks recovered --------------------
 # shellcheck disable=SC2317  # called from the EXIT trap
 release_lock() {
+    manager_unlock
     if [ "$LOCKED" = yes ]; then
         rm -rf "$LOCK_DIR"
         LOCKED=no
@@ -198,6 +200,34 @@ acquire_lock() {
     LOCKED=yes
     RECOVERED="recovered a stale lock left by process ${holder:-unknown}"
     return 0
+}
+
+# One change to the service manager at a time, across agents: a daemon-reload while another
+# unit starts can lose that unit's readiness notification (measured: of five agents activated
+# together, one's start failed so, now and then). Install, enable and start, and a rollback,
+# hold this lock; preflight and the health wait do not, so agents activated together still
+# overlap their waits. A lock whose holder is gone is taken over.
+manager_lock() {
+    [ "$PLATFORM" = linux ] && [ "$MANAGER_LOCKED" = no ] || return 0
+    ml_tries=0
+    while ! mkdir "$MANAGER_LOCK" 2>/dev/null; do
+        ml_holder=$(cat "$MANAGER_LOCK/pid" 2>/dev/null)
+        if [ -n "$ml_holder" ] && ! kill -0 "$ml_holder" 2>/dev/null; then
+            mv "$MANAGER_LOCK" "$MANAGER_LOCK.stale.$$" 2>/dev/null && rm -rf "$MANAGER_LOCK.stale.$$"
+            continue
+        fi
+        ml_tries=$((ml_tries + 1))
+        [ "$ml_tries" -lt 600 ] || return 0 # two minutes: go on rather than hang a switch
+        pause
+    done
+    echo "$$" >"$MANAGER_LOCK/pid"
+    MANAGER_LOCKED=yes
+}
+
+manager_unlock() {
+    [ "$MANAGER_LOCKED" = yes ] || return 0
+    rm -rf "$MANAGER_LOCK"
+    MANAGER_LOCKED=no
 }
 
 # --- steps -----------------------------------------------------------------------
@@ -481,7 +511,12 @@ install_files() {
         mkdir -p "$@" || return 1
     fi
     install_atomic "$WRAPPER_FILE" "$WRAPPER_SOURCE" || return 1
-    write_atomic "$SERVICE_FILE" 644 rendered_service
+    write_atomic "$SERVICE_FILE" 644 rendered_service || return 1
+    # The manager reads the new unit now: `systemctl enable` reloads it only when the enabling
+    # links change, and an agent enabled before keeps them (its restart would run the old unit).
+    if [ "$PLATFORM" = linux ]; then
+        bounded 60 systemctl_ daemon-reload || return 1
+    fi
 }
 
 enable_service() {
@@ -499,7 +534,6 @@ enable_service() {
             return 1
         fi
     else
-        # enable reloads the manager, which then reads the unit install wrote: one reload.
         if ! out=$(bounded_exec 60 systemctl_ enable ${RUNTIME_UNITS:+--runtime} "$UNIT_NAME" 2>&1); then
             ENABLE_ERROR=$(oneline "$out")
             return 1
@@ -518,10 +552,22 @@ start_service() {
         [ -f "$STATE_DIR/previous/running" ] && verb=restart
         # An operator's activation is a first start: the start limit counts from here.
         bounded 60 systemctl_ reset-failed "$UNIT_NAME" >/dev/null 2>&1
-        out=$(bounded_exec 120 systemctl_ "$verb" "$UNIT_NAME" 2>&1) || {
-            START_ERROR=$(oneline "$out")
-            return 1
-        }
+        if ! out=$(bounded_exec 120 systemctl_ "$verb" "$UNIT_NAME" 2>&1); then
+            # `protocol`: the manager saw the main process exit before its readiness arrived.
+            # Podman's notification through conmon loses that race now and then on a loaded
+            # host (measured: one agent in a few switches of 20 rootless agents on 2 cores),
+            # while the container started: one more start, which the breaker counts.
+            [ "$(systemctl_ show -p Result --value "$UNIT_NAME" 2>/dev/null)" = protocol ] || {
+                START_ERROR=$(oneline "$out")
+                return 1
+            }
+            bounded 60 systemctl_ reset-failed "$UNIT_NAME" >/dev/null 2>&1
+            out=$(bounded_exec 120 systemctl_ start "$UNIT_NAME" 2>&1) || {
+                START_ERROR="$(oneline "$out") (a second start, after the first lost its readiness notification)"
+                return 1
+            }
+            START_NOTE=" (a second start: the first one's readiness notification was lost)"
+        fi
     fi
 }
 
@@ -555,7 +601,9 @@ undo() {
 rollback() {
     step "$1" fail "$2"
     [ "$1" = install ] || keep_first_failure "$1 failed: $2"
+    manager_lock
     what=$(undo)
+    manager_unlock
     step rollback pass "$what"
     REMEDIATION="${REMEDIATION}$HERE/bin/agentctl logs -n 50$NL"
     installed_state
@@ -649,6 +697,7 @@ begin() {
     STAGED_NOW=
     CREATED_AUTHFILE=
     UNCHANGED=false UNCHANGED_TEXT=
+    MANAGER_LOCKED=no MANAGER_LOCK=${STATE_DIR%/*}/.manager.lock START_NOTE=
     HEALTH_REPORT='' HEALTH_OUT='' HEALTH_SECONDS=0
     LOCKED=no
     RECOVERED=
@@ -699,7 +748,9 @@ remove_disabled() {
         step uninstall pass "nothing was installed"
     else
         journal uninstall
+        manager_lock
         uninstall_installed
+        manager_unlock
         step uninstall pass "was $was; removed: $(oneline "${REMOVED:-nothing}")${KEPT:+; kept: $(oneline "$KEPT")}"
     fi
     installed_state
@@ -798,6 +849,7 @@ unchanged_or_go_on() {
 # rollback; the agent registered.
 install_step() {
     journal install
+    manager_lock
     [ ! -e "$HEALTHY_FILE" ] || rm -f "$HEALTHY_FILE"
     backup_previous
     if ! install_files; then
@@ -845,7 +897,8 @@ start_step() {
     if ! start_service; then
         rollback start "${START_ERROR:-start failed}"
     fi
-    step start pass "started"
+    manager_unlock
+    step start pass "started${START_NOTE:-}"
 }
 
 # health: the agent is up and its check passes within the start period, and it stays so for

@@ -100,6 +100,10 @@ def test_a_changed_agent_is_never_taken_for_unchanged(linux: LinuxHost) -> None:
     result = report(linux.activate(changed, "--json"))
     assert (result["state"], result["unchanged"]) == ("running", False), result
     assert steps(result)["install"] == "pass" and steps(result)["preflight"] == "pass"
+    # The manager runs the new unit (an enabled unit's links do not change: enable alone
+    # would not have reloaded it).
+    unit = linux.manager.show("sourceos-agent@demo.service", "Description", "NeedDaemonReload")
+    assert unit == {"Description": "another generation", "NeedDaemonReload": "no"}, unit
 
 
 def test_an_unchanged_native_agent_on_the_simulated_mac_takes_no_wait(darwin: DarwinHost) -> None:
