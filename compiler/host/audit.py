@@ -131,6 +131,11 @@ def origin(path: str) -> str:
     real = os.path.realpath(path)
     if real.startswith(VENDOR_DIRS) or os.path.basename(path).startswith("com.apple."):
         return "vendor"
+    # No package installs into a home directory: a user's own definitions are local without
+    # asking dpkg (a process each: 1.9 s of a doctor over 50 agents).
+    home = os.environ.get("HOME", "")
+    if home and real.startswith(home.rstrip("/") + "/"):
+        return "local"
     if not os.path.islink(path) and _unchanged_package_file(path):
         return "package"
     return "local"
