@@ -8,8 +8,9 @@ Prints one table and writes JSON. Budgets are verdicts in the report, not test f
 machine noise must not fail CI. Compile and check run as users run them: with the tool lints
 (shellcheck, systemd-analyze) wherever they are installed, and the table says which; their
 lint cache is measured warm (the declaration was compiled before) and empty (a Nix build).
-Activation and status run against instant stand-ins for launchctl and podman, so what is
-measured is the generated scripts' own overhead. `--baseline SRC` measures another source
+Activation and status run against instant stand-ins for launchctl, podman and curl (the
+example declares an http health check here), so what is measured is the generated scripts'
+own overhead. `--baseline SRC` measures another source
 tree (a worktree of an older commit) in the same run: its cold compile, check, in-process
 compile, activation overheads and status.
 """
@@ -65,6 +66,8 @@ esac
 exit 0
 """
 SHELLCHECK_STUB = '#!/bin/sh\necho shellcheck >>"$STUB_STATE/calls"\nexit 0\n'
+# The agent answers its http health check at once (curl -w '%{http_code}').
+CURL_STUB = '#!/bin/sh\necho curl >>"$STUB_STATE/calls"\nprintf 200\n'
 
 
 def median_run(argv: list[str], runs: int, env: dict | None = None) -> float:
@@ -232,18 +235,23 @@ def stub_host(tmp: Path, source: Path | None = None) -> tuple[Path, dict]:
     out = tmp / "out"
     agentc = [AGENTC] if source is None else [PYTHON, "-m", "compiler"]
     declaration = example(source)
-    if source is None:  # a one-second settle window: the overhead is what is measured
+    if source is None:  # an http check, a one-second settle window: the overhead is measured
         declaration = tmp / "node-commander.agent"
-        declaration.write_text(
-            example().read_text()
-            + "sourceos.localAgents.node-commander.lifecycle.settleSeconds = 1;\n"
+        agent = "sourceos.localAgents.node-commander"
+        text = (
+            example()
+            .read_text()
+            .replace(
+                'type = "podman-container";', 'type = "http"; url = "http://127.0.0.1:4317/health";'
+            )
         )
+        declaration.write_text(text + f"{agent}.lifecycle.settleSeconds = 1;\n")
     argv = [*agentc, "compile", "--no-tools", str(declaration), "-o", str(out)]
     subprocess.run(argv, env=ENV, cwd=source, check=True, capture_output=True)
     bin_ = tmp / "bin"
     bin_.mkdir(exist_ok=True)
     tools = (("podman", PODMAN_STUB), ("launchctl", LAUNCHCTL_STUB),
-             ("shellcheck", SHELLCHECK_STUB))  # fmt: skip
+             ("shellcheck", SHELLCHECK_STUB), ("curl", CURL_STUB))  # fmt: skip
     for name, text in tools:
         (bin_ / name).write_text(text)
         (bin_ / name).chmod(0o755)

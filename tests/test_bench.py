@@ -39,9 +39,29 @@ def test_benchmark_quick_run_reports_every_figure(tmp_path: Path) -> None:
     compiled = report["compile"]
     assert compiled["agents"] == 10 and compiled["tools_s"] > 0
     assert compiled["tools_no_cache_s"] > 0
-    assert len(report["verdicts"]) == 15
+    assert len(report["verdicts"]) == 17
+    fleet = report["fleet"]
+    assert fleet["agents"] == 5 and 0 < fleet["list_s"] < fleet["doctor_s"]
     for line in ("cold compile, tool lints on", "lint cache empty", "agents/s",
                  "compile of 10 agents, tool lints on, no lint cache (a Nix build)",
                  "check of 10 agents, tool lints on", "activate overhead",
-                 "failed-preflight activate overhead", "agentctl status"):  # fmt: skip
+                 "failed-preflight activate overhead", "agentctl status",
+                 "sourceos-agent list (every status), 5 agents",
+                 "sourceos-agent doctor local-runtime, 5 agents"):  # fmt: skip
         assert line in result.stdout
+
+
+def test_switch_benchmark_quick_run_reports_every_figure(tmp_path: Path) -> None:
+    """bench/switch.py at its smallest sizes, as agentc-user with rootless Podman under a real
+    user manager: first, changed and unchanged switches of 1 and 2 agents."""
+    out = tmp_path / "switch.json"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "switch.py"), "--quick", "--json", str(out)],
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(out.read_text())
+    assert set(report["after"]) == {"1", "2"}
+    for figures in report["after"].values():
+        assert 0 < figures["unchanged_s"] < figures["first_s"]
+    assert "unchanged podman agent <= 0.25 s" in report["budgets"]

@@ -399,3 +399,35 @@ def test_logs_stay_within_their_bound_and_no_line_is_lost_across_rotations(
     present = sorted(f.name for f in files if f.exists())
     assert present == sorted([out.name, *(f"{out.name}.{i}" for i in (1, 2, 3))]), present
     assert all(f.stat().st_size <= 1024 * 1024 for f in files if f.exists())
+
+
+def test_on_the_simulated_mac_an_unhealthy_agent_is_restarted_within_its_limit(
+    darwin: DarwinHost,
+) -> None:
+    """The wrapper's watch under launchd: the container killed after `retries` failed checks,
+    KeepAlive restarts it, the breaker stops it after the first start and
+    `maxRestartsPerHour` restarts."""
+    port = _free_port()
+    site(darwin)
+    agent = httpd_agent(
+        darwin, port,
+        f'{{ type = "http"; url = "http://127.0.0.1:{port}/index.html"; intervalSeconds = 1;'
+        " retries = 2; startPeriodSeconds = 3; }",
+        'lifecycle = { restart = "bounded"; maxRestartsPerHour = 2; restartDelaySeconds = 1; };',
+    )  # fmt: skip
+    assert report(darwin.activate(agent, "--json"))["state"] == "running"
+    (darwin.home / "www" / "index.html").unlink()
+    app_log = darwin.home / "Library" / "Logs" / "SourceOS" / "web.log"
+    deadline = time.monotonic() + 120
+    text = ""
+    while time.monotonic() < deadline:
+        text = app_log.read_text() if app_log.exists() else ""
+        if "fail-closed: started 3 times in the last hour" in text:
+            break
+        time.sleep(1)
+    else:
+        raise AssertionError(text)
+    assert text.count("starting container web") == 3, text
+    assert text.count("unhealthy: 2 checks in a row failed") == 3, text
+    status = darwin.agentctl(agent, "status").stdout
+    assert "fail-closed: started 3 times in the last hour" in status, status
