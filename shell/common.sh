@@ -16,7 +16,6 @@ state_layout() {
     STATE_BIN_DIR=$STATE_DIR/bin                # the installed wrapper
     STATE_AUTHFILE=$STATE_DIR/auth.json         # the empty authfile where none is declared
     CIDFILE=$STATE_DIR/container.id             # the running container's ID (systemd, local)
-    CONMON_PIDFILE=$STATE_DIR/conmon.pid        # its conmon's, where `podman run` detached
     HEALTHY_FILE=$STATE_DIR/healthy             # "generation pid container-id" last seen healthy
     HEALTH_FILE=$STATE_DIR/health               # the wrapper's watch: "healthy|unhealthy SINCE WHY"
     FIRST_FAILURE_FILE=$STATE_DIR/first-failure.log # the logs when a generation first failed

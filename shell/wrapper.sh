@@ -352,7 +352,6 @@ run_container() {
         pull=never
         [ "$PULL" = always ] && pull=always
         set -- ${1+"$@"} run --name "$CONTAINER" --replace --rm --init --pull="$pull"
-        rm -f "$CONMON_PIDFILE" # the health watch's: this run's conmon only
         if [ "$MANAGER" = systemd ] && [ -z "$CONNECTION" ]; then
             # Podman's systemd integration (what Quadlet writes): conmon stays in the unit's cgroup
             # and tells systemd the container is up (Type=notify), `podman run` returns, and the
@@ -364,7 +363,7 @@ run_container() {
             # rotators'), as Quadlet's units pass it through: not to an unbounded file of
             # Podman's own.
             set -- ${1+"$@"} --detach --sdnotify=conmon --cgroups=no-conmon --cidfile "$CIDFILE" \
-                --conmon-pidfile "$CONMON_PIDFILE" --log-driver passthrough
+                --log-driver passthrough
         fi
     fi
     set -- ${1+"$@"} --label "org.sourceos.agent=$AGENT" --authfile "$AUTHFILE" --stop-timeout "$STOP_TIMEOUT"
@@ -398,18 +397,18 @@ start_watch() {
     (watch_health "$sw_main") </dev/null >/dev/null 2>&1 &
 }
 
-# Whether the watched run goes on: the main process, or conmon where `podman run` detached.
+# Whether the watched run goes on: the main process ($1), or, once `podman run` has detached
+# (systemd), the container's conmon, which Podman names. (Not --conmon-pidfile: conmon fails
+# to start under a state directory whose path is not ASCII.)
 watched_alive() {
-    if [ -f "$CONMON_PIDFILE" ]; then
-        wa_pid= # conmon writes no newline: read fails at the end of the file, having read it
-        IFS= read -r wa_pid <"$CONMON_PIDFILE" 2>/dev/null || [ -n "$wa_pid" ] || return 1
-    else
-        wa_pid=$1
-    fi
-    [ -n "$wa_pid" ] && kill -0 "$wa_pid" 2>/dev/null
+    kill -0 "$WATCHED" 2>/dev/null && return 0
+    [ "$WATCHED" = "$1" ] && [ -f "$CIDFILE" ] || return 1
+    WATCHED=$(podman_ container inspect --format '{{.State.ConmonPid}}' "$CONTAINER" 2>/dev/null </dev/null)
+    [ -n "$WATCHED" ] && [ "$WATCHED" != 0 ] && kill -0 "$WATCHED" 2>/dev/null
 }
 
 watch_health() {
+    WATCHED=$1
     wh_started=$(date +%s) wh_passed=no wh_fails=0 wh_since=
     while :; do
         sleep "$HEALTH_INTERVAL"

@@ -15,6 +15,8 @@ from tests.conftest import agentc, require_tool
 from tests.hosts import IMAGE, DarwinHost, Host, LinuxHost, checks, compile_agent, hidden
 from tests.test_real_agents import _free_port, get, logs
 
+pytestmark = pytest.mark.real
+
 HTTPD = '[ "/bin/busybox" "httpd" "-f" "-p" "8080" "-h" "/www" ]'
 
 

@@ -130,7 +130,9 @@ def test_home_manager_module_under_the_real_module_system(tmp_path: Path) -> Non
         assert line.strip().startswith("env PATH=")
         assert "-coreutils/bin:" in line and "-gawk/bin:" in line and "-gnused/bin:" in line
         assert f"/{name}/bin/activate ${{DRY_RUN:+--dry-run}} ||" in line
-    assert out["logs"] == {"app": None, "stderr": None, "stdout": None}
+    assert out["logs"] == {
+        "app": None, "stderr": None, "stdout": None, "maxSizeMB": 10, "keep": 5
+    }  # fmt: skip
     decl = tmp_path / "from-module.agent"
     decl.write_text(out["text"])
     dumped = json.loads(agentc("dump", str(decl)).stdout)

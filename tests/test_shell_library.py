@@ -92,7 +92,7 @@ def outcome(host: DarwinHost, sh: list[str], bin_: Path) -> list[tuple[int, obje
         doc = json.loads(text) if text.startswith("{") else text
         if isinstance(doc, dict):
             doc.pop("pid", None)
-            if isinstance(doc.get("health"), dict):  # how long the health step took
+            if "seconds" in (doc.get("health") or {}):  # how long the health step took
                 assert isinstance(doc["health"]["seconds"], int)
                 doc["health"]["seconds"] = "SECONDS"
             if isinstance(doc.get("provenance"), dict):  # when the image came, when first run
