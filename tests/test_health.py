@@ -303,6 +303,10 @@ def test_status_and_agentctl_health_run_the_check_now(linux: LinuxHost) -> None:
     status = json.loads(linux.agentctl(agent, "status", "--json").stdout)
     assert (status["state"], status["health"]["status"]) == ("unhealthy", "unhealthy")
     assert "HTTP 404" in status["health"]["output"]
+    doctor = json.loads(linux.sourceos_agent("doctor", "local-runtime", "--json").stdout)
+    web = next(a for a in doctor["agents"] if a["agent"] == "web")
+    assert web["verdict"] == "problem" and web["state"] == "unhealthy", web
+    assert any(p.startswith("unhealthy since ") and "HTTP 404" in p for p in web["problems"])
 
 
 def test_an_agent_unhealthy_after_activation_is_restarted_within_its_limit_then_stays_down(
@@ -433,3 +437,9 @@ def test_on_the_simulated_mac_an_unhealthy_agent_is_restarted_within_its_limit(
     assert text.count("unhealthy: 2 checks in a row failed") == 3, text
     status = darwin.agentctl(agent, "status").stdout
     assert "fail-closed: started 3 times in the last hour" in status, status
+    # Quarantine captures the first failure's output beside the logs.
+    bundle_dir = darwin.tmp / "bundles"
+    darwin.write(bundle_dir / ".keep", "")
+    darwin.agentctl(agent, "quarantine", "--output-dir", str(bundle_dir), "--json")
+    kept = list(bundle_dir.glob("web-*/first-failure.log"))
+    assert len(kept) == 1 and "unhealthy: HTTP 404" in kept[0].read_text(), kept
