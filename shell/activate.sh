@@ -118,7 +118,13 @@ $STEPS
 STEPS
     case $STATE in
     staged) echo "- persistence: staged but not enabled${STAGED_NOW:+ (see $STAGED_DIR/remediation.txt)}" ;;
-    running) echo "- persistence: installed, enabled and running${UNCHANGED_TEXT:-}" ;;
+    running)
+        if [ "$UNCHANGED" = true ]; then
+            echo "- persistence: installed, enabled and running (unchanged)"
+        else
+            echo "- persistence: installed, enabled and running"
+        fi
+        ;;
     enabled) echo "- persistence: installed and enabled, not running" ;;
     installed) echo "- persistence: installed, not enabled" ;;
     absent) echo "- persistence: nothing installed" ;;
@@ -696,7 +702,7 @@ begin() {
     EXIT=0
     STAGED_NOW=
     CREATED_AUTHFILE=
-    UNCHANGED=false UNCHANGED_TEXT=
+    UNCHANGED=false
     MANAGER_LOCKED=no MANAGER_LOCK=${STATE_DIR%/*}/.manager.lock START_NOTE=
     HEALTH_REPORT='' HEALTH_OUT='' HEALTH_SECONDS=0
     LOCKED=no
@@ -827,7 +833,7 @@ unchanged_fast() {
     skip_rest lint-wrapper lint-service-definition preflight install enable start
     HEALTH_REPORT=pass HEALTH_SECONDS=0
     step health pass "the same process ($SMP) the last activation saw healthy${HEALTH_OUT:+; $HEALTH_OUT}"
-    UNCHANGED=true UNCHANGED_TEXT=" (unchanged)"
+    UNCHANGED=true
     STATE=running
     finish
 }
@@ -840,7 +846,7 @@ unchanged_or_go_on() {
     SKIP_REASON="unchanged: this generation is already installed, enabled and healthy"
     skip_rest install enable start
     step health pass "healthy${HEALTH_OUT:+: $HEALTH_OUT}"
-    UNCHANGED=true UNCHANGED_TEXT=" (unchanged)"
+    UNCHANGED=true
     STATE=running
     finish
 }

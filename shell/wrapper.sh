@@ -151,6 +151,10 @@ bound_logs() {
             return 0
         }
     done
+    # mawk (Debian's awk) fills its whole input buffer before it hands over a line: a quiet
+    # agent's last lines would wait for the next 4 KB. Interactive, it reads line by line.
+    AWK_LINES=
+    case $(awk -W version 2>&1 </dev/null) in mawk*) AWK_LINES=interactive ;; esac
     rotate_log "$LOG_OUT" <"$STATE_DIR/out.pipe" >/dev/null 2>&1 &
     rotate_log "$LOG_ERR" <"$STATE_DIR/err.pipe" >/dev/null 2>&1 &
     exec >"$STATE_DIR/out.pipe" 2>"$STATE_DIR/err.pipe"
@@ -162,13 +166,7 @@ rotate_log() {
     mkdir -p "${1%/*}" 2>/dev/null
     rl_size=0
     [ ! -f "$1" ] || rl_size=$(wc -c <"$1")
-    # mawk (Debian's awk) fills its whole input buffer before it hands over a line: a quiet
-    # agent's last lines would wait for the next 4 KB. Interactive, it reads line by line.
-    set -- "$1"
-    case $(awk -W version 2>&1 </dev/null) in mawk*) set -- "$1" -W interactive ;; esac
-    rl_file=$1
-    shift
-    LOG_FILE=$rl_file LOG_KEEP=$LOG_KEEP SHIFT_LOGS=$SHIFT_LOGS LC_ALL=C awk ${1+"$@"} -v max="$LOG_MAX_BYTES" -v size="$rl_size" '
+    LOG_FILE=$1 LOG_KEEP=$LOG_KEEP SHIFT_LOGS=$SHIFT_LOGS LC_ALL=C awk ${AWK_LINES:+-W "$AWK_LINES"} -v max="$LOG_MAX_BYTES" -v size="$rl_size" '
         BEGIN { file = ENVIRON["LOG_FILE"] }
         {
             n = length($0) + 1

@@ -103,20 +103,23 @@ def test_the_health_fields_and_their_defaults_are_in_the_normalized_declaration(
 # --- activation as the user runs it ----------------------------------------------------------
 
 
+@pytest.mark.parametrize("platform", ["linux", "darwin"])
 def test_an_http_agent_is_healthy_only_when_it_answers_and_a_wrong_port_rolls_back(
-    linux: LinuxHost,
+    request: pytest.FixtureRequest, platform: str
 ) -> None:
     """A good generation activates when its page answers; the next one checks a port nothing
     serves: activation fails within its start period, rolls back, and the previous generation
-    is back, running and answering."""
+    is back, running and answering (under launchd, which starts it on its bootstrap without
+    waiting, within seconds)."""
+    host = request.getfixturevalue(platform)
     port, wrong = _free_port(), _free_port()
-    site(linux)
+    site(host)
     good = httpd_agent(
-        linux, port, f'{{ type = "http"; url = "http://127.0.0.1:{port}/index.html"; }}',
+        host, port, f'{{ type = "http"; url = "http://127.0.0.1:{port}/index.html"; }}',
         "lifecycle.settleSeconds = 2;",
     )  # fmt: skip
-    result = report(linux.activate(good, "--json"))
-    assert result["state"] == "running", json.dumps(result) + logs(linux)
+    result = report(host.activate(good, "--json"))
+    assert result["state"] == "running", json.dumps(result) + logs(host)
     assert checks_of(result)["health-tool"]["status"] == "pass"
     assert result["health"]["type"] == "http" and result["health"]["status"] == "pass"
     assert result["health"]["output"] == f"HTTP 200 from http://127.0.0.1:{port}/index.html"
@@ -124,11 +127,11 @@ def test_an_http_agent_is_healthy_only_when_it_answers_and_a_wrong_port_rolls_ba
     assert get(port, "index.html") == "hello\n"
 
     bad = httpd_agent(
-        linux, port,
+        host, port,
         f'{{ type = "http"; url = "http://127.0.0.1:{wrong}/"; startPeriodSeconds = 4; }}',
         'description = "checks the wrong port";',
     )  # fmt: skip
-    failed = linux.activate(bad, "--json")
+    failed = host.activate(bad, "--json")
     result = report(failed)
     assert failed.returncode == 4, failed.stdout
     health = next(s for s in result["steps"] if s["step"] == "health")
@@ -136,10 +139,13 @@ def test_an_http_agent_is_healthy_only_when_it_answers_and_a_wrong_port_rolls_ba
     assert f"127.0.0.1:{wrong}" in health["detail"]
     assert result["health"]["status"] == "fail" and result["health"]["seconds"] >= 4
     # The previous generation is back, running and answering.
-    assert running_unit(linux) == "active"
-    unit = (linux.user_units / "sourceos-agent@web.service").read_text()
-    assert "checks the wrong port" not in unit
-    assert get(port, "index.html") == "hello\n"
+    if platform == "linux":
+        assert running_unit(host) == "active"
+        unit = (host.user_units / "sourceos-agent@web.service").read_text()
+        assert "checks the wrong port" not in unit
+    else:
+        assert "checks the wrong port" not in host.plist_path("org.sourceos.agent.web").read_text()
+    assert answers(port, "index.html") == "hello\n"
 
 
 def checks_of(result: dict) -> dict[str, dict]:
@@ -239,30 +245,6 @@ def test_preflight_names_the_missing_health_tool_with_its_package(linux: LinuxHo
     assert c["status"] == "fail" and "needs curl" in c["detail"], c
     assert c["remediation"] == "sudo apt-get install curl"
     assert result.returncode == 3
-
-
-def test_an_http_agent_on_the_simulated_mac(darwin: DarwinHost) -> None:
-    """The same check through launchd and the Podman shim: healthy when it answers; a wrong
-    port rolls back to the generation that answers."""
-    port, wrong = _free_port(), _free_port()
-    site(darwin)
-    good = httpd_agent(
-        darwin, port, f'{{ type = "http"; url = "http://127.0.0.1:{port}/index.html"; }}',
-        "lifecycle.settleSeconds = 1;",
-    )  # fmt: skip
-    result = report(darwin.activate(good, "--json"))
-    assert result["state"] == "running", json.dumps(result)
-    assert result["health"]["status"] == "pass"
-    bad = httpd_agent(
-        darwin, port,
-        f'{{ type = "http"; url = "http://127.0.0.1:{wrong}/"; startPeriodSeconds = 3; }}',
-        "lifecycle.settleSeconds = 1;",
-    )  # fmt: skip
-    failed = darwin.activate(bad, "--json")
-    assert failed.returncode == 4, failed.stdout
-    # launchd starts the restored generation on its bootstrap, without waiting: it answers
-    # within seconds.
-    assert answers(port, "index.html") == "hello\n"
 
 
 def answers(port: int, path: str, within: float = 20) -> str:
